@@ -1,0 +1,74 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The public error codes, surfaced as `extensions.code`. Clients match on these strings; they
+ * change only on purpose (a snapshot test pins them).
+ */
+export const ErrorCode = {
+  UpstreamTimeout: 'UPSTREAM_TIMEOUT',
+  UpstreamUnavailable: 'UPSTREAM_UNAVAILABLE',
+  UpstreamRateLimited: 'UPSTREAM_RATE_LIMITED',
+  UpstreamBadResponse: 'UPSTREAM_BAD_RESPONSE',
+  UpstreamUnauthorized: 'UPSTREAM_UNAUTHORIZED',
+  UpstreamRejected: 'UPSTREAM_REJECTED',
+  NotFound: 'NOT_FOUND',
+  BadUserInput: 'BAD_USER_INPUT',
+  InternalServerError: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type ProviderName = 'customers' | 'stripe' | 'hubspot';
+
+/** Codes Apollo Server itself produces for malformed requests; passed through untouched. */
+const APOLLO_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode), ...APOLLO_REQUEST_CODES]);
+
+export function isPublicCode(code: unknown): boolean {
+  return typeof code === 'string' && PUBLIC_CODES.has(code);
+}
+
+/** A provider call that did not give a usable answer. */
+export class UpstreamError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    readonly provider: ProviderName,
+    message: string,
+    readonly retryAfter?: number,
+    readonly detail?: string,
+  ) {
+    super(message, {
+      extensions: {
+        code,
+        provider,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      },
+    });
+    this.name = 'UpstreamError';
+  }
+}
+
+export class BadUserInputError extends GraphQLError {
+  constructor(message: string, argument?: string) {
+    super(message, {
+      extensions: { code: ErrorCode.BadUserInput, ...(argument ? { argument } : {}) },
+    });
+    this.name = 'BadUserInputError';
+  }
+}
+
+/** Read the public code of anything thrown, matching on `code`, not on the class. */
+export function codeOf(error: unknown): string | undefined {
+  if (error instanceof GraphQLError) {
+    const code = error.extensions['code'];
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

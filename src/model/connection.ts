@@ -1,0 +1,66 @@
+import { BadUserInputError } from '../errors.ts';
+
+export interface Edge<T> {
+  readonly cursor: string;
+  readonly node: T;
+}
+
+export interface Connection<T> {
+  readonly edges: Edge<T>[];
+  readonly pageInfo: {
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+/** `first` as the schema allows it: 0…100. */
+export function checkFirst(first: number | null | undefined, fallback: number): number {
+  const value = first ?? fallback;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE_SIZE}: ${value}`, 'first');
+  }
+  return value;
+}
+
+/** Cursors are base64url of `<scope>:<id>`, so a payments cursor is refused by `deals`. */
+export function encodeCursor(scope: string, id: string): string {
+  return Buffer.from(`${scope}:${id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(scope: string, cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined) return null;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!decoded.startsWith(`${scope}:`) || decoded.length === scope.length + 1) {
+    throw new BadUserInputError(`Not a valid cursor for this connection: ${JSON.stringify(cursor)}`, 'after');
+  }
+  return decoded.slice(scope.length + 1);
+}
+
+/**
+ * A connection over items already in order: starts after `after` (an item id), keeps `first`.
+ * `hasNextPage` needs to know whether more items exist beyond those given (`more`).
+ */
+export function sliceConnection<T extends { id: string }>(
+  scope: string,
+  items: readonly T[],
+  first: number,
+  afterId: string | null,
+  more = false,
+): Connection<T> {
+  const start = afterId === null ? 0 : items.findIndex((item) => item.id === afterId) + 1;
+  const page = items.slice(start, start + first);
+  const edges = page.map((node) => ({ cursor: encodeCursor(scope, node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: start + first < items.length || more,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
