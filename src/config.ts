@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * All configuration, read from the environment once at start and validated here. Every key, its
+ * default and its meaning is listed in CONFIG_KEYS (and in the README's table). A bad value stops
+ * start-up with a ConfigError that names the variable; secret values never appear in messages.
+ */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ProviderEndpoint {
+  url: string;
+  credential: string;
+  /** Requests allowed per window, and the window in milliseconds. */
+  rateLimit: { limit: number; windowMs: number };
+}
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `embedded`: start the simulators in-process and talk to them; `remote`: the URLs below. */
+  mode: 'embedded' | 'remote';
+  upstreamReport: boolean;
+  upstreamTimeoutMs: number;
+  quotaMaxWaitMs: number;
+  simLatencyMs: number;
+  stripeApiVersion: string;
+  hubspotDefaultCurrency: string;
+  /** Present in remote mode; in embedded mode filled in once the simulators listen. */
+  providers?: { customers: ProviderEndpoint; stripe: ProviderEndpoint; hubspot: ProviderEndpoint };
+}
+
+type Env = Record<string, string | undefined>;
+
+export const CONFIG_KEYS = {
+  PORT: 'HTTP port of the gateway (default 4000)',
+  HOST: 'Interface to listen on (default 0.0.0.0)',
+  NODE_ENV: '`production` hides the sandbox landing page and disables introspection',
+  LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent',
+  CUSTOMERS_API_URL: 'Customer service base URL; setting any provider variable selects remote mode',
+  CUSTOMERS_API_TOKEN: 'Customer service bearer token (or CUSTOMERS_API_TOKEN_FILE)',
+  CUSTOMERS_RATE_LIMIT: 'Customer service requests per second (default 100)',
+  STRIPE_API_URL: 'Stripe base URL (default https://api.stripe.com)',
+  STRIPE_SECRET_KEY: 'Stripe secret key sk_test_… or sk_live_… (or STRIPE_SECRET_KEY_FILE)',
+  STRIPE_API_VERSION: 'Pinned Stripe-Version (default 2025-02-24.acacia)',
+  STRIPE_RATE_LIMIT: 'Stripe requests per second (default 25 for test keys, 100 for live keys)',
+  HUBSPOT_API_URL: 'HubSpot base URL (default https://api.hubapi.com)',
+  HUBSPOT_ACCESS_TOKEN: 'HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE)',
+  HUBSPOT_RATE_LIMIT: 'HubSpot requests per 10 seconds (default 100, the Free/Starter limit)',
+  HUBSPOT_DEFAULT_CURRENCY: 'Currency of deals without deal_currency_code (default USD)',
+  UPSTREAM_TIMEOUT_MS: 'Connect, headers and body timeout of each upstream call (default 5000)',
+  QUOTA_MAX_WAIT_MS: 'Longest a call waits for provider budget before UPSTREAM_RATE_LIMITED (default 3000)',
+  UPSTREAM_REPORT: 'true/false: add extensions.upstream to responses (default true embedded, false remote)',
+  SIM_LATENCY_MS: 'Embedded mode only: latency the simulators add to each answer (default 0)',
+} as const;
+
+const PROVIDER_VARIABLES = [
+  'CUSTOMERS_API_URL', 'CUSTOMERS_API_TOKEN', 'STRIPE_API_URL', 'STRIPE_SECRET_KEY', 'HUBSPOT_API_URL', 'HUBSPOT_ACCESS_TOKEN',
+];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const remote = PROVIDER_VARIABLES.some((name) => present(env, name) || present(env, `${name}_FILE`));
+  const config: GatewayConfig = {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env['HOST']?.trim() || '0.0.0.0',
+    production: env['NODE_ENV'] === 'production',
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    mode: remote ? 'remote' : 'embedded',
+    upstreamReport: boolean(env, 'UPSTREAM_REPORT', !remote),
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 1, 600_000),
+    quotaMaxWaitMs: integer(env, 'QUOTA_MAX_WAIT_MS', 3000, 0, 600_000),
+    simLatencyMs: integer(env, 'SIM_LATENCY_MS', 0, 0, 60_000),
+    stripeApiVersion: env['STRIPE_API_VERSION']?.trim() || '2025-02-24.acacia',
+    hubspotDefaultCurrency: currency(env, 'HUBSPOT_DEFAULT_CURRENCY', 'USD'),
+  };
+  if (remote) {
+    const stripeKey = secret(env, 'STRIPE_SECRET_KEY');
+    if (!/^(sk|rk)_(test|live)_\w+$/.test(stripeKey)) {
+      throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)');
+    }
+    config.providers = {
+      customers: {
+        url: url(env, 'CUSTOMERS_API_URL'),
+        credential: secret(env, 'CUSTOMERS_API_TOKEN'),
+        rateLimit: { limit: integer(env, 'CUSTOMERS_RATE_LIMIT', 100, 1, 1e6), windowMs: 1000 },
+      },
+      stripe: {
+        url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'),
+        credential: stripeKey,
+        rateLimit: { limit: stripeRateLimit(env, stripeKey), windowMs: 1000 },
+      },
+      hubspot: {
+        url: url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com'),
+        credential: secret(env, 'HUBSPOT_ACCESS_TOKEN'),
+        rateLimit: { limit: integer(env, 'HUBSPOT_RATE_LIMIT', 100, 1, 1e6), windowMs: 10_000 },
+      },
+    };
+  }
+  return config;
+}
+
+/** Documented defaults for the embedded simulators, mirroring the real providers' limits. */
+export function stripeRateLimit(env: Env, key: string): number {
+  return integer(env, 'STRIPE_RATE_LIMIT', key.includes('_live_') ? 100 : 25, 1, 1e6);
+}
+
+function present(env: Env, name: string): boolean {
+  return (env[name]?.trim() ?? '') !== '';
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got ${JSON.stringify(env[name])}`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+function currency(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^[A-Za-z]{3}$/.test(raw)) throw new ConfigError(name, `must be an ISO 4217 currency code, got ${JSON.stringify(raw)}`);
+  return raw.toUpperCase();
+}
+
+function url(env: Env, name: string, fallback?: string): string {
+  const raw = env[name]?.trim() || fallback;
+  if (!raw) throw new ConfigError(name, 'is required when any provider is configured (remote mode)');
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http or https URL, got ${JSON.stringify(raw)}`);
+  }
+  if (parsed.username || parsed.password) throw new ConfigError(name, 'must not carry credentials; use the token variable');
+  return raw;
+}
+
+/** A secret from `NAME`, or from the file `NAME_FILE` points to (container secret managers). */
+function secret(env: Env, name: string): string {
+  const direct = env[name]?.trim();
+  const file = env[`${name}_FILE`]?.trim();
+  if (direct && file) throw new ConfigError(name, `set either ${name} or ${name}_FILE, not both`);
+  if (file) {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`${name}_FILE`, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!content) throw new ConfigError(`${name}_FILE`, `${file} is empty`);
+    return content;
+  }
+  if (!direct) throw new ConfigError(name, 'is required when any provider is configured (remote mode)');
+  return direct;
+}

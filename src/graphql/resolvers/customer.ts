@@ -1,0 +1,34 @@
+import type { CustomerResolvers } from '../../generated/graphql.ts';
+import { checkFirst, decodeCursor, type Connection } from '../../model/connection.ts';
+import { toGlobalId } from '../../model/global-id.ts';
+import { dealsOf, DEAL_CURSOR_SCOPE } from '../../providers/hubspot/index.ts';
+import { paymentsOf, PAYMENT_CURSOR_SCOPE } from '../../providers/stripe/index.ts';
+import { BadUserInputError } from '../../errors.ts';
+
+const EMPTY: Connection<never> = {
+  edges: [],
+  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+};
+
+export const Customer: CustomerResolvers = {
+  id: (customer) => toGlobalId('Customer', customer.id),
+  email: (customer) => customer.email,
+  name: (customer) => customer.name,
+  createdAt: (customer) => customer.createdAt,
+  updatedAt: (customer) => customer.updatedAt,
+  payments: (customer, args, ctx) => {
+    const first = checkFirst(args.first, 10);
+    const afterId = decodeCursor(PAYMENT_CURSOR_SCOPE, args.after);
+    if (customer.stripeRef === null) return EMPTY;
+    // Payment.customer of these payments is this customer: no lookup by Stripe ref needed.
+    ctx.customers.byStripeRef.prime(customer.stripeRef, customer);
+    return paymentsOf(ctx.stripe, customer.stripeRef, { first, afterId, status: args.status ?? null });
+  },
+  crmContact: (customer, _args, ctx) => ctx.hubspot.contactOfCustomer.load(customer),
+  deals: (customer, args, ctx) => {
+    const first = checkFirst(args.first, 10);
+    const afterId = decodeCursor(DEAL_CURSOR_SCOPE, args.after);
+    if (afterId !== null && !/^\d+$/.test(afterId)) throw new BadUserInputError('Not a valid cursor for deals', 'after');
+    return dealsOf(ctx.hubspot, customer, first, afterId);
+  },
+};

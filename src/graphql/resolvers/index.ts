@@ -1,0 +1,10 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { CrmContact, Deal } from './crm.ts';
+import { Customer } from './customer.ts';
+import { Money } from './money.ts';
+import { Node } from './node.ts';
+import { Payment } from './payment.ts';
+import { Query } from './query.ts';
+import { DateTime } from './scalars.ts';
+
+export const resolvers: Resolvers = { Query, Node, Customer, Payment, CrmContact, Deal, Money, DateTime };

@@ -1,0 +1,23 @@
+import type { NodeResolvers } from '../../generated/graphql.ts';
+import { fromGlobalId } from '../../model/global-id.ts';
+import type { NodeModel } from '../../model/types.ts';
+import type { GatewayContext } from '../context.ts';
+
+export const Node: NodeResolvers = {
+  __resolveType: (node) => node.kind,
+};
+
+/** Any object by global id, through the same per-request loaders the fields use. */
+export async function loadNode(ctx: GatewayContext, globalId: string, argument = 'id'): Promise<NodeModel | null> {
+  const { kind, id } = fromGlobalId(globalId, argument);
+  switch (kind) {
+    case 'Customer':
+      return ctx.customers.byId.load(id);
+    case 'Payment':
+      return ctx.stripe.chargeById.load(id);
+    case 'CrmContact':
+      return ctx.hubspot.contactById.load(id);
+    case 'Deal':
+      return ctx.hubspot.dealById.load(id);
+  }
+}

@@ -1,0 +1,39 @@
+import { BadUserInputError } from '../../errors.ts';
+import type { QueryResolvers } from '../../generated/graphql.ts';
+import { checkFirst, decodeCursor, encodeCursor } from '../../model/connection.ts';
+import { expectGlobalId } from '../../model/global-id.ts';
+import type { NodeModel } from '../../model/types.ts';
+import { loadNode } from './node.ts';
+
+const CUSTOMER_CURSOR_SCOPE = 'customer';
+const MAX_NODES = 100;
+
+export const Query: QueryResolvers = {
+  customer: (_root, args, ctx) => ctx.customers.byId.load(expectGlobalId(args.id, 'Customer')),
+  payment: (_root, args, ctx) => ctx.stripe.chargeById.load(expectGlobalId(args.id, 'Payment')),
+  node: (_root, args, ctx) => loadNode(ctx, args.id),
+  nodes: (_root, args, ctx) => {
+    if (args.ids.length > MAX_NODES) throw new BadUserInputError(`ids takes at most ${MAX_NODES} ids: ${args.ids.length}`, 'ids');
+    // graphql-js completes each list item on its own, so a bad or failing id nulls only its own
+    // entry. The generated types cannot say "a promise of a node or null" for an item; hence the cast.
+    return args.ids.map(async (id, index) => loadNode(ctx, id, `ids[${index}]`)) as unknown as NodeModel[];
+  },
+  customers: async (_root, args, ctx) => {
+    const first = checkFirst(args.first, 20);
+    const startingAfter = decodeCursor(CUSTOMER_CURSOR_SCOPE, args.after) ?? undefined;
+    const email = args.email?.trim() || undefined;
+    const page = await ctx.clients.customers.list({ limit: Math.max(first, 1), startingAfter, email }, ctx.report);
+    const customers = page.customers.slice(0, first);
+    for (const customer of page.customers) ctx.customers.byId.prime(customer.id, customer);
+    const edges = customers.map((node) => ({ cursor: encodeCursor(CUSTOMER_CURSOR_SCOPE, node.id), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasMore || page.customers.length > first,
+        hasPreviousPage: startingAfter !== undefined,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  },
+};

@@ -1,0 +1,39 @@
+import { encodeCursor, type Connection } from '../../model/connection.ts';
+import type { CustomerModel, DealModel } from '../../model/types.ts';
+import type { HubSpotLoaders } from './loaders.ts';
+
+export const DEAL_CURSOR_SCOPE = 'deal';
+
+/**
+ * A customer's deals, ordered by HubSpot id (associations come unordered). Only the requested
+ * page is read from the deals batch endpoint.
+ */
+export async function dealsOf(
+  loaders: HubSpotLoaders,
+  customer: CustomerModel,
+  first: number,
+  afterId: string | null,
+): Promise<Connection<DealModel>> {
+  const contact = await loaders.contactOfCustomer.load(customer);
+  const ids = contact === null ? [] : [...(await loaders.dealIdsOfContact.load(contact.id))];
+  ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const start = afterId === null ? 0 : ids.filter((id) => BigInt(id) <= BigInt(afterId)).length;
+  const pageIds = ids.slice(start, start + first);
+  const loaded = await loaders.dealById.loadMany(pageIds);
+  const deals: DealModel[] = [];
+  for (const deal of loaded) {
+    if (deal instanceof Error) throw deal;
+    // An association can outlive its deal for a moment; a deal HubSpot no longer has is skipped.
+    if (deal !== null) deals.push(deal);
+  }
+  const edges = deals.map((node) => ({ cursor: encodeCursor(DEAL_CURSOR_SCOPE, node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: start + first < ids.length,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

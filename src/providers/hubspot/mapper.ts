@@ -1,0 +1,51 @@
+import { moneyFromDecimal } from '../../model/money.ts';
+import type { CrmContactModel, DealModel, LifecycleStageModel } from '../../model/types.ts';
+import type { WireObject } from './wire.ts';
+
+export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'lifecyclestage'] as const;
+export const DEAL_PROPERTIES = ['dealname', 'amount', 'dealstage', 'pipeline', 'closedate', 'deal_currency_code'] as const;
+
+const LIFECYCLE_STAGES: Record<string, LifecycleStageModel> = {
+  subscriber: 'SUBSCRIBER',
+  lead: 'LEAD',
+  marketingqualifiedlead: 'MARKETING_QUALIFIED_LEAD',
+  salesqualifiedlead: 'SALES_QUALIFIED_LEAD',
+  opportunity: 'OPPORTUNITY',
+  customer: 'CUSTOMER',
+  evangelist: 'EVANGELIST',
+  other: 'OTHER',
+};
+
+function prop(object: WireObject, name: string): string | null {
+  const value = object.properties[name];
+  return value === undefined || value === '' ? null : value;
+}
+
+export function toCrmContact(object: WireObject): CrmContactModel {
+  const stage = prop(object, 'lifecyclestage');
+  return {
+    kind: 'CrmContact',
+    id: object.id,
+    firstName: prop(object, 'firstname'),
+    lastName: prop(object, 'lastname'),
+    email: prop(object, 'email'),
+    // Portals can define their own stages (numeric ids); they read as OTHER.
+    lifecycleStage: stage === null ? null : (LIFECYCLE_STAGES[stage] ?? 'OTHER'),
+    createdAt: new Date(object.createdAt),
+    updatedAt: new Date(object.updatedAt),
+  };
+}
+
+export function toDeal(object: WireObject, defaultCurrency: string): DealModel {
+  const amount = prop(object, 'amount');
+  const closeDate = prop(object, 'closedate');
+  return {
+    kind: 'Deal',
+    id: object.id,
+    name: prop(object, 'dealname'),
+    amount: amount === null ? null : moneyFromDecimal(amount, prop(object, 'deal_currency_code') ?? defaultCurrency),
+    stage: prop(object, 'dealstage'),
+    closeDate: closeDate === null ? null : new Date(closeDate),
+    pipeline: prop(object, 'pipeline'),
+  };
+}

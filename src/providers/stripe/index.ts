@@ -1,0 +1,3 @@
+export { StripeClient } from './client.ts';
+export { createStripeLoaders, type StripeLoaders } from './loaders.ts';
+export { paymentsOf, PAYMENT_CURSOR_SCOPE, type PaymentsArgs } from './payments.ts';

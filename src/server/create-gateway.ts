@@ -1,0 +1,78 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { GatewayConfig } from '../config.ts';
+import { createContext, type GatewayContext } from '../graphql/context.ts';
+import { resolvers } from '../graphql/resolvers/index.ts';
+import { loadTypeDefs } from '../graphql/type-defs.ts';
+import { createFormatError } from './format-error.ts';
+import { createProviderClients, type ProviderEndpoints } from './provider-clients.ts';
+import { upstreamReportPlugin } from './upstream-report-plugin.ts';
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:4000/graphql */
+  readonly url: string;
+  readonly log: FastifyBaseLogger;
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  endpoints: ProviderEndpoints;
+  /** Where logs go; standard output by default. Tests pass a stream to read them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * Fastify serves /healthz and /readyz and hosts Apollo Server at /graphql. The request path:
+ * Apollo → resolvers → per-request DataLoaders → provider client → UpstreamClient (quota guard,
+ * undici pool) → provider.
+ */
+export async function createGateway({ config, endpoints, logStream }: GatewayOptions): Promise<Gateway> {
+  const fastify = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(logStream ? { stream: logStream } : {}),
+    },
+    disableRequestLogging: true,
+  });
+  const providers = createProviderClients(config, endpoints);
+  let ready = false;
+
+  const apollo = new ApolloServer<GatewayContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(fastify.log),
+    plugins: [
+      fastifyApolloDrainPlugin(fastify),
+      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ...(config.upstreamReport ? [upstreamReportPlugin()] : []),
+    ],
+  });
+  await apollo.start();
+
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_request, reply) => {
+    if (!ready) return reply.code(503).send({ status: 'unavailable' });
+    return { status: 'ready', mode: config.mode };
+  });
+  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(providers.clients) });
+
+  const address = await fastify.listen({ port: config.port, host: config.host });
+  ready = true;
+  const url = new URL('/graphql', address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')).toString();
+  return {
+    url,
+    log: fastify.log,
+    close: async () => {
+      ready = false;
+      await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
+      await providers.close();
+    },
+  };
+}

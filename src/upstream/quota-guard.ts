@@ -1,0 +1,106 @@
+import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+
+export interface QuotaGuardOptions {
+  provider: ProviderName;
+  /** Requests allowed per window. */
+  limit: number;
+  /** Window length in milliseconds. */
+  windowMs: number;
+  /** Longest a request waits for budget before failing with UPSTREAM_RATE_LIMITED. */
+  maxWaitMs: number;
+}
+
+/**
+ * Slack added to the window: the provider counts a request when it arrives, a little after we
+ * send it, and uneven network delay could otherwise squeeze `limit + 1` arrivals into a window.
+ */
+const ARRIVAL_SLACK_MS = 50;
+
+/**
+ * Spends a provider's request budget inside this process: never more than `limit` requests in
+ * any `windowMs` (a sliding log of send times). A token bucket would be simpler, but its burst
+ * plus refill can put up to twice the limit into one of the provider's windows, and providers
+ * count fixed (Stripe) or rolling (HubSpot) windows. Written by hand because it also obeys the
+ * provider's own word at run time (a 429's Retry-After pauses every caller); cockatiel's
+ * bulkhead limits concurrency, not rate.
+ */
+export class QuotaGuard {
+  /** Send times of the last `limit` requests, oldest first. */
+  private readonly sent: number[] = [];
+  private pausedUntil = 0;
+  private readonly waiters: Array<{ resolve: () => void; timer: NodeJS.Timeout }> = [];
+  private pump: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: QuotaGuardOptions) {
+    if (!(options.limit >= 1)) throw new TypeError(`limit must be a positive number: ${options.limit}`);
+    if (!(options.windowMs > 0)) throw new TypeError(`windowMs must be a positive number: ${options.windowMs}`);
+    if (!(options.maxWaitMs >= 0)) throw new TypeError(`maxWaitMs must not be negative: ${options.maxWaitMs}`);
+  }
+
+  /** Resolves with the milliseconds waited once a request may go; rejects after maxWaitMs. */
+  async acquire(): Promise<number> {
+    if (this.waiters.length === 0 && this.tryTake()) return 0;
+    const started = performance.now();
+    // Waiters queue behind each other, so the wait is at least one slot per waiter ahead.
+    const slot = (this.options.windowMs + ARRIVAL_SLACK_MS) / this.options.limit;
+    const expected = this.msUntilFree() + this.waiters.length * slot;
+    if (expected > this.options.maxWaitMs) throw this.rateLimited(expected);
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1);
+          reject(this.rateLimited(this.msUntilFree()));
+        }, this.options.maxWaitMs),
+      };
+      this.waiters.push(waiter);
+      this.schedule();
+    });
+    return performance.now() - started;
+  }
+
+  /** The provider said stop (429 + Retry-After): nobody goes before `ms` from now. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+  }
+
+  private tryTake(): boolean {
+    if (this.msUntilFree() > 0) return false;
+    this.sent.push(performance.now());
+    if (this.sent.length > this.options.limit) this.sent.shift();
+    return true;
+  }
+
+  private msUntilFree(): number {
+    const now = performance.now();
+    const paused = this.pausedUntil - now;
+    const oldest = this.sent.length < this.options.limit ? undefined : this.sent[0];
+    const windowFull = oldest === undefined ? 0 : oldest + this.options.windowMs + ARRIVAL_SLACK_MS - now;
+    return Math.max(0, paused, windowFull);
+  }
+
+  private schedule(): void {
+    if (this.pump) return;
+    this.pump = setTimeout(() => {
+      this.pump = undefined;
+      while (this.waiters.length > 0 && this.tryTake()) {
+        const waiter = this.waiters.shift();
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          waiter.resolve();
+        }
+      }
+      if (this.waiters.length > 0) this.schedule();
+    }, Math.max(1, Math.ceil(this.msUntilFree())));
+  }
+
+  private rateLimited(waitMs: number): UpstreamError {
+    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    return new UpstreamError(
+      ErrorCode.UpstreamRateLimited,
+      this.options.provider,
+      `The ${this.options.provider} request budget is spent; retry in ${retryAfter} s`,
+      retryAfter,
+    );
+  }
+}

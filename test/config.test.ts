@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const REMOTE = {
+  CUSTOMERS_API_URL: 'https://customers.internal',
+  CUSTOMERS_API_TOKEN: 'cust-token-123',
+  STRIPE_SECRET_KEY: 'sk_live_abcdef123456',
+  HUBSPOT_ACCESS_TOKEN: 'pat-na1-abc',
+};
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted a bad configuration');
+}
+
+describe('configuration', () => {
+  it('defaults to the embedded simulators on port 4000 with the upstream report on', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ mode: 'embedded', port: 4000, upstreamReport: true });
+    expect(config.providers).toBeUndefined();
+  });
+
+  it('switches to remote mode when providers are configured, with documented defaults', () => {
+    const config = loadConfig(REMOTE);
+    expect(config.mode).toBe('remote');
+    expect(config.upstreamReport).toBe(false);
+    expect(config.providers?.stripe).toMatchObject({ url: 'https://api.stripe.com', rateLimit: { limit: 100, windowMs: 1000 } });
+    expect(config.providers?.hubspot).toMatchObject({ url: 'https://api.hubapi.com', rateLimit: { limit: 100, windowMs: 10_000 } });
+  });
+
+  it('names the variable of every bad value', () => {
+    expect(failure({ PORT: 'abc' }).variable).toBe('PORT');
+    expect(failure({ PORT: '70000' }).variable).toBe('PORT');
+    expect(failure({ UPSTREAM_REPORT: 'maybe' }).variable).toBe('UPSTREAM_REPORT');
+    expect(failure({ LOG_LEVEL: 'loud' }).variable).toBe('LOG_LEVEL');
+    expect(failure({ ...REMOTE, CUSTOMERS_API_TOKEN: '' }).variable).toBe('CUSTOMERS_API_TOKEN');
+    expect(failure({ ...REMOTE, CUSTOMERS_API_URL: 'ftp://x' }).variable).toBe('CUSTOMERS_API_URL');
+    expect(failure({ ...REMOTE, STRIPE_SECRET_KEY: 'pk_live_123' }).variable).toBe('STRIPE_SECRET_KEY');
+    expect(failure({ ...REMOTE, HUBSPOT_DEFAULT_CURRENCY: 'dollars' }).variable).toBe('HUBSPOT_DEFAULT_CURRENCY');
+  });
+
+  it('never puts a secret in its messages', () => {
+    const error = failure({ ...REMOTE, STRIPE_SECRET_KEY: 'pk_live_supersecret' });
+    expect(error.message).not.toContain('supersecret');
+  });
+
+  it('reads secrets from *_FILE variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-'));
+    writeFileSync(join(dir, 'stripe'), 'sk_test_fromfile\n');
+    const { STRIPE_SECRET_KEY: _unused, ...rest } = REMOTE;
+    const config = loadConfig({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'stripe') });
+    expect(config.providers?.stripe.credential).toBe('sk_test_fromfile');
+    expect(config.providers?.stripe.rateLimit.limit).toBe(25);
+    expect(failure({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'missing') }).variable).toBe('STRIPE_SECRET_KEY_FILE');
+  });
+});
+
+describe('npm start with bad configuration', () => {
+  const run = promisify(execFile);
+  const startWith = async (env: Record<string, string>) => {
+    try {
+      await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 15_000 });
+    } catch (error) {
+      return error as { code: number; stderr: string };
+    }
+    throw new Error('the gateway started');
+  };
+
+  it('exits non-zero naming PORT when PORT=abc', async () => {
+    const result = await startWith({ PORT: 'abc' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('PORT');
+  });
+
+  it('exits non-zero naming the missing credential of a configured provider', async () => {
+    const result = await startWith({ STRIPE_API_URL: 'https://stripe.example', CUSTOMERS_API_URL: 'https://c.example', CUSTOMERS_API_TOKEN: 't', HUBSPOT_ACCESS_TOKEN: 'h' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('STRIPE_SECRET_KEY');
+  });
+});

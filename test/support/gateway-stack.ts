@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import { request } from 'undici';
+import { loadConfig } from '../../src/config.ts';
+import type { Dataset, SimulatorSet } from '../../src/simulators/index.ts';
+import { start, type Running } from '../../src/server/start.ts';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+  extensions?: { upstream?: Record<'customers' | 'stripe' | 'hubspot', { calls: number }> } & Record<string, unknown>;
+}
+
+export interface SimStats {
+  provider: string;
+  requests: number;
+  byRoute: Record<string, Record<string, number>>;
+  byStatus: Record<string, number>;
+  bytesSent: number;
+  notModified: number;
+  rateLimited: number;
+}
+
+type Provider = 'customers' | 'stripe' | 'hubspot';
+
+/**
+ * The embedded default, as `npm start` runs it, on ephemeral ports: simulators in-process and
+ * the gateway in front of them. Tests speak real HTTP to both.
+ */
+export class GatewayStack {
+  private constructor(
+    private readonly running: Running,
+    /** Every log line the gateway wrote, for tests that read them (secrets must never appear). */
+    readonly logs: string[],
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<GatewayStack> {
+    const logs: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+    return new GatewayStack(await start(config, stream), logs);
+  }
+
+  get url(): string {
+    return this.running.gateway.url;
+  }
+
+  get simulators(): SimulatorSet {
+    if (!this.running.simulators) throw new Error('not in embedded mode');
+    return this.running.simulators;
+  }
+
+  get dataset(): Dataset {
+    return this.simulators.dataset;
+  }
+
+  async query<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+    const response = await request(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.body.json()) as GraphQLResponse<T>;
+  }
+
+  async simStats(provider: Provider): Promise<SimStats> {
+    const response = await request(new URL('/_sim/stats', this.simulators[provider].url));
+    return (await response.body.json()) as SimStats;
+  }
+
+  async simAdmin(provider: Provider, path: 'reset' | 'faults', body?: unknown): Promise<void> {
+    const response = await request(new URL(`/_sim/${path}`, this.simulators[provider].url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? '' : JSON.stringify(body),
+    });
+    await response.body.dump();
+    if (response.statusCode >= 300) throw new Error(`/_sim/${path} on ${provider}: HTTP ${response.statusCode}`);
+  }
+
+  async resetAll(): Promise<void> {
+    await Promise.all((['customers', 'stripe', 'hubspot'] as const).map((p) => this.simAdmin(p, 'reset')));
+  }
+
+  close(): Promise<void> {
+    return this.running.close();
+  }
+}
