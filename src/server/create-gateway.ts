@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import { createContext, type GatewayContext } from '../graphql/context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
@@ -37,7 +37,8 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       ...(logStream ? { stream: logStream } : {}),
     },
-    disableRequestLogging: true,
+    // Per-request access logs would cost more than the warm path itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const providers = createProviderClients(config, endpoints);
   let ready = false;
@@ -65,7 +66,8 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
 
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;
-  const url = new URL('/graphql', address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')).toString();
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const url = wildcard ? `http://localhost:${new URL(address).port}/graphql` : new URL('/graphql', address).toString();
   return {
     url,
     log: fastify.log,

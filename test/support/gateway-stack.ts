@@ -1,23 +1,13 @@
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { loadConfig } from '../../src/config.ts';
-import type { Dataset, SimulatorSet } from '../../src/simulators/index.ts';
+import type { Dataset, SimStats, SimulatorSet } from '../../src/simulators/index.ts';
 import { start, type Running } from '../../src/server/start.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
   extensions?: { upstream?: Record<'customers' | 'stripe' | 'hubspot', { calls: number }> } & Record<string, unknown>;
-}
-
-export interface SimStats {
-  provider: string;
-  requests: number;
-  byRoute: Record<string, Record<string, number>>;
-  byStatus: Record<string, number>;
-  bytesSent: number;
-  notModified: number;
-  rateLimited: number;
 }
 
 type Provider = 'customers' | 'stripe' | 'hubspot';

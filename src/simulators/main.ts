@@ -1,0 +1,64 @@
+/**
+ * `npm run sim`: the three simulators on fixed ports for manual work against the gateway.
+ *   SIM_HOST            default 127.0.0.1
+ *   SIM_CUSTOMERS_PORT  default 4101
+ *   SIM_STRIPE_PORT     default 4102
+ *   SIM_HUBSPOT_PORT    default 4103
+ */
+import { startSimulators } from './index.ts';
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > 65_535) {
+    throw new TypeError(`${name} must be an integer from 0 to 65535: '${raw}'`);
+  }
+  return value;
+}
+
+function host(): string {
+  const raw = process.env.SIM_HOST;
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  if (/\s/.test(raw)) throw new TypeError(`SIM_HOST must be a host name or address: '${raw}'`);
+  return raw;
+}
+
+async function main(): Promise<void> {
+  const options = {
+    host: host(),
+    ports: {
+      customers: port('SIM_CUSTOMERS_PORT', 4101),
+      stripe: port('SIM_STRIPE_PORT', 4102),
+      hubspot: port('SIM_HUBSPOT_PORT', 4103),
+    },
+  };
+  const sims = await startSimulators(options);
+  const { credentials: c } = sims;
+  console.log(`customers  ${sims.customers.url}   Authorization: Bearer ${c.customersToken}`);
+  console.log(`stripe     ${sims.stripe.url}   Authorization: Bearer ${c.stripeSecretKey}`);
+  console.log(`hubspot    ${sims.hubspot.url}   Authorization: Bearer ${c.hubspotToken}`);
+  console.log(`           OAuth client ${c.hubspotClientId} / ${c.hubspotClientSecret}, refresh token ${c.hubspotRefreshToken}`);
+  console.log('admin      GET /_sim/stats, GET|POST /_sim/faults, POST /_sim/reset on each');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`${signal}: closing simulators`);
+    sims.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

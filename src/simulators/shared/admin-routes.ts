@@ -1,0 +1,43 @@
+import type { FaultInjector } from './fault-injector.ts';
+import { FaultValidationError, parseFaults } from './parse-faults.ts';
+import { parseJson } from './read-body.ts';
+import type { SimResponse } from './sim-request.ts';
+import type { StatsRecorder } from './stats-recorder.ts';
+
+export const ADMIN_PREFIX = '/_sim/';
+
+export interface AdminDependencies {
+  stats: StatsRecorder;
+  faults: FaultInjector;
+  /** Clears the provider's own state (see ProviderAdapter.reset). */
+  resetProvider(): void;
+}
+
+/**
+ * The `/_sim/*` control plane. It sits in front of the fault injector and the rate limiter, and
+ * is not counted, so a test can always read stats or lift an outage.
+ */
+export function handleAdminRequest(method: string, path: string, body: Buffer, deps: AdminDependencies): SimResponse {
+  const route = `${method} ${path}`;
+  switch (route) {
+    case 'GET /_sim/stats':
+      return { status: 200, body: deps.stats.snapshot() };
+    case 'GET /_sim/faults':
+      return { status: 200, body: deps.faults.current };
+    case 'POST /_sim/faults':
+      try {
+        deps.faults.set(parseFaults(parseJson(body) ?? null));
+        return { status: 200, body: deps.faults.current };
+      } catch (error) {
+        if (error instanceof FaultValidationError) return { status: 400, body: { error: error.message } };
+        throw error;
+      }
+    case 'POST /_sim/reset':
+      deps.stats.reset();
+      deps.faults.reset();
+      deps.resetProvider();
+      return { status: 204 };
+    default:
+      return { status: 404, body: { error: `no admin route ${route}` } };
+  }
+}

@@ -1,0 +1,111 @@
+import { buildDataset } from '../dataset/build-dataset.ts';
+import { FixedWindowLimiter } from '../shared/fixed-window-limiter.ts';
+import type { Admission, ProviderAdapter } from '../shared/provider-adapter.ts';
+import { Router } from '../shared/router.ts';
+import { headerValue, type SimResponse } from '../shared/sim-request.ts';
+import { startSimServer } from '../shared/sim-server.ts';
+import type { SimulatorHandle, SimulatorOptions } from '../shared/simulator-options.ts';
+import { SIM_CREDENTIALS } from '../sim-credentials.ts';
+import { createRefund } from './create-refund.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
+import { listHandler } from './list-handler.ts';
+import { retrieveHandler } from './retrieve-handler.ts';
+import { searchCustomers } from './search-customers.ts';
+import { authenticateStripe } from './stripe-auth.ts';
+import { stripeError } from './stripe-error.ts';
+import { stripeRequestId } from './stripe-request-id.ts';
+import { StripeStore } from './stripe-store.ts';
+
+export interface StripeSimulatorOptions extends SimulatorOptions {
+  /** Default `SIM_CREDENTIALS.stripeSecretKey`. */
+  secretKey?: string;
+  /** Sent when the request names no `Stripe-Version`. */
+  defaultApiVersion?: string;
+}
+
+const RATE_PER_SECOND = { test: 25, live: 100 } as const;
+const SEARCH_RATE_PER_SECOND = 20;
+const RATE_LIMITED_MESSAGE =
+  'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.';
+
+/** Stripe API v1: customers, charges, payment intents and refunds over the seeded account. */
+export function createStripeSimulator(options: StripeSimulatorOptions = {}): Promise<SimulatorHandle> {
+  const clock = options.clock ?? Date.now;
+  const store = new StripeStore(options.dataset ?? buildDataset());
+  const idempotency = new IdempotencyStore();
+  const keys = new Set([options.secretKey ?? SIM_CREDENTIALS.stripeSecretKey, ...(options.extraCredentials ?? [])]);
+  const defaultVersion = options.defaultApiVersion ?? '2025-02-24.acacia';
+  const limiter = new FixedWindowLimiter();
+
+  const router = new Router()
+    .add('GET', '/v1/customers/search', searchCustomers(store))
+    .add('GET', '/v1/customers/:id', retrieveHandler('customer', (id) => store.customer(id)))
+    .add('GET', '/v1/customers', listHandler({
+      url: '/v1/customers', noun: 'customer', items: () => store.customers,
+      // Stripe documents this filter as case-sensitive.
+      filters: { email: (customer, email) => customer.email === email },
+    }))
+    .add('GET', '/v1/charges/:id', retrieveHandler('charge', (id) => store.charge(id)))
+    .add('GET', '/v1/charges', listHandler({
+      url: '/v1/charges', noun: 'charge', items: () => store.charges,
+      filters: { customer: (c, id) => c.customer === id, payment_intent: (c, id) => c.payment_intent === id },
+    }))
+    .add('GET', '/v1/payment_intents/:id', retrieveHandler('payment_intent', (id) => store.paymentIntent(id)))
+    .add('GET', '/v1/payment_intents', listHandler({
+      url: '/v1/payment_intents', noun: 'payment_intent', items: () => store.paymentIntents,
+      filters: { customer: (p, id) => p.customer === id },
+    }))
+    .add('POST', '/v1/refunds', createRefund(store, idempotency, clock))
+    .add('GET', '/v1/refunds/:id', retrieveHandler('refund', (id) => store.refund(id)))
+    .add('GET', '/v1/refunds', listHandler({
+      url: '/v1/refunds', noun: 'refund', items: () => store.refunds,
+      filters: { charge: (r, id) => r.charge === id, payment_intent: (r, id) => r.payment_intent === id },
+    }));
+
+  const adapter: ProviderAdapter = {
+    name: 'stripe',
+    router,
+    contentType: 'application/json',
+    authenticate: (req) => authenticateStripe(req, keys),
+    admit(req, key, { faults, now }): Admission {
+      const mode = key.startsWith('sk_live_') ? 'live' : 'test';
+      const { limit, windowMs } = faults.rateLimit ?? { limit: RATE_PER_SECOND[mode], windowMs: 1000 };
+      if (!limiter.take(key, now, limit, windowMs).allowed) return { headers: {}, rejection: rateLimited('global-rate') };
+      if (req.path.endsWith('/search') && !limiter.take(`${key} search`, now, SEARCH_RATE_PER_SECOND, 1000).allowed) {
+        return { headers: {}, rejection: rateLimited('endpoint-rate') };
+      }
+      return { headers: {} };
+    },
+    errorResponse(_req, status, message) {
+      if (status === 429) return rateLimited('global-rate');
+      return stripeError(status, status >= 500 ? 'api_error' : 'invalid_request_error', message);
+    },
+    finish(req, response) {
+      const headers: Record<string, string> = {
+        'request-id': stripeRequestId(req),
+        'stripe-version': headerValue(req, 'stripe-version') ?? defaultVersion,
+        'cache-control': 'no-cache, no-store',
+        ...response.headers,
+      };
+      if (response.status >= 400 && headers['stripe-should-retry'] === undefined) {
+        headers['stripe-should-retry'] = String(response.status === 409 || response.status >= 500);
+      }
+      return { ...response, headers };
+    },
+    reset() {
+      store.reset();
+      idempotency.reset();
+      limiter.reset();
+    },
+  };
+  return startSimServer(adapter, options);
+}
+
+/** Stripe documents no Retry-After; `stripe-should-retry: true` tells clients a backoff retry is fine. */
+function rateLimited(reason: 'global-rate' | 'endpoint-rate'): SimResponse {
+  return {
+    status: 429,
+    headers: { 'stripe-rate-limited-reason': reason, 'stripe-should-retry': 'true' },
+    body: { error: { message: RATE_LIMITED_MESSAGE, type: 'invalid_request_error', code: 'rate_limit' } },
+  };
+}

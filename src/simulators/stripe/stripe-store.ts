@@ -1,0 +1,62 @@
+import type {
+  Dataset,
+  StripeCharge,
+  StripeCustomer,
+  StripePaymentIntent,
+  StripeRefund,
+} from '../dataset/dataset.ts';
+
+/**
+ * The Stripe account's mutable state: a deep copy of the seeded data, so refunds can change
+ * charges and `reset()` can return to the seed without touching the shared Dataset.
+ */
+export class StripeStore {
+  readonly #dataset: Dataset;
+  customers: StripeCustomer[] = [];
+  charges: StripeCharge[] = [];
+  paymentIntents: StripePaymentIntent[] = [];
+  /** Newest first, like every Stripe list. */
+  refunds: StripeRefund[] = [];
+  #customerById = new Map<string, StripeCustomer>();
+  #chargeById = new Map<string, StripeCharge>();
+  #paymentIntentById = new Map<string, StripePaymentIntent>();
+
+  constructor(dataset: Dataset) {
+    this.#dataset = dataset;
+    this.reset();
+  }
+
+  reset(): void {
+    const { customers, charges, paymentIntents } = structuredClone(this.#dataset.stripe);
+    this.customers = customers;
+    this.charges = charges;
+    this.paymentIntents = paymentIntents;
+    this.refunds = [];
+    this.#customerById = new Map(customers.map((c) => [c.id, c]));
+    this.#chargeById = new Map(charges.map((c) => [c.id, c]));
+    this.#paymentIntentById = new Map(paymentIntents.map((p) => [p.id, p]));
+  }
+
+  customer(id: string): StripeCustomer | undefined {
+    return this.#customerById.get(id);
+  }
+
+  charge(id: string): StripeCharge | undefined {
+    return this.#chargeById.get(id);
+  }
+
+  paymentIntent(id: string): StripePaymentIntent | undefined {
+    return this.#paymentIntentById.get(id);
+  }
+
+  refund(id: string): StripeRefund | undefined {
+    return this.refunds.find((refund) => refund.id === id);
+  }
+
+  /** Records a refund and moves the charge's `amount_refunded` / `refunded` with it. */
+  applyRefund(refund: StripeRefund, charge: StripeCharge): void {
+    charge.amount_refunded += refund.amount;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    this.refunds.unshift(refund);
+  }
+}

@@ -1,0 +1,121 @@
+import { Client } from '@hubspot/api-client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  buildDataset,
+  createHubSpotSimulator,
+  DatasetLookup,
+  SIM_CREDENTIALS,
+  type SimulatorHandle,
+} from '../../src/simulators/index.ts';
+import { simAdmin } from './sim-admin.ts';
+
+const dataset = buildDataset();
+const lookup = new DatasetLookup(dataset);
+let now = Date.UTC(2026, 0, 1);
+let sim: SimulatorHandle;
+let admin: ReturnType<typeof simAdmin>;
+
+const client = (accessToken: string = SIM_CREDENTIALS.hubspotToken) =>
+  new Client({ accessToken, basePath: sim.url, numberOfApiCallRetries: 0 });
+
+/** The SDK throws ApiException; this resolves to it so tests can look at code and body. */
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error as { code: number; body: Record<string, unknown>; headers: Record<string, string> },
+  );
+
+beforeAll(async () => {
+  sim = await createHubSpotSimulator({ dataset, clock: () => now });
+  admin = simAdmin(sim.url);
+});
+afterAll(() => sim.close());
+beforeEach(() => admin.reset());
+
+const contactWithDeals = dataset.hubspot.contacts.find((c) => lookup.dealsOfContact(c.id).length === 2)!;
+const contactWithoutDeals = dataset.hubspot.contacts.find((c) => lookup.dealsOfContact(c.id).length === 0)!;
+
+describe('HubSpot simulator through the official @hubspot/api-client', () => {
+  it('gets a contact with only the requested properties plus the ones HubSpot always sends', async () => {
+    const contact = await client().crm.contacts.basicApi.getById(contactWithDeals.id, ['email', 'lifecyclestage']);
+    expect(contact.id).toBe(contactWithDeals.id);
+    expect(Object.keys(contact.properties).sort()).toEqual(['createdate', 'email', 'hs_object_id', 'lastmodifieddate', 'lifecyclestage']);
+    expect(contact.properties.email).toBe(contactWithDeals.properties.email);
+  });
+
+  it('batch-reads contacts by id and by email, reporting missing ones in a 207', async () => {
+    const ids = dataset.hubspot.contacts.slice(0, 5).map((c) => c.id);
+    const complete = await client().crm.contacts.batchApi.read({ inputs: ids.map((id) => ({ id })), properties: ['email'], propertiesWithHistory: [] });
+    expect(complete.status).toBe('COMPLETE');
+    expect(complete.results.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(complete.results.map((r) => r.id)).not.toEqual(ids);
+
+    const partial = await client().crm.contacts.batchApi.read({ inputs: [{ id: ids[0]! }, { id: '999999' }], properties: [], propertiesWithHistory: [] });
+    expect(partial.results.map((r) => r.id)).toEqual([ids[0]]);
+    expect('numErrors' in partial && partial.numErrors).toBe(1);
+    expect('errors' in partial && partial.errors?.[0]).toMatchObject({ category: 'OBJECT_NOT_FOUND', context: { ids: ['999999'] } });
+
+    const email = contactWithDeals.properties.email!;
+    const byEmail = await client().crm.contacts.batchApi.read({
+      inputs: [{ id: email.toUpperCase() }], idProperty: 'email', properties: ['firstname'], propertiesWithHistory: [],
+    });
+    expect(byEmail.results.map((r) => [r.id, r.properties.email])).toEqual([[contactWithDeals.id, email]]);
+  });
+
+  it('batch-reads deals and their contact associations (v4)', async () => {
+    const dealIds = lookup.dealsOfContact(contactWithDeals.id).map((d) => d.id);
+    const deals = await client().crm.deals.batchApi.read({ inputs: dealIds.map((id) => ({ id })), properties: ['amount', 'dealstage'], propertiesWithHistory: [] });
+    expect(deals.results.map((d) => d.id).sort()).toEqual(dealIds);
+    expect(Object.keys(deals.results[0]!.properties).sort()).toEqual(['amount', 'createdate', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id']);
+
+    const associations = await client().crm.associations.v4.batchApi.getPage('contacts', 'deals', {
+      inputs: [{ id: contactWithDeals.id }, { id: contactWithoutDeals.id }],
+    });
+    expect(associations.results).toEqual([
+      { _from: { id: contactWithDeals.id }, to: dealIds.map((id) => ({ toObjectId: Number(id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 4, label: null }] })) },
+    ]);
+    expect('errors' in associations && associations.errors?.[0]).toMatchObject({
+      category: 'OBJECT_NOT_FOUND',
+      subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+    });
+  });
+
+  it('exchanges the refresh token for an access token that works until it expires', async () => {
+    const token = await client().oauth.tokensApi.create(
+      'refresh_token', undefined, undefined,
+      SIM_CREDENTIALS.hubspotClientId, SIM_CREDENTIALS.hubspotClientSecret, SIM_CREDENTIALS.hubspotRefreshToken,
+    );
+    expect(token).toMatchObject({ refreshToken: SIM_CREDENTIALS.hubspotRefreshToken, expiresIn: 1800, tokenType: 'bearer' });
+    const contact = await client(token.accessToken).crm.contacts.basicApi.getById(contactWithDeals.id);
+    expect(contact.id).toBe(contactWithDeals.id);
+
+    now += 1801 * 1000;
+    const expired = await failure(client(token.accessToken).crm.contacts.basicApi.getById(contactWithDeals.id));
+    expect(expired.code).toBe(401);
+    expect(expired.body.category).toBe('EXPIRED_AUTHENTICATION');
+
+    const badSecret = await failure(client().oauth.tokensApi.create('refresh_token', undefined, undefined, SIM_CREDENTIALS.hubspotClientId, 'nope', SIM_CREDENTIALS.hubspotRefreshToken));
+    expect(badSecret.code).toBe(400);
+  });
+
+  it('surfaces 404 and 401 as ApiException with the HubSpot error body', async () => {
+    const missing = await failure(client().crm.contacts.basicApi.getById('999999'));
+    expect(missing.code).toBe(404);
+    expect(missing.body).toMatchObject({ message: 'resource not found', correlationId: expect.any(String) });
+
+    const unauthorized = await failure(client('pat-na1-not-a-token').crm.contacts.basicApi.getById('1001'));
+    expect(unauthorized.code).toBe(401);
+    expect(unauthorized.body.category).toBe('INVALID_AUTHENTICATION');
+  });
+
+  it('surfaces 429 as ApiException once the token is over its ten-second budget', async () => {
+    await admin.faults({ rateLimit: { limit: 1, windowMs: 10_000 } });
+    await client().crm.contacts.basicApi.getById('1001');
+    const limited = await failure(client().crm.contacts.basicApi.getById('1001'));
+    expect(limited.code).toBe(429);
+    expect(limited.body.message).toBe('You have reached your ten second limit.');
+    expect(limited.headers['x-hubspot-ratelimit-remaining']).toBe('0');
+  });
+});
