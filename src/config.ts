@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { ProviderName } from './errors.ts';
 
 /**
  * All configuration, read from the environment once at start and validated here. Every key, its
@@ -12,12 +13,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** Requests allowed per window, and the window in milliseconds. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
 export interface ProviderEndpoint {
   url: string;
   credential: string;
-  /** Requests allowed per window, and the window in milliseconds. */
-  rateLimit: { limit: number; windowMs: number };
 }
+
 
 export interface GatewayConfig {
   port: number;
@@ -32,8 +38,10 @@ export interface GatewayConfig {
   simLatencyMs: number;
   stripeApiVersion: string;
   hubspotDefaultCurrency: string;
-  /** Present in remote mode; in embedded mode filled in once the simulators listen. */
-  providers?: { customers: ProviderEndpoint; stripe: ProviderEndpoint; hubspot: ProviderEndpoint };
+  /** Each provider's budget, for both modes (the simulators enforce the real providers' limits). */
+  rateLimits: Record<ProviderName, RateLimit>;
+  /** Present in remote mode; in embedded mode the simulators' addresses are used. */
+  providers?: Record<ProviderName, ProviderEndpoint>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -45,14 +53,17 @@ export const CONFIG_KEYS = {
   LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent',
   CUSTOMERS_API_URL: 'Customer service base URL; setting any provider variable selects remote mode',
   CUSTOMERS_API_TOKEN: 'Customer service bearer token (or CUSTOMERS_API_TOKEN_FILE)',
-  CUSTOMERS_RATE_LIMIT: 'Customer service requests per second (default 100)',
+  CUSTOMERS_RATE_LIMIT: 'Customer service requests per window (default 100)',
+  CUSTOMERS_RATE_WINDOW_MS: 'Customer service rate-limit window (default 1000)',
   STRIPE_API_URL: 'Stripe base URL (default https://api.stripe.com)',
   STRIPE_SECRET_KEY: 'Stripe secret key sk_test_… or sk_live_… (or STRIPE_SECRET_KEY_FILE)',
   STRIPE_API_VERSION: 'Pinned Stripe-Version (default 2025-02-24.acacia)',
-  STRIPE_RATE_LIMIT: 'Stripe requests per second (default 25 for test keys, 100 for live keys)',
+  STRIPE_RATE_LIMIT: 'Stripe requests per window (default 25 for test keys, 100 for live keys)',
+  STRIPE_RATE_WINDOW_MS: 'Stripe rate-limit window (default 1000)',
   HUBSPOT_API_URL: 'HubSpot base URL (default https://api.hubapi.com)',
   HUBSPOT_ACCESS_TOKEN: 'HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE)',
-  HUBSPOT_RATE_LIMIT: 'HubSpot requests per 10 seconds (default 100, the Free/Starter limit)',
+  HUBSPOT_RATE_LIMIT: 'HubSpot requests per window (default 100, the Free/Starter limit)',
+  HUBSPOT_RATE_WINDOW_MS: 'HubSpot rate-limit window (default 10000)',
   HUBSPOT_DEFAULT_CURRENCY: 'Currency of deals without deal_currency_code (default USD)',
   UPSTREAM_TIMEOUT_MS: 'Connect, headers and body timeout of each upstream call (default 5000)',
   QUOTA_MAX_WAIT_MS: 'Longest a call waits for provider budget before UPSTREAM_RATE_LIMITED (default 3000)',
@@ -79,6 +90,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     simLatencyMs: integer(env, 'SIM_LATENCY_MS', 0, 0, 60_000),
     stripeApiVersion: env['STRIPE_API_VERSION']?.trim() || '2025-02-24.acacia',
     hubspotDefaultCurrency: currency(env, 'HUBSPOT_DEFAULT_CURRENCY', 'USD'),
+    rateLimits: {
+      customers: rateLimit(env, 'CUSTOMERS', 100, 1000),
+      // The embedded simulator's key is a test key, so it gets test mode's limit too.
+      stripe: rateLimit(env, 'STRIPE', stripeLiveKey(env) ? 100 : 25, 1000),
+      hubspot: rateLimit(env, 'HUBSPOT', 100, 10_000),
+    },
   };
   if (remote) {
     const stripeKey = secret(env, 'STRIPE_SECRET_KEY');
@@ -86,29 +103,28 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)');
     }
     config.providers = {
-      customers: {
-        url: url(env, 'CUSTOMERS_API_URL'),
-        credential: secret(env, 'CUSTOMERS_API_TOKEN'),
-        rateLimit: { limit: integer(env, 'CUSTOMERS_RATE_LIMIT', 100, 1, 1e6), windowMs: 1000 },
-      },
-      stripe: {
-        url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'),
-        credential: stripeKey,
-        rateLimit: { limit: stripeRateLimit(env, stripeKey), windowMs: 1000 },
-      },
-      hubspot: {
-        url: url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com'),
-        credential: secret(env, 'HUBSPOT_ACCESS_TOKEN'),
-        rateLimit: { limit: integer(env, 'HUBSPOT_RATE_LIMIT', 100, 1, 1e6), windowMs: 10_000 },
-      },
+      customers: { url: url(env, 'CUSTOMERS_API_URL'), credential: secret(env, 'CUSTOMERS_API_TOKEN') },
+      stripe: { url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'), credential: stripeKey },
+      hubspot: { url: url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com'), credential: secret(env, 'HUBSPOT_ACCESS_TOKEN') },
     };
   }
   return config;
 }
 
-/** Documented defaults for the embedded simulators, mirroring the real providers' limits. */
-export function stripeRateLimit(env: Env, key: string): number {
-  return integer(env, 'STRIPE_RATE_LIMIT', key.includes('_live_') ? 100 : 25, 1, 1e6);
+function stripeLiveKey(env: Env): boolean {
+  try {
+    return /^(sk|rk)_live_/.test(secret(env, 'STRIPE_SECRET_KEY'));
+  } catch {
+    return false; // embedded mode, or the key's own check reports the problem
+  }
+}
+
+/** Stripe documents 100 req/s live and 25 req/s test; HubSpot 100 per 10 s on Free/Starter. */
+function rateLimit(env: Env, prefix: string, limit: number, windowMs: number): RateLimit {
+  return {
+    limit: integer(env, `${prefix}_RATE_LIMIT`, limit, 1, 1e6),
+    windowMs: integer(env, `${prefix}_RATE_WINDOW_MS`, windowMs, 1, 86_400_000),
+  };
 }
 
 function present(env: Env, name: string): boolean {

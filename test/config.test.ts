@@ -34,8 +34,14 @@ describe('configuration', () => {
     const config = loadConfig(REMOTE);
     expect(config.mode).toBe('remote');
     expect(config.upstreamReport).toBe(false);
-    expect(config.providers?.stripe).toMatchObject({ url: 'https://api.stripe.com', rateLimit: { limit: 100, windowMs: 1000 } });
-    expect(config.providers?.hubspot).toMatchObject({ url: 'https://api.hubapi.com', rateLimit: { limit: 100, windowMs: 10_000 } });
+    expect(config.providers?.stripe.url).toBe('https://api.stripe.com');
+    expect(config.providers?.hubspot.url).toBe('https://api.hubapi.com');
+    expect(config.rateLimits).toEqual({
+      customers: { limit: 100, windowMs: 1000 },
+      stripe: { limit: 100, windowMs: 1000 },
+      hubspot: { limit: 100, windowMs: 10_000 },
+    });
+    expect(loadConfig({ HUBSPOT_RATE_LIMIT: '190', HUBSPOT_RATE_WINDOW_MS: '10000' }).rateLimits.hubspot).toEqual({ limit: 190, windowMs: 10_000 });
   });
 
   it('names the variable of every bad value', () => {
@@ -60,7 +66,7 @@ describe('configuration', () => {
     const { STRIPE_SECRET_KEY: _unused, ...rest } = REMOTE;
     const config = loadConfig({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'stripe') });
     expect(config.providers?.stripe.credential).toBe('sk_test_fromfile');
-    expect(config.providers?.stripe.rateLimit.limit).toBe(25);
+    expect(config.rateLimits.stripe.limit).toBe(25);
     expect(failure({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'missing') }).variable).toBe('STRIPE_SECRET_KEY_FILE');
   });
 });

@@ -19,7 +19,7 @@ export function createProviderClients(config: GatewayConfig, endpoints: Provider
       provider,
       baseUrl: endpoint.url,
       headers: { authorization: `Bearer ${endpoint.credential}`, accept: 'application/json', ...headers },
-      quota: new QuotaGuard({ provider, ...endpoint.rateLimit, maxWaitMs: config.quotaMaxWaitMs }),
+      quota: new QuotaGuard({ provider, ...config.rateLimits[provider], maxWaitMs: config.quotaMaxWaitMs }),
       timeoutMs: config.upstreamTimeoutMs,
       connections: CONNECTIONS_PER_PROVIDER,
     });

@@ -1,5 +1,4 @@
 import type { GatewayConfig } from '../config.ts';
-import { stripeRateLimit } from '../config.ts';
 import { startSimulators, type SimulatorSet } from '../simulators/index.ts';
 import { createGateway, type Gateway } from './create-gateway.ts';
 import type { ProviderEndpoints } from './provider-clients.ts';
@@ -22,13 +21,9 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
     simulators = await startSimulators({ host: '127.0.0.1', latencyMs: config.simLatencyMs });
     const { credentials } = simulators;
     endpoints = {
-      customers: { url: simulators.customers.url, credential: credentials.customersToken, rateLimit: { limit: 100, windowMs: 1000 } },
-      stripe: {
-        url: simulators.stripe.url,
-        credential: credentials.stripeSecretKey,
-        rateLimit: { limit: stripeRateLimit(process.env, credentials.stripeSecretKey), windowMs: 1000 },
-      },
-      hubspot: { url: simulators.hubspot.url, credential: credentials.hubspotToken, rateLimit: { limit: 100, windowMs: 10_000 } },
+      customers: { url: simulators.customers.url, credential: credentials.customersToken },
+      stripe: { url: simulators.stripe.url, credential: credentials.stripeSecretKey },
+      hubspot: { url: simulators.hubspot.url, credential: credentials.hubspotToken },
     };
   } else {
     endpoints = config.providers;
