@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ProviderName } from './errors.ts';
+import { parsePolicyOverrides } from './upstream/cache/cache-policy.ts';
 
 /**
  * All configuration, read from the environment once at start and validated here. Every key, its
@@ -38,6 +39,18 @@ export interface GatewayConfig {
   simLatencyMs: number;
   stripeApiVersion: string;
   hubspotDefaultCurrency: string;
+  cache: {
+    enabled: boolean;
+    /** Absent: the in-process store only. */
+    redisUrl?: string;
+    keyPrefix: string;
+    maxEntries: number;
+    /** CACHE_POLICY as written; parsed and checked against the resource list here. */
+    policyOverrides: string;
+  };
+  redisTimeoutMs: number;
+  /** Share of each provider's budget one instance may spend alone while Redis is away. */
+  quotaFallbackShare: number;
   /** Each provider's budget, for both modes (the simulators enforce the real providers' limits). */
   rateLimits: Record<ProviderName, RateLimit>;
   /** Present in remote mode; in embedded mode the simulators' addresses are used. */
@@ -69,6 +82,13 @@ export const CONFIG_KEYS = {
   QUOTA_MAX_WAIT_MS: 'Longest a call waits for provider budget before UPSTREAM_RATE_LIMITED (default 3000)',
   UPSTREAM_REPORT: 'true/false: add extensions.upstream to responses (default true embedded, false remote)',
   SIM_LATENCY_MS: 'Embedded mode only: latency the simulators add to each answer (default 0)',
+  CACHE_ENABLED: 'true/false: the shared entity cache (default true; false answers every request cold)',
+  REDIS_URL: 'redis://… to share the entity cache and the provider quotas between instances (default: in-process)',
+  CACHE_KEY_PREFIX: 'Prefix of every cache and quota key in Redis (default tributary)',
+  CACHE_MAX_ENTRIES: 'Entities kept by the in-process store, least recently used first out (default 50000)',
+  CACHE_POLICY: 'Freshness overrides, resource=ttl[/swr[/maxStale]] in seconds, comma separated',
+  REDIS_TIMEOUT_MS: 'Longest a Redis command may take before the gateway falls back to in-process (default 100)',
+  QUOTA_FALLBACK_SHARE: 'Share of each quota one instance spends alone while Redis is away, 0–1 (default 0.5)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -90,6 +110,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     simLatencyMs: integer(env, 'SIM_LATENCY_MS', 0, 0, 60_000),
     stripeApiVersion: env['STRIPE_API_VERSION']?.trim() || '2025-02-24.acacia',
     hubspotDefaultCurrency: currency(env, 'HUBSPOT_DEFAULT_CURRENCY', 'USD'),
+    cache: {
+      enabled: boolean(env, 'CACHE_ENABLED', true),
+      ...(present(env, 'REDIS_URL') ? { redisUrl: redisUrl(env, 'REDIS_URL') } : {}),
+      keyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'tributary'),
+      maxEntries: integer(env, 'CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      policyOverrides: cachePolicy(env, 'CACHE_POLICY'),
+    },
+    redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
+    quotaFallbackShare: fraction(env, 'QUOTA_FALLBACK_SHARE', 0.5),
     rateLimits: {
       customers: rateLimit(env, 'CUSTOMERS', 100, 1000),
       // The embedded simulator's key is a test key, so it gets test mode's limit too.
@@ -125,6 +154,44 @@ function rateLimit(env: Env, prefix: string, limit: number, windowMs: number): R
     limit: integer(env, `${prefix}_RATE_LIMIT`, limit, 1, 1e6),
     windowMs: integer(env, `${prefix}_RATE_WINDOW_MS`, windowMs, 1, 86_400_000),
   };
+}
+
+function redisUrl(env: Env, name: string): string {
+  const raw = env[name]?.trim() ?? '';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  // The value may hold a password: never echo it.
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
+  return raw;
+}
+
+function keyPrefix(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^[\w.-]{1,64}$/.test(raw)) throw new ConfigError(name, `must be 1–64 letters, digits, '.', '_' or '-', got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value <= 0 || value > 1) throw new ConfigError(name, `must be a number above 0 and at most 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function cachePolicy(env: Env, name: string): string {
+  const raw = env[name]?.trim() ?? '';
+  try {
+    parsePolicyOverrides(raw);
+  } catch (error) {
+    throw new ConfigError(name, (error as Error).message);
+  }
+  return raw;
 }
 
 function present(env: Env, name: string): boolean {

@@ -1,12 +1,14 @@
 import { createCustomerLoaders, type CustomerLoaders, type CustomersClient } from '../providers/customers/index.ts';
 import { createHubSpotLoaders, type HubSpotClient, type HubSpotLoaders } from '../providers/hubspot/index.ts';
 import { createStripeLoaders, type StripeClient, type StripeLoaders } from '../providers/stripe/index.ts';
+import type { ProviderCache } from '../upstream/cache/entity-cache.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 
-export interface ProviderClients {
-  customers: CustomersClient;
-  stripe: StripeClient;
-  hubspot: HubSpotClient;
+/** What lives as long as the gateway: one client and one cache view per provider. */
+export interface ProviderServices {
+  customers: { client: CustomersClient; cache: ProviderCache };
+  stripe: { client: StripeClient; cache: ProviderCache };
+  hubspot: { client: HubSpotClient; cache: ProviderCache; defaultCurrency: string };
 }
 
 /** Everything a resolver may use, made fresh for each GraphQL operation. */
@@ -14,17 +16,15 @@ export interface GatewayContext {
   readonly customers: CustomerLoaders;
   readonly stripe: StripeLoaders;
   readonly hubspot: HubSpotLoaders;
-  readonly clients: ProviderClients;
   readonly report: UpstreamReport;
 }
 
-export function createContext(clients: ProviderClients): GatewayContext {
+export function createContext(services: ProviderServices): GatewayContext {
   const report = new UpstreamReport();
   return {
-    customers: createCustomerLoaders(clients.customers, report),
-    stripe: createStripeLoaders(clients.stripe, report),
-    hubspot: createHubSpotLoaders(clients.hubspot, report),
-    clients,
+    customers: createCustomerLoaders(services.customers.client, services.customers.cache, report),
+    stripe: createStripeLoaders(services.stripe.client, services.stripe.cache, report),
+    hubspot: createHubSpotLoaders({ ...services.hubspot, report }),
     report,
   };
 }

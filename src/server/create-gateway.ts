@@ -4,17 +4,26 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
+import type { ProviderName } from '../errors.ts';
+import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
 import { createContext, type GatewayContext } from '../graphql/context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
-import { createProviderClients, type ProviderEndpoints } from './provider-clients.ts';
+import { createUpstreamStack, type ProviderEndpoints } from './upstream-stack.ts';
 import { upstreamReportPlugin } from './upstream-report-plugin.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
   readonly log: FastifyBaseLogger;
+  /**
+   * Drops one cached entity, for writes and (later) webhooks: e.g. `('stripe', 'stripe.charges',
+   * 'cus_…')` after a refund. Resources are listed in src/upstream/cache/cache-policy.ts.
+   */
+  invalidate(provider: ProviderName, resource: ResourceName, id: string): Promise<void>;
+  /** Empties the entity cache (this gateway's key prefix only). */
+  flushCache(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,7 +49,7 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
     // Per-request access logs would cost more than the warm path itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const providers = createProviderClients(config, endpoints);
+  const stack = await createUpstreamStack(config, endpoints, fastify.log);
   let ready = false;
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -60,9 +69,14 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'unavailable' });
-    return { status: 'ready', mode: config.mode };
+    return {
+      status: 'ready',
+      mode: config.mode,
+      cache: config.cache.enabled ? stack.cache.storeKind : 'off',
+      ...(stack.redis ? { redis: stack.redis.available ? 'up' : 'down' } : {}),
+    };
   });
-  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(providers.clients) });
+  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(stack.services) });
 
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;
@@ -71,10 +85,15 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
   return {
     url,
     log: fastify.log,
+    invalidate: async (provider, resource, id) => {
+      if (RESOURCES[resource].provider !== provider) throw new TypeError(`${resource} is not a ${provider} resource`);
+      await stack.services[provider].cache.invalidate(resource, id);
+    },
+    flushCache: () => stack.cache.clear(),
     close: async () => {
       ready = false;
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
-      await providers.close();
+      await stack.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config.ts';
 import { startSimulators, type SimulatorSet } from '../simulators/index.ts';
 import { createGateway, type Gateway } from './create-gateway.ts';
-import type { ProviderEndpoints } from './provider-clients.ts';
+import type { ProviderEndpoints } from './upstream-stack.ts';
 
 export interface Running {
   gateway: Gateway;

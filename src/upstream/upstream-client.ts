@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
-import type { QuotaGuard } from './quota-guard.ts';
+import type { Quota } from './quota/quota-guard.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { UpstreamReport } from './upstream-report.ts';
 
@@ -11,7 +11,7 @@ export interface UpstreamClientOptions {
   baseUrl: string;
   /** Headers every request carries (authorization, API version). Never logged. */
   headers: Record<string, string>;
-  quota: QuotaGuard;
+  quota: Quota;
   /** Connect, headers and body timeouts, each, in milliseconds. */
   timeoutMs: number;
   /** Sockets kept open to the provider. */

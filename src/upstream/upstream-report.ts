@@ -7,13 +7,28 @@ export interface ProviderUsage {
   failures: number;
   /** Response bytes received. */
   bytes: number;
-  /** Time spent waiting for the provider's quota, in milliseconds. */
+  /** Entities answered from the cache while fresh. */
+  cacheHits: number;
+  /** Entities not in the cache (or past their maximum staleness). */
+  cacheMisses: number;
+  /** Entities the provider confirmed unchanged (304, or a batch's notModified). */
+  revalidated: number;
+  /** Response bytes a 200 would have carried for those, not transferred thanks to revalidation. */
+  bytesSaved: number;
+  /** Entities answered stale (stale-while-revalidate or stale-if-error). */
+  stale: number;
+  /** Age of the oldest stale entity answered, in milliseconds. */
+  maxStaleAgeMs: number;
+  /** Calls that had to wait for the provider's quota, and how long they waited in all. */
+  quotaWaits: number;
   quotaWaitMs: number;
 }
 
+const PROVIDERS: readonly ProviderName[] = ['customers', 'stripe', 'hubspot'];
+
 /**
  * What one GraphQL operation cost upstream, per provider. Shown to clients as
- * `extensions.upstream` when enabled; the simulators' `/_sim/stats` must agree with it.
+ * `extensions.upstream` when enabled; the simulators' `/_sim/stats` agree with its call counts.
  */
 export class UpstreamReport {
   private readonly usage = new Map<ProviderName, ProviderUsage>();
@@ -21,7 +36,7 @@ export class UpstreamReport {
   private of(provider: ProviderName): ProviderUsage {
     let usage = this.usage.get(provider);
     if (!usage) {
-      usage = { calls: 0, failures: 0, bytes: 0, quotaWaitMs: 0 };
+      usage = { calls: 0, failures: 0, bytes: 0, cacheHits: 0, cacheMisses: 0, revalidated: 0, bytesSaved: 0, stale: 0, maxStaleAgeMs: 0, quotaWaits: 0, quotaWaitMs: 0 };
       this.usage.set(provider, usage);
     }
     return usage;
@@ -35,12 +50,37 @@ export class UpstreamReport {
   }
 
   recordQuotaWait(provider: ProviderName, waitedMs: number): void {
-    if (waitedMs > 0) this.of(provider).quotaWaitMs += Math.round(waitedMs);
+    if (waitedMs <= 0) return;
+    const usage = this.of(provider);
+    usage.quotaWaits += 1;
+    usage.quotaWaitMs += Math.round(waitedMs);
+  }
+
+  recordCache(provider: ProviderName, outcome: 'hit' | 'miss'): void {
+    const usage = this.of(provider);
+    if (outcome === 'hit') usage.cacheHits += 1;
+    else usage.cacheMisses += 1;
+  }
+
+  recordRevalidated(provider: ProviderName, bytesSaved: number): void {
+    const usage = this.of(provider);
+    usage.revalidated += 1;
+    usage.bytesSaved += bytesSaved;
+  }
+
+  recordStale(provider: ProviderName, ageMs: number): void {
+    const usage = this.of(provider);
+    usage.stale += 1;
+    usage.maxStaleAgeMs = Math.max(usage.maxStaleAgeMs, Math.round(ageMs));
+  }
+
+  /** Where work done after the response (background refreshes) is counted: not in this report. */
+  background(): UpstreamReport {
+    return new UpstreamReport();
   }
 
   /** Every provider appears, with zeros when the operation did not touch it. */
   toJSON(): Record<ProviderName, ProviderUsage> {
-    const providers: ProviderName[] = ['customers', 'stripe', 'hubspot'];
-    return Object.fromEntries(providers.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;
+    return Object.fromEntries(PROVIDERS.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;
   }
 }

@@ -72,8 +72,14 @@ export class GatewayStack {
     if (response.statusCode >= 300) throw new Error(`/_sim/${path} on ${provider}: HTTP ${response.statusCode}`);
   }
 
+  /** Simulators back to their seeded state and counters, and the gateway's cache empty. */
   async resetAll(): Promise<void> {
     await Promise.all((['customers', 'stripe', 'hubspot'] as const).map((p) => this.simAdmin(p, 'reset')));
+    await this.running.gateway.flushCache();
+  }
+
+  get gateway(): Running['gateway'] {
+    return this.running.gateway;
   }
 
   close(): Promise<void> {

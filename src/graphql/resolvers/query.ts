@@ -22,9 +22,8 @@ export const Query: QueryResolvers = {
     const first = checkFirst(args.first, 20);
     const startingAfter = decodeCursor(CUSTOMER_CURSOR_SCOPE, args.after) ?? undefined;
     const email = args.email?.trim() || undefined;
-    const page = await ctx.clients.customers.list({ limit: Math.max(first, 1), startingAfter, email }, ctx.report);
+    const page = await ctx.customers.page({ limit: Math.max(first, 1), startingAfter, email });
     const customers = page.customers.slice(0, first);
-    for (const customer of page.customers) ctx.customers.byId.prime(customer.id, customer);
     const edges = customers.map((node) => ({ cursor: encodeCursor(CUSTOMER_CURSOR_SCOPE, node.id), node }));
     return {
       edges,

@@ -1,17 +1,10 @@
-import type { CustomerModel } from '../../model/types.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
-import { toCustomer } from './mapper.ts';
-import { wireBatchGet, wireCustomerPage } from './wire.ts';
+import { wireBatchGet, wireCustomerPage, type WireCustomer } from './wire.ts';
 
 /** The service's batch-get takes at most this many ids (docs/providers/customers.md). */
 export const CUSTOMERS_BATCH_SIZE = 100;
-
-export interface CustomerPage {
-  customers: CustomerModel[];
-  hasMore: boolean;
-}
 
 export interface ListCustomersParams {
   limit: number;
@@ -20,23 +13,46 @@ export interface ListCustomersParams {
   stripeRef?: string;
 }
 
+export interface BatchGetAnswer {
+  customers: WireCustomer[];
+  notModified: Array<{ id: string; etag?: string }>;
+}
+
+export type ListAnswer =
+  | { status: 'not-modified'; etag?: string }
+  | { status: 'ok'; customers: WireCustomer[]; hasMore: boolean; etag?: string };
+
 export class CustomersClient {
   constructor(private readonly upstream: UpstreamClient) {}
 
-  async batchGet(ids: readonly string[], report: UpstreamReport): Promise<Map<string, CustomerModel>> {
-    const response = await this.upstream.request({ method: 'POST', path: '/v1/customers/batch-get', json: { ids }, report });
+  /** Up to 100 customers; `known` entity tags come back as notModified when still current. */
+  async batchGet(ids: readonly string[], known: ReadonlyMap<string, string>, report: UpstreamReport): Promise<BatchGetAnswer> {
+    const response = await this.upstream.request({
+      method: 'POST',
+      path: '/v1/customers/batch-get',
+      json: { ids, ...(known.size > 0 ? { known: Object.fromEntries(known) } : {}) },
+      report,
+    });
     const body = parseWire('customers', wireBatchGet, response.body, 'batch-get answer');
-    return new Map(body.data.map((wire) => [wire.id, toCustomer(wire)]));
+    return { customers: body.data, notModified: (body.notModified ?? []).map((id) => ({ id, etag: known.get(id) })) };
   }
 
-  async list(params: ListCustomersParams, report: UpstreamReport): Promise<CustomerPage> {
+  /** A page of customers; with `ifNoneMatch`, a 304 when the page (and every record on it) is unchanged. */
+  async list(params: ListCustomersParams, ifNoneMatch: string | undefined, report: UpstreamReport): Promise<ListAnswer> {
     const response = await this.upstream.request({
       method: 'GET',
       path: '/v1/customers',
       query: { limit: params.limit, startingAfter: params.startingAfter, email: params.email, stripeRef: params.stripeRef },
+      ...(ifNoneMatch ? { headers: { 'if-none-match': ifNoneMatch } } : {}),
       report,
     });
+    const etag = headerOf(response.headers['etag']);
+    if (response.status === 304) return { status: 'not-modified', ...(etag ? { etag } : {}) };
     const body = parseWire('customers', wireCustomerPage, response.body, 'customer page');
-    return { customers: body.data.map(toCustomer), hasMore: body.nextCursor !== null };
+    return { status: 'ok', customers: body.data, hasMore: body.nextCursor !== null, ...(etag ? { etag } : {}) };
   }
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,2 +1,2 @@
-export { CustomersClient, type CustomerPage } from './client.ts';
-export { createCustomerLoaders, type CustomerLoaders } from './loaders.ts';
+export { CustomersClient } from './client.ts';
+export { createCustomerLoaders, type CustomerLoaders, type CustomerPage } from './loaders.ts';

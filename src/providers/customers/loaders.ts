@@ -1,32 +1,94 @@
 import DataLoader from 'dataloader';
 import type { CustomerModel } from '../../model/types.ts';
-import { loadEach } from '../../upstream/load-each.ts';
+import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
-import { CUSTOMERS_BATCH_SIZE, type CustomersClient } from './client.ts';
+import { CUSTOMERS_BATCH_SIZE, type CustomersClient, type ListCustomersParams } from './client.ts';
+import { toCustomer } from './mapper.ts';
+import type { WireCustomer } from './wire.ts';
+
+export interface CustomerPage {
+  customers: CustomerModel[];
+  hasMore: boolean;
+}
 
 /** Per-request loaders: they batch and deduplicate within one GraphQL operation only. */
 export interface CustomerLoaders {
   byId: DataLoader<string, CustomerModel | null>;
   byStripeRef: DataLoader<string, CustomerModel | null>;
+  page(params: ListCustomersParams): Promise<CustomerPage>;
 }
 
-export function createCustomerLoaders(client: CustomersClient, report: UpstreamReport): CustomerLoaders {
+interface CachedPage {
+  customers: WireCustomer[];
+  hasMore: boolean;
+}
+
+export function createCustomerLoaders(client: CustomersClient, cache: ProviderCache, report: UpstreamReport): CustomerLoaders {
   const byId = new DataLoader<string, CustomerModel | null>(
     async (ids) => {
-      const found = await client.batchGet(ids, report);
-      return ids.map((id) => found.get(id) ?? null);
+      const found = await cache.load<WireCustomer>(
+        'customers.customer',
+        ids,
+        async (missing, known, callReport) => {
+          const etags = new Map([...known].flatMap(([id, entry]) => (entry.etag ? [[id, entry.etag] as const] : [])));
+          const answer = await client.batchGet(missing, etags, callReport);
+          return {
+            found: new Map(answer.customers.map((wire) => [wire.id, { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) }])),
+            notModified: new Map(answer.notModified.map(({ id, etag }) => [id, etag === undefined ? {} : { etag }])),
+          };
+        },
+        report,
+      );
+      return ids.map((id) => mapOutcome(found.get(id)));
     },
     { maxBatchSize: CUSTOMERS_BATCH_SIZE },
   );
+
+  /**
+   * A list page is cached whole (records included) under its parameters, with the page's ETag.
+   * The service changes a page's ETag whenever a record on it changes, so a 304 for the page
+   * revalidates every record on it too: they are stored again as fresh entities.
+   */
+  const page = async (params: ListCustomersParams): Promise<CustomerPage> => {
+    const key = pageKey(params);
+    const found = await cache.load<CachedPage>(
+      'customers.page',
+      [key],
+      async (_ids, known, callReport) => {
+        const cached = known.get(key);
+        const answer = await client.list(params, cached?.etag, callReport);
+        const records = answer.status === 'ok' ? answer.customers : (cached?.value?.customers ?? []);
+        await Promise.all(records.map((wire) => cache.write('customers.customer', wire.id, { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) })));
+        if (answer.status === 'not-modified') return { found: new Map(), notModified: new Map([[key, answer.etag ? { etag: answer.etag } : {}]]) };
+        const value = { customers: answer.customers, hasMore: answer.hasMore };
+        return { found: new Map([[key, { value, ...(answer.etag ? { etag: answer.etag } : {}) }]]) };
+      },
+      report,
+    );
+    const outcome = found.get(key);
+    if (outcome instanceof Error) throw outcome;
+    const customers = (outcome?.customers ?? []).map(toCustomer);
+    for (const customer of customers) byId.prime(customer.id, customer);
+    return { customers, hasMore: outcome?.hasMore ?? false };
+  };
+
   // The service has no batch lookup by external ref; one filtered list call per Stripe customer,
   // needed only when a payment is reached without its customer (Query.payment, Query.node).
   const byStripeRef = new DataLoader<string, CustomerModel | null>((refs) =>
-    loadEach(refs, async (stripeRef) => {
-      const page = await client.list({ limit: 1, stripeRef }, report);
-      const customer = page.customers[0] ?? null;
-      if (customer) byId.prime(customer.id, customer);
-      return customer;
-    }),
+    Promise.all(refs.map((stripeRef) => page({ limit: 1, stripeRef }).then((p) => p.customers[0] ?? null, (error: Error) => error))),
   );
-  return { byId, byStripeRef };
+  return { byId, byStripeRef, page };
+}
+
+function mapOutcome(outcome: WireCustomer | null | Error | undefined): CustomerModel | null | Error {
+  if (outcome instanceof Error) return outcome;
+  return outcome ? toCustomer(outcome) : null;
+}
+
+function pageKey(params: ListCustomersParams): string {
+  const parts: Array<[string, string]> = [['limit', String(params.limit)]];
+  if (params.startingAfter !== undefined) parts.push(['after', params.startingAfter]);
+  if (params.email !== undefined) parts.push(['email', params.email.toLowerCase()]);
+  if (params.stripeRef !== undefined) parts.push(['stripeRef', params.stripeRef]);
+  return new URLSearchParams(parts).toString();
 }

@@ -1,33 +1,31 @@
 import type { z } from 'zod';
 import { ErrorCode, UpstreamError } from '../../errors.ts';
-import type { CrmContactModel, DealModel } from '../../model/types.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
-import { CONTACT_PROPERTIES, DEAL_PROPERTIES, toCrmContact, toDeal } from './mapper.ts';
-import { wireAssociationsBatch, wireBatchRead } from './wire.ts';
+import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from './mapper.ts';
+import { wireAssociationsBatch, wireBatchRead, type WireObject } from './wire.ts';
 
 /** HubSpot batch endpoints take at most 100 inputs (https://developers.hubspot.com/docs/api/crm/contacts). */
 export const HUBSPOT_BATCH_SIZE = 100;
 
-/** Batch errors that mean "no such object / nothing associated", which are answers, not failures. */
+/**
+ * Batch errors that mean "no such object" or "nothing associated": answers, not failures.
+ * HubSpot reports an input without associations as OBJECT_NOT_FOUND with subCategory
+ * crm.associations.NO_ASSOCIATIONS_FOUND.
+ */
 const ABSENT_CATEGORIES = new Set(['OBJECT_NOT_FOUND', 'NO_ASSOCIATIONS_FOUND']);
 
 export class HubSpotClient {
-  constructor(
-    private readonly upstream: UpstreamClient,
-    private readonly defaultCurrency: string,
-  ) {}
+  constructor(private readonly upstream: UpstreamClient) {}
 
   /** Contacts by id, or by email with `idProperty: "email"`; unknown ones are simply absent. */
-  async readContacts(keys: readonly string[], by: 'id' | 'email', report: UpstreamReport): Promise<CrmContactModel[]> {
-    const body = await this.batchRead('contacts', keys, CONTACT_PROPERTIES, by, report);
-    return body.results.map(toCrmContact);
+  readContacts(keys: readonly string[], by: 'id' | 'email', report: UpstreamReport): Promise<WireObject[]> {
+    return this.batchRead('contacts', keys, CONTACT_PROPERTIES, by, report);
   }
 
-  async readDeals(ids: readonly string[], report: UpstreamReport): Promise<DealModel[]> {
-    const body = await this.batchRead('deals', ids, DEAL_PROPERTIES, 'id', report);
-    return body.results.map((object) => toDeal(object, this.defaultCurrency));
+  readDeals(ids: readonly string[], report: UpstreamReport): Promise<WireObject[]> {
+    return this.batchRead('deals', ids, DEAL_PROPERTIES, 'id', report);
   }
 
   /** Deal ids associated with each contact (CRM v4 associations batch read). */
@@ -40,7 +38,7 @@ export class HubSpotClient {
       report,
     });
     const body = parseWire('hubspot', wireAssociationsBatch, response.body, 'associations batch');
-    this.checkBatchErrors(body.errors);
+    checkBatchErrors(body.errors);
     return new Map(body.results.map((result) => [result.from.id, result.to.map((to) => to.toObjectId)]));
   }
 
@@ -50,7 +48,7 @@ export class HubSpotClient {
     properties: readonly string[],
     by: 'id' | 'email',
     report: UpstreamReport,
-  ): Promise<z.output<typeof wireBatchRead>> {
+  ): Promise<WireObject[]> {
     const response = await this.upstream.request({
       method: 'POST',
       path: `/crm/v3/objects/${type}/batch/read`,
@@ -59,15 +57,15 @@ export class HubSpotClient {
       report,
     });
     const body = parseWire('hubspot', wireBatchRead, response.body, `${type} batch`);
-    this.checkBatchErrors(body.errors);
-    return body;
+    checkBatchErrors(body.errors);
+    return body.results;
   }
+}
 
-  /** A 207 lists per-input errors; anything but "not found" means HubSpot failed those inputs. */
-  private checkBatchErrors(errors: z.output<typeof wireBatchRead>['errors']): void {
-    const failure = errors?.find((error) => !ABSENT_CATEGORIES.has(error.category));
-    if (failure) {
-      throw new UpstreamError(ErrorCode.UpstreamUnavailable, 'hubspot', 'HubSpot failed part of a batch read', undefined, failure.category);
-    }
+/** A 207 lists per-input errors; anything but "not found" means HubSpot failed those inputs. */
+function checkBatchErrors(errors: z.output<typeof wireBatchRead>['errors']): void {
+  const failure = errors?.find((error) => !ABSENT_CATEGORIES.has(error.category));
+  if (failure) {
+    throw new UpstreamError(ErrorCode.UpstreamUnavailable, 'hubspot', 'HubSpot failed part of a batch read', undefined, failure.category);
   }
 }

@@ -1,49 +1,105 @@
 import DataLoader from 'dataloader';
 import type { CrmContactModel, CustomerModel, DealModel } from '../../model/types.ts';
+import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
 import { HUBSPOT_BATCH_SIZE, type HubSpotClient } from './client.ts';
+import { toCrmContact, toDeal } from './mapper.ts';
+import type { WireObject } from './wire.ts';
 
 export interface HubSpotLoaders {
   contactById: DataLoader<string, CrmContactModel | null>;
-  contactByEmail: DataLoader<string, CrmContactModel | null>;
   /** The customer's contact: by HubSpot ref when it has one, else by email. */
   contactOfCustomer: DataLoader<CustomerModel, CrmContactModel | null, string>;
   dealIdsOfContact: DataLoader<string, string[]>;
   dealById: DataLoader<string, DealModel | null>;
 }
 
-export function createHubSpotLoaders(client: HubSpotClient, report: UpstreamReport): HubSpotLoaders {
+export interface HubSpotLoaderOptions {
+  client: HubSpotClient;
+  cache: ProviderCache;
+  report: UpstreamReport;
+  defaultCurrency: string;
+}
+
+export function createHubSpotLoaders({ client, cache, report, defaultCurrency }: HubSpotLoaderOptions): HubSpotLoaders {
   const options = { maxBatchSize: HUBSPOT_BATCH_SIZE };
   const contactById = new DataLoader<string, CrmContactModel | null>(async (ids) => {
-    const contacts = await client.readContacts(ids, 'id', report);
-    const found = new Map(contacts.map((contact) => [contact.id, contact]));
-    return ids.map((id) => found.get(id) ?? null);
+    const found = await cache.load<WireObject>(
+      'hubspot.contact',
+      ids,
+      async (missing, _known, callReport) => ({ found: byId(missing, await client.readContacts(missing, 'id', callReport)) }),
+      report,
+    );
+    return ids.map((id) => mapOutcome(found.get(id), toCrmContact));
   }, options);
-  const contactByEmail = new DataLoader<string, CrmContactModel | null>(async (emails) => {
-    const contacts = await client.readContacts(emails, 'email', report);
-    const found = new Map(contacts.map((contact) => [contact.email?.toLowerCase(), contact]));
-    for (const contact of contacts) contactById.prime(contact.id, contact);
+
+  // Emails map to contact ids (pointers), so invalidating a contact by id is enough. The contacts
+  // the lookup returned are stored and primed, so following the pointer costs no second call.
+  const contactIdByEmail = new DataLoader<string, string | null>(async (emails) => {
+    const found = await cache.load<string>(
+      'hubspot.contactByEmail',
+      emails,
+      async (missing, _known, callReport) => {
+        const contacts = await client.readContacts(missing, 'email', callReport);
+        for (const contact of contacts) contactById.prime(contact.id, toCrmContact(contact));
+        await Promise.all(contacts.map((contact) => cache.write('hubspot.contact', contact.id, { value: contact })));
+        const idOf = new Map(contacts.map((contact) => [contact.properties['email']?.toLowerCase(), contact.id]));
+        return { found: new Map(missing.map((email) => [email, { value: idOf.get(email) ?? null }])) };
+      },
+      report,
+    );
     return emails.map((email) => found.get(email) ?? null);
   }, { ...options, cacheKeyFn: (email) => email.toLowerCase() });
+
   // Why one loader over both lookups: its batch settles only when the by-id and by-email reads
   // both have, so every customer's deals lookup that follows lands in one associations batch.
   // Without it the two reads would finish apart and split the next step into two HubSpot calls.
   const contactOfCustomer = new DataLoader<CustomerModel, CrmContactModel | null, string>(
     (customers) =>
-      loadEach(customers, (customer) =>
-        customer.hubspotRef !== null ? contactById.load(customer.hubspotRef) : contactByEmail.load(customer.email.toLowerCase()),
-      ),
+      loadEach(customers, async (customer) => {
+        const id = customer.hubspotRef ?? (await contactIdByEmail.load(customer.email.toLowerCase()));
+        return id === null ? null : contactById.load(id);
+      }),
     { cacheKeyFn: (customer) => customer.id },
   );
+
   const dealIdsOfContact = new DataLoader<string, string[]>(async (contactIds) => {
-    const deals = await client.readDealIds(contactIds, report);
-    return contactIds.map((id) => deals.get(id) ?? []);
+    const found = await cache.load<string[]>(
+      'hubspot.dealIds',
+      contactIds,
+      async (missing, _known, callReport) => {
+        const deals = await client.readDealIds(missing, callReport);
+        return { found: new Map(missing.map((id) => [id, { value: deals.get(id) ?? [] }])) };
+      },
+      report,
+    );
+    return contactIds.map((id) => {
+      const outcome = found.get(id);
+      return outcome instanceof Error ? outcome : (outcome ?? []);
+    });
   }, options);
+
   const dealById = new DataLoader<string, DealModel | null>(async (ids) => {
-    const deals = await client.readDeals(ids, report);
-    const found = new Map(deals.map((deal) => [deal.id, deal]));
-    return ids.map((id) => found.get(id) ?? null);
+    const found = await cache.load<WireObject>(
+      'hubspot.deal',
+      ids,
+      async (missing, _known, callReport) => ({ found: byId(missing, await client.readDeals(missing, callReport)) }),
+      report,
+    );
+    return ids.map((id) => mapOutcome(found.get(id), (deal) => toDeal(deal, defaultCurrency)));
   }, options);
-  return { contactById, contactByEmail, contactOfCustomer, dealIdsOfContact, dealById };
+
+  return { contactById, contactOfCustomer, dealIdsOfContact, dealById };
+}
+
+/** HubSpot answers in its own order and leaves out what it does not have. */
+function byId(ids: readonly string[], objects: readonly WireObject[]): Map<string, { value: WireObject | null }> {
+  const found = new Map(objects.map((object) => [object.id, object]));
+  return new Map(ids.map((id) => [id, { value: found.get(id) ?? null }]));
+}
+
+function mapOutcome<T>(outcome: WireObject | null | Error | undefined, map: (object: WireObject) => T): T | null | Error {
+  if (outcome instanceof Error) return outcome;
+  return outcome ? map(outcome) : null;
 }

@@ -1,42 +1,45 @@
-import type { PaymentModel } from '../../model/types.ts';
+import { ErrorCode, UpstreamError } from '../../errors.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
-import { toPayment } from './mapper.ts';
-import { wireCharge, wireChargeList, wireError } from './wire.ts';
+import { wireCharge, wireChargeList, wireError, type WireCharge } from './wire.ts';
 
 /** Stripe's largest list page (https://docs.stripe.com/api/pagination). */
 export const STRIPE_MAX_PAGE = 100;
 
-export interface ChargePage {
-  payments: PaymentModel[];
+export interface WireChargePage {
+  charges: WireCharge[];
   hasMore: boolean;
 }
 
 export class StripeClient {
   constructor(private readonly upstream: UpstreamClient) {}
 
-  /** One page of a customer's charges, newest first. */
-  async listCharges(customer: string, startingAfter: string | undefined, report: UpstreamReport): Promise<ChargePage> {
+  /** One page of a customer's charges, newest first. An unknown (dangling) customer lists nothing. */
+  async listCharges(customer: string, startingAfter: string | undefined, report: UpstreamReport): Promise<WireChargePage> {
     const response = await this.upstream.request({
       method: 'GET',
       path: '/v1/charges',
       query: { customer, limit: STRIPE_MAX_PAGE, starting_after: startingAfter },
-      expect: [404],
+      expect: [400],
       report,
     });
-    // A dangling Stripe ref: Stripe answers 404 resource_missing for an unknown customer filter.
-    if (response.status === 404) return { payments: [], hasMore: false };
+    if (response.status === 400) {
+      // Stripe may answer a filter on a deleted customer with resource_missing on `customer`.
+      const { error } = parseWire('stripe', wireError, response.body, 'error body');
+      if (error.code === 'resource_missing' && error.param === 'customer') return { charges: [], hasMore: false };
+      throw new UpstreamError(ErrorCode.UpstreamRejected, 'stripe', 'Stripe rejected the gateway\'s request (HTTP 400)', undefined, error.code);
+    }
     const list = parseWire('stripe', wireChargeList, response.body, 'charge list');
-    return { payments: list.data.map(toPayment), hasMore: list.has_more };
+    return { charges: list.data, hasMore: list.has_more };
   }
 
-  async getCharge(id: string, report: UpstreamReport): Promise<PaymentModel | null> {
+  async getCharge(id: string, report: UpstreamReport): Promise<WireCharge | null> {
     const response = await this.upstream.request({ method: 'GET', path: `/v1/charges/${encodeURIComponent(id)}`, expect: [404], report });
     if (response.status === 404) {
       parseWire('stripe', wireError, response.body, 'error body');
       return null;
     }
-    return toPayment(parseWire('stripe', wireCharge, response.body, 'charge'));
+    return parseWire('stripe', wireCharge, response.body, 'charge');
   }
 }

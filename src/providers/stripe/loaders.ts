@@ -1,15 +1,23 @@
 import DataLoader from 'dataloader';
 import type { PaymentModel } from '../../model/types.ts';
+import type { FetchedEntity, ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
 import type { UpstreamReport } from '../../upstream/upstream-report.ts';
-import type { ChargePage, StripeClient } from './client.ts';
+import type { StripeClient, WireChargePage } from './client.ts';
+import { toPayment } from './mapper.ts';
+import type { WireCharge } from './wire.ts';
+
+export interface ChargePage {
+  payments: PaymentModel[];
+  hasMore: boolean;
+}
 
 /**
  * Stripe has no batch read by id. We list per customer (`GET /v1/charges?customer=…&limit=100`):
- * one call per customer, strongly consistent, and each page fills `chargeById` too. The other
- * choice, Search with OR'ed `customer:` clauses, needs fewer calls but is eventually consistent
- * (a new charge can be missing for up to a minute) and has a lower limit (20 req/s); see
- * docs/mapping.md.
+ * one call per customer, strongly consistent, and each page fills the charge-by-id cache too. The
+ * other choice, Search with OR'ed `customer:` clauses, needs fewer calls but is eventually
+ * consistent (a new charge can be missing for up to a minute) and has a lower limit (20 req/s);
+ * see docs/mapping.md.
  */
 export interface StripeLoaders {
   /** Key: `<stripe customer id>` or `<stripe customer id> <starting_after charge id>`. */
@@ -17,15 +25,48 @@ export interface StripeLoaders {
   chargeById: DataLoader<string, PaymentModel | null>;
 }
 
-export function createStripeLoaders(client: StripeClient, report: UpstreamReport): StripeLoaders {
-  const chargeById = new DataLoader<string, PaymentModel | null>((ids) => loadEach(ids, (id) => client.getCharge(id, report)));
-  const chargePage = new DataLoader<string, ChargePage>((keys) =>
-    loadEach(keys, async (key) => {
-      const [customer = '', startingAfter] = key.split(' ');
-      const page = await client.listCharges(customer, startingAfter, report);
+export function createStripeLoaders(client: StripeClient, cache: ProviderCache, report: UpstreamReport): StripeLoaders {
+  const chargeById = new DataLoader<string, PaymentModel | null>(async (ids) => {
+    const found = await cache.load<WireCharge>(
+      'stripe.charge',
+      ids,
+      async (missing, _known, callReport) => ({ found: settled(missing, await loadEach(missing, (id) => client.getCharge(id, callReport))) }),
+      report,
+    );
+    return ids.map((id) => {
+      const outcome = found.get(id);
+      return outcome instanceof Error ? outcome : outcome ? toPayment(outcome) : null;
+    });
+  });
+  const chargePage = new DataLoader<string, ChargePage>(async (keys) => {
+    const found = await cache.load<WireChargePage>(
+      'stripe.charges',
+      keys,
+      async (missing, _known, callReport) => {
+        const pages = await loadEach(missing, (key) => {
+          const [customer = '', startingAfter] = key.split(' ');
+          return client.listCharges(customer, startingAfter, callReport);
+        });
+        const charges = pages.flatMap((page) => (page instanceof Error ? [] : page.charges));
+        await Promise.all(charges.map((charge) => cache.write('stripe.charge', charge.id, { value: charge })));
+        return { found: settled(missing, pages) };
+      },
+      report,
+    );
+    return keys.map((key) => {
+      const outcome = found.get(key);
+      if (outcome instanceof Error) return outcome;
+      const page = { payments: (outcome?.charges ?? []).map(toPayment), hasMore: outcome?.hasMore ?? false };
       for (const payment of page.payments) chargeById.prime(payment.id, payment);
       return page;
-    }),
-  );
+    });
+  });
   return { chargePage, chargeById };
+}
+
+function settled<V>(ids: readonly string[], outcomes: ReadonlyArray<V | null | Error>): Map<string, FetchedEntity<V> | Error> {
+  return new Map(ids.map((id, index) => {
+    const outcome = outcomes[index] ?? null;
+    return [id, outcome instanceof Error ? outcome : { value: outcome }];
+  }));
 }

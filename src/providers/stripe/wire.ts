@@ -22,5 +22,5 @@ export const wireChargeList = z.object({
 });
 
 export const wireError = z.object({
-  error: z.object({ type: z.string(), code: z.string().optional(), message: z.string().optional() }),
+  error: z.object({ type: z.string(), code: z.string().optional(), param: z.string().optional(), message: z.string().optional() }),
 });

@@ -1,4 +1,12 @@
-import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import { ErrorCode, UpstreamError, type ProviderName } from '../../errors.ts';
+
+/** What the upstream client needs from a quota, local or shared. */
+export interface Quota {
+  /** Resolves with the milliseconds waited once a request may go; rejects with UPSTREAM_RATE_LIMITED. */
+  acquire(): Promise<number>;
+  /** The provider said stop: nobody goes before `ms` from now. */
+  pause(ms: number): void;
+}
 
 export interface QuotaGuardOptions {
   provider: ProviderName;
@@ -14,7 +22,7 @@ export interface QuotaGuardOptions {
  * Slack added to the window: the provider counts a request when it arrives, a little after we
  * send it, and uneven network delay could otherwise squeeze `limit + 1` arrivals into a window.
  */
-const ARRIVAL_SLACK_MS = 50;
+export const ARRIVAL_SLACK_MS = 50;
 
 /**
  * Spends a provider's request budget inside this process: never more than `limit` requests in
@@ -24,7 +32,7 @@ const ARRIVAL_SLACK_MS = 50;
  * provider's own word at run time (a 429's Retry-After pauses every caller); cockatiel's
  * bulkhead limits concurrency, not rate.
  */
-export class QuotaGuard {
+export class QuotaGuard implements Quota {
   /** Send times of the last `limit` requests, oldest first. */
   private readonly sent: number[] = [];
   private pausedUntil = 0;
@@ -95,12 +103,11 @@ export class QuotaGuard {
   }
 
   private rateLimited(waitMs: number): UpstreamError {
-    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-    return new UpstreamError(
-      ErrorCode.UpstreamRateLimited,
-      this.options.provider,
-      `The ${this.options.provider} request budget is spent; retry in ${retryAfter} s`,
-      retryAfter,
-    );
+    return budgetSpent(this.options.provider, waitMs);
   }
+}
+
+export function budgetSpent(provider: ProviderName, waitMs: number): UpstreamError {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `The ${provider} request budget is spent; retry in ${retryAfter} s`, retryAfter);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuotaGuard } from '../../src/upstream/quota-guard.ts';
+import { QuotaGuard } from '../../../src/upstream/quota/quota-guard.ts';
 
 describe('QuotaGuard', () => {
   it('never lets more than `limit` requests start within one window', async () => {

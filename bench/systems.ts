@@ -1,0 +1,114 @@
+import type { RateLimit } from './workloads.ts';
+import type { Provider } from './sim-admin.ts';
+import type { SimulatorAddresses } from './simulators-process.ts';
+
+export const SYSTEM_IDS = ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm'] as const;
+export type SystemId = (typeof SYSTEM_IDS)[number];
+
+/** The system every ratio is taken against, besides the ceiling. */
+export const BASELINE: SystemId = 'tributary-warm';
+
+/** What a system's environment is made from, for one workload. */
+export interface LaunchContext {
+  port: number;
+  sims: SimulatorAddresses;
+  /** The budgets the simulators enforce during this workload. */
+  limits: Record<Provider, RateLimit>;
+  /** For the ceiling: the file of precomputed answers. */
+  answersFile: string;
+}
+
+export interface SystemSpec {
+  id: SystemId;
+  /** As the table shows it. */
+  label: string;
+  /** One sentence for the legend. */
+  summary: string;
+  /** Run as `node --import tsx <script>` from the repository root. */
+  script: string;
+  /** How the harness knows it is up: Tributary's `GET /readyz`, or a first `{ __typename }` answer. */
+  readiness: 'readyz' | 'graphql';
+  env(context: LaunchContext): Record<string, string>;
+}
+
+/** Where each system answers GraphQL (`POST`, `content-type: application/json`). */
+export const GRAPHQL_PATH = '/graphql';
+
+function providerEnv({ port, sims }: LaunchContext): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    CUSTOMERS_API_URL: sims.customers,
+    CUSTOMERS_API_TOKEN: sims.credentials.customersToken,
+    STRIPE_API_URL: sims.stripe,
+    STRIPE_SECRET_KEY: sims.credentials.stripeSecretKey,
+    HUBSPOT_API_URL: sims.hubspot,
+    HUBSPOT_ACCESS_TOKEN: sims.credentials.hubspotToken,
+  };
+}
+
+/**
+ * Tributary in remote mode against the simulators, its quota guard told the budgets the
+ * simulators enforce (as an operator would configure it for their plan). `cache` is the entity
+ * cache switch; a gateway without one ignores it, and then cold and warm are the same.
+ */
+function tributaryEnv(context: LaunchContext, cache: boolean): Record<string, string> {
+  const { limits } = context;
+  return {
+    ...providerEnv(context),
+    LOG_LEVEL: 'warn',
+    UPSTREAM_REPORT: 'true',
+    CUSTOMERS_RATE_LIMIT: String(limits.customers.limit),
+    CUSTOMERS_RATE_WINDOW_MS: String(limits.customers.windowMs),
+    STRIPE_RATE_LIMIT: String(limits.stripe.limit),
+    STRIPE_RATE_WINDOW_MS: String(limits.stripe.windowMs),
+    HUBSPOT_RATE_LIMIT: String(limits.hubspot.limit),
+    HUBSPOT_RATE_WINDOW_MS: String(limits.hubspot.windowMs),
+    QUOTA_MAX_WAIT_MS: '3000',
+    CACHE_ENABLED: String(cache),
+  };
+}
+
+export const SYSTEMS: Record<SystemId, SystemSpec> = {
+  ceiling: {
+    id: 'ceiling',
+    label: 'ceiling',
+    summary: 'bare `node:http` writing the precomputed answer: the most any Node server can do here.',
+    script: 'bench/peers/ceiling.ts',
+    readiness: 'graphql',
+    env: ({ port, answersFile }) => ({ PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ANSWERS_FILE: answersFile }),
+  },
+  naive: {
+    id: 'naive',
+    label: 'naive',
+    summary: 'Apollo Server 5, resolvers call the providers with `fetch`, one call per field and object.',
+    script: 'bench/peers/naive.ts',
+    readiness: 'graphql',
+    env: providerEnv,
+  },
+  'datasource-rest': {
+    id: 'datasource-rest',
+    label: 'datasource-rest',
+    summary: 'Apollo Server 5 with `@apollo/datasource-rest` data sources per operation on the server cache (its documented set-up).',
+    script: 'bench/peers/datasource-rest.ts',
+    readiness: 'graphql',
+    env: providerEnv,
+  },
+  'tributary-cold': {
+    id: 'tributary-cold',
+    label: 'tributary (cold)',
+    summary: 'Tributary with its entity cache off (`CACHE_ENABLED=false`): batching and quota guard only.',
+    script: 'src/main.ts',
+    readiness: 'readyz',
+    env: (context) => tributaryEnv(context, false),
+  },
+  'tributary-warm': {
+    id: 'tributary-warm',
+    label: 'tributary (warm)',
+    summary: 'Tributary as deployed, its entity cache filled by the warm-up.',
+    script: 'src/main.ts',
+    readiness: 'readyz',
+    env: (context) => tributaryEnv(context, true),
+  },
+};

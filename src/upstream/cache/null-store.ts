@@ -1,0 +1,13 @@
+import type { CacheStore } from './cache-store.ts';
+
+/** CACHE_ENABLED=false: remembers nothing, so every request is answered cold. */
+export function createNullStore(): CacheStore {
+  return {
+    kind: 'memory',
+    getMany: async <V>(keys: readonly string[]) => keys.map((): V | undefined => undefined),
+    set: async () => undefined,
+    delete: async () => undefined,
+    clear: async () => undefined,
+    close: async () => undefined,
+  };
+}
