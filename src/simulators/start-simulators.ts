@@ -25,6 +25,8 @@ export interface StartSimulatorsOptions {
   seed?: number;
   /** Initial fault latency for all three, in milliseconds. */
   latencyMs?: number;
+  /** Credentials accepted besides the defaults (more tenants), per simulator. */
+  extraCredentials?: { customers?: string[]; stripe?: string[]; hubspot?: string[] };
 }
 
 /** All three simulators over one dataset; if one fails to start, the others are closed again. */
@@ -32,9 +34,9 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
   const dataset = buildDataset(options.seed ?? 42);
   const common = { host: options.host ?? '127.0.0.1', dataset, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) };
   const started = await Promise.allSettled([
-    createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0 }),
-    createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0 }),
-    createHubSpotSimulator({ ...common, port: options.ports?.hubspot ?? 0 }),
+    createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0, extraCredentials: options.extraCredentials?.customers ?? [] }),
+    createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0, extraCredentials: options.extraCredentials?.stripe ?? [] }),
+    createHubSpotSimulator({ ...common, port: options.ports?.hubspot ?? 0, extraCredentials: options.extraCredentials?.hubspot ?? [] }),
   ]);
   const handles = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const [customers, stripe, hubspot] = handles;

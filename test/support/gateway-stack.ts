@@ -12,6 +12,15 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 type Provider = 'customers' | 'stripe' | 'hubspot';
 
+function logStream(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+}
+
 /**
  * The embedded default, as `npm start` runs it, on ephemeral ports: simulators in-process and
  * the gateway in front of them. Tests speak real HTTP to both.
@@ -21,18 +30,34 @@ export class GatewayStack {
     private readonly running: Running,
     /** Every log line the gateway wrote, for tests that read them (secrets must never appear). */
     readonly logs: string[],
+    private readonly sharedSimulators?: SimulatorSet,
   ) {}
 
+  /** The embedded default: its own simulators. */
   static async start(env: Record<string, string> = {}): Promise<GatewayStack> {
     const logs: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs.push(chunk.toString('utf8'));
-        done();
-      },
+    return new GatewayStack(await start(GatewayStack.config(env), logStream(logs)), logs);
+  }
+
+  /** A gateway in remote mode in front of simulators the test started (and shares). */
+  static async startRemote(simulators: SimulatorSet, env: Record<string, string> = {}): Promise<GatewayStack> {
+    const { credentials } = simulators;
+    const logs: string[] = [];
+    const config = GatewayStack.config({
+      CUSTOMERS_API_URL: simulators.customers.url,
+      CUSTOMERS_API_TOKEN: credentials.customersToken,
+      STRIPE_API_URL: simulators.stripe.url,
+      STRIPE_SECRET_KEY: credentials.stripeSecretKey,
+      HUBSPOT_API_URL: simulators.hubspot.url,
+      HUBSPOT_ACCESS_TOKEN: credentials.hubspotToken,
+      UPSTREAM_REPORT: 'true',
+      ...env,
     });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
-    return new GatewayStack(await start(config, stream), logs);
+    return new GatewayStack(await start(config, logStream(logs)), logs, simulators);
+  }
+
+  private static config(env: Record<string, string>) {
+    return loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
   }
 
   get url(): string {
@@ -40,8 +65,9 @@ export class GatewayStack {
   }
 
   get simulators(): SimulatorSet {
-    if (!this.running.simulators) throw new Error('not in embedded mode');
-    return this.running.simulators;
+    const simulators = this.running.simulators ?? this.sharedSimulators;
+    if (!simulators) throw new Error('no simulators');
+    return simulators;
   }
 
   get dataset(): Dataset {

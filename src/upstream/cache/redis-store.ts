@@ -10,7 +10,8 @@ import type { CacheStore } from './cache-store.ts';
  */
 export function createRedisStore(connection: RedisConnection, prefix: string): CacheStore {
   const adapter = new KeyvRedis(connection.client, { namespace: prefix, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true, useUnlink: true });
-  const keyv = new Keyv({ store: adapter, useKeyPrefix: false, throwOnErrors: true });
+  // keyv hands its own namespace to the adapter, so the prefix is set on both.
+  const keyv = new Keyv({ store: adapter, namespace: prefix, useKeyPrefix: false, throwOnErrors: true });
   return {
     kind: 'redis',
     getMany: <V>(keys: readonly string[]) => connection.run(async () => (await keyv.getMany<V>([...keys])) as Array<V | undefined>),

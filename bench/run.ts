@@ -1,0 +1,239 @@
+/**
+ * `npm run bench`: Tributary side by side with the tools teams use today, on the same simulated
+ * providers, in one run. See USAGE in bench-options.ts for the flags.
+ *
+ * The order of a run:
+ *   1. the simulators start in their own process, with the chosen latency;
+ *   2. a reference Tributary answers every request body the run will send; those answers are
+ *      what every system is checked against, and what the ceiling serves;
+ *   3. for each system, for each workload: start the system fresh (so its peak RSS is this
+ *      workload's), check its answer against the reference, reset the simulators to the
+ *      workload's limits, warm up, measure, read the simulators' counts and the process's peak
+ *      RSS, stop it;
+ *   4. the results go to bench/results/<timestamp>.json and a Markdown table to standard output.
+ * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
+ * time limit.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts';
+import { measureLoad } from './measure-load.ts';
+import { ceilingAnswers, collectReferenceAnswers, differenceFromReference, postGraphQL } from './reference-answers.ts';
+import {
+  describeMachine,
+  describeWorkload,
+  renderMarkdown,
+  RESULTS_SCHEMA_VERSION,
+  upstreamUse,
+  writeResults,
+  type BenchResults,
+  type Measurement,
+} from './report.ts';
+import { PROVIDERS, SimAdmin, trafficBetween, type Provider } from './sim-admin.ts';
+import type { SimulatorAddresses } from './simulators-process.ts';
+import { freePort, killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
+import { GRAPHQL_PATH, SYSTEMS, type SystemId, type SystemSpec } from './systems.ts';
+import { buildWorkloads, RAISED_LIMIT, type RateLimit, type Workload } from './workloads.ts';
+
+const READY_TIMEOUT_MS = 60_000; // 60s: a cold tsx start of a gateway takes a few seconds
+const SIMULATORS_START_TIMEOUT_MS = 30_000; // 30s
+const W0_BODY = JSON.stringify({ query: '{ __typename }' });
+
+interface RunContext {
+  options: BenchOptions;
+  sims: SimulatorAddresses;
+  admin: SimAdmin;
+  reference: Map<string, unknown>;
+  answersFile: string;
+}
+
+async function main(): Promise<void> {
+  const parsed = parseBenchOptions(process.argv.slice(2), join(REPO_ROOT, 'bench', 'results'));
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const options = parsed;
+  const startedAt = new Date();
+  const deadline = setTimeout(() => abort(`the run passed its time limit of ${options.timeLimitSeconds} s`), options.timeLimitSeconds * 1000);
+  deadline.unref();
+
+  const all = buildWorkloads();
+  const workloads = options.workloads.map((id) => all[id]);
+  const scratch = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  CLEANUPS.push(() => rmSync(scratch, { recursive: true, force: true }));
+  const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(options.latencyMs) }, { keepStdin: true });
+  try {
+    progress(`simulators: starting with ${options.latencyMs} ms latency`);
+    const sims = JSON.parse(await simulators.firstLine(SIMULATORS_START_TIMEOUT_MS)) as SimulatorAddresses;
+    const admin = new SimAdmin(sims);
+
+    progress('reference: Tributary answers every request body of the run');
+    const reference = await referenceAnswers(options, sims, admin, workloads);
+    const answersFile = join(scratch, 'answers.json');
+    writeFileSync(answersFile, JSON.stringify(ceilingAnswers(reference)));
+    const context: RunContext = { options, sims, admin, reference, answersFile };
+
+    const results: Measurement[] = [];
+    for (const systemId of options.systems) {
+      for (const workload of workloads) {
+        const measurement = await measureOne(context, SYSTEMS[systemId], workload);
+        results.push(measurement);
+        progress(`${systemId} ${workload.id}: ${summarize(measurement)}`);
+      }
+    }
+
+    const finishedAt = new Date();
+    const report: BenchResults = {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      elapsedSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
+      machine: describeMachine(),
+      options: {
+        quick: options.quick,
+        latencyMs: options.latencyMs,
+        warmupSeconds: options.warmupSeconds,
+        durationSeconds: options.durationSeconds,
+        connections: options.connections,
+        systems: options.systems,
+        workloads: options.workloads,
+      },
+      workloads: workloads.map(describeWorkload),
+      results,
+    };
+    const path = writeResults(options.outDir, report);
+    process.stdout.write(`${renderMarkdown(report)}\n`);
+    progress(`results: ${path} (${report.elapsedSeconds} s)`);
+  } finally {
+    clearTimeout(deadline);
+    await simulators.stop();
+    cleanUp();
+  }
+}
+
+/** Starts a Tributary with every limit raised, asks it every body the run will send, stops it. */
+async function referenceAnswers(options: BenchOptions, sims: SimulatorAddresses, admin: SimAdmin, workloads: Workload[]): Promise<Map<string, unknown>> {
+  const bodies = new Set([W0_BODY, ...workloads.flatMap((w) => w.bodies)]);
+  const limits = raisedLimits();
+  const system = await startSystem(SYSTEMS['tributary-warm'], { sims, limits, answersFile: '' }, 'reference');
+  try {
+    await admin.resetWith(faults(options.latencyMs, limits));
+    return await collectReferenceAnswers(system.url, bodies);
+  } finally {
+    await system.process.stop();
+  }
+}
+
+/** One (system, workload): start, check, warm up, measure, stop. Never throws: a failure is a result. */
+async function measureOne(context: RunContext, spec: SystemSpec, workload: Workload): Promise<Measurement> {
+  const { options, admin } = context;
+  const base = { system: spec.id, label: spec.label, workload: workload.id };
+  if (workload.skip?.systems.includes(spec.id)) return { ...base, status: 'skipped', reason: workload.skip.reason };
+
+  let system: RunningSystem | undefined;
+  try {
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile }, spec.id);
+
+    // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
+    const checked = workload.bodies[0] ?? '';
+    await admin.resetWith(faults(options.latencyMs, raisedLimits()));
+    const { status, answer } = await postGraphQL(system.url, checked);
+    const difference = differenceFromReference(status, answer, context.reference.get(checked));
+    if (difference !== undefined) return { ...base, status: 'mismatch', reason: difference };
+
+    await admin.resetWith(faults(options.latencyMs, workload.limits));
+    const load = { url: system.url, bodies: workload.bodies, pick: workload.pick, connections: options.connections };
+    if (options.warmupSeconds > 0) await measureLoad({ ...load, durationSeconds: options.warmupSeconds, seed: 7 });
+    const before = await admin.settle();
+    const result = await measureLoad({ ...load, durationSeconds: options.durationSeconds, seed: 42 });
+    const after = await admin.settle();
+    const operations = result.sent;
+    return {
+      ...base,
+      status: 'ok',
+      load: result,
+      operations,
+      upstream: upstreamUse(trafficBetween(before, after), operations),
+      peakRssBytes: system.process.peakRssBytes() ?? null,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...base, status: 'failed', reason: message.split('\n')[0] ?? message };
+  } finally {
+    await system?.process.stop();
+  }
+}
+
+interface RunningSystem {
+  process: ServiceProcess;
+  /** The GraphQL endpoint. */
+  url: string;
+}
+
+async function startSystem(
+  spec: SystemSpec,
+  context: { sims: SimulatorAddresses; limits: Record<Provider, RateLimit>; answersFile: string },
+  name: string,
+): Promise<RunningSystem> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = new ServiceProcess(name, spec.script, spec.env({ port, ...context }));
+  const isReady =
+    spec.readiness === 'readyz'
+      ? async () => (await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200
+      : async () => (await postGraphQL(origin + GRAPHQL_PATH, W0_BODY, 1000)).status === 200;
+  try {
+    await child.waitUntilReady(isReady, READY_TIMEOUT_MS);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return { process: child, url: origin + GRAPHQL_PATH };
+}
+
+function raisedLimits(): Record<Provider, RateLimit> {
+  return { customers: RAISED_LIMIT, stripe: RAISED_LIMIT, hubspot: RAISED_LIMIT };
+}
+
+function faults(latencyMs: number, limits: Record<Provider, RateLimit>) {
+  return Object.fromEntries(PROVIDERS.map((p) => [p, { latencyMs, rateLimit: limits[p] }])) as Record<Provider, { latencyMs: number; rateLimit: RateLimit }>;
+}
+
+function summarize(m: Measurement): string {
+  if (m.status !== 'ok') return `${m.status}: ${m.reason}`;
+  const { load, upstream } = m;
+  return (
+    `${load.requestsPerSecond.toFixed(1)} req/s, p50 ${load.latencyMs.p50.toFixed(1)} ms, p99 ${load.latencyMs.p99.toFixed(1)} ms, ` +
+    `${load.errors.total} errors, ${upstream.total.callsPerOperation.toFixed(1)} upstream calls/op, ${upstream.total.rateLimited} 429s`
+  );
+}
+
+function progress(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** What must happen however the run ends: children killed, scratch files removed. Synchronous. */
+const CLEANUPS: Array<() => void> = [killAllServices];
+
+function cleanUp(): void {
+  for (const cleanup of CLEANUPS.splice(0)) cleanup();
+}
+
+/** Kills every child at once and exits: SIGINT, SIGTERM, the time limit. */
+function abort(reason: string, code = 1): never {
+  progress(`stopping: ${reason}`);
+  cleanUp();
+  process.exit(code);
+}
+
+process.once('SIGINT', () => abort('SIGINT', 130));
+process.once('SIGTERM', () => abort('SIGTERM', 143));
+process.once('exit', cleanUp);
+
+main().catch((error: unknown) => {
+  cleanUp();
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createConnection, createServer } from 'node:net';
+
+/** The Redis the suites share (CI starts one when none answers); each test uses its own prefix. */
+export const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
+
+export function ping(url: string, timeoutMs = 500): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/**
+ * Whether the Redis suites can run. Outside CI a missing Redis skips them; in CI (CI=true) it
+ * fails the run, so a green CI always means they ran.
+ */
+export async function redisForTests(): Promise<boolean> {
+  const available = await ping(REDIS_URL);
+  if (!available && process.env['CI'] === 'true') {
+    throw new Error(`CI=true but no Redis answers at ${REDIS_URL}: the Redis suites cannot run`);
+  }
+  return available;
+}
+
+export function uniquePrefix(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A Redis of the test's own on a free port, which the test may stop and start again. */
+export class PrivateRedis {
+  private process: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const spawned = new Promise<never>((_, reject) => this.process?.once('error', (error) => reject(new Error(`redis-server could not start: ${error.message}`))));
+    const deadline = Date.now() + 5000;
+    const up = (async () => {
+      while (!(await ping(this.url, 200))) {
+        if (Date.now() > deadline) throw new Error('redis-server did not answer within 5 s');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    await Promise.race([up, spawned]);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

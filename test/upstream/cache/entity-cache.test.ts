@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, UpstreamError } from '../../../src/errors.ts';
+import { defaultPolicies, parsePolicyOverrides } from '../../../src/upstream/cache/cache-policy.ts';
+import { createMemoryStore } from '../../../src/upstream/cache/cache-store.ts';
+import { EntityCache, type Fetcher } from '../../../src/upstream/cache/entity-cache.ts';
+import { UpstreamReport } from '../../../src/upstream/upstream-report.ts';
+
+// stripe.charge: ttl 30 s, swr 30 s, maxStale 10 min; customers.customer: ttl 60 s, no swr.
+function setup() {
+  let now = 1_000_000;
+  const backgroundErrors: unknown[] = [];
+  const store = createMemoryStore({ maxEntries: 1000 });
+  const cache = new EntityCache({ store, policies: defaultPolicies(), onBackgroundError: (e) => backgroundErrors.push(e), now: () => now });
+  const calls: string[][] = [];
+  let failWith: Error | undefined;
+  const fetcher: Fetcher<{ id: string; n: number }> = async (ids) => {
+    calls.push([...ids]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (failWith) throw failWith;
+    return { found: new Map(ids.map((id) => [id, { value: id === 'gone' ? null : { id, n: calls.length } }])) };
+  };
+  return {
+    cache,
+    store,
+    calls,
+    fetcher,
+    backgroundErrors,
+    advance: (ms: number) => (now += ms),
+    fail: (error: Error | undefined) => (failWith = error),
+  };
+}
+
+const unavailable = () => new UpstreamError(ErrorCode.UpstreamUnavailable, 'stripe', 'down');
+
+describe('EntityCache', () => {
+  it('fills one entry per entity, so the next batch fetches only the misses', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    const report = new UpstreamReport();
+    await stripe.load('stripe.charge', ['a', 'b', 'gone'], t.fetcher, report);
+    const second = await stripe.load('stripe.charge', ['a', 'b', 'c', 'gone'], t.fetcher, report);
+    expect(t.calls).toEqual([['a', 'b', 'gone'], ['c']]);
+    expect(second.get('gone')).toBeNull();
+    expect(report.toJSON().stripe).toMatchObject({ cacheHits: 3, cacheMisses: 4 });
+  });
+
+  it('serves stale-while-revalidate at once and refreshes in the background', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    t.advance(45_000);
+    const report = new UpstreamReport();
+    const answer = await stripe.load('stripe.charge', ['a'], t.fetcher, report);
+    expect(answer.get('a')).toEqual({ id: 'a', n: 1 });
+    expect(report.toJSON().stripe).toMatchObject({ stale: 1, maxStaleAgeMs: 45_000, calls: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(t.calls).toHaveLength(2);
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport())).get('a')).toEqual({ id: 'a', n: 2 });
+  });
+
+  it('answers stale when the provider fails, within the maximum staleness only', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    t.fail(unavailable());
+    t.advance(5 * 60_000);
+    const report = new UpstreamReport();
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, report)).get('a')).toEqual({ id: 'a', n: 1 });
+    expect(report.toJSON().stripe.stale).toBe(1);
+    t.advance(6 * 60_000);
+    const tooOld = await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    expect(tooOld.get('a')).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
+  });
+
+  it('shares one in-flight fetch between concurrent readers of the same entity', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    const [one, two] = await Promise.all([
+      stripe.load('stripe.charge', ['a', 'b'], t.fetcher, new UpstreamReport()),
+      stripe.load('stripe.charge', ['b', 'c'], t.fetcher, new UpstreamReport()),
+    ]);
+    expect(t.calls).toEqual([['a', 'b'], ['c']]);
+    expect(one.get('b')).toEqual(two.get('b'));
+  });
+
+  it('revalidates with validators: an unchanged answer freshens the entry without a body', async () => {
+    const t = setup();
+    const customers = t.cache.scope('customers', 'token');
+    const seenKnown: string[] = [];
+    const fetcher: Fetcher<{ id: string }> = async (ids, known) => {
+      seenKnown.push(...[...known.values()].map((entry) => entry.etag ?? '-'));
+      if (known.size > 0) return { found: new Map(), notModified: new Map(ids.map((id) => [id, {}])) };
+      return { found: new Map(ids.map((id) => [id, { value: { id }, etag: `W/"${id}-v1"` }])) };
+    };
+    await customers.load('customers.customer', ['x'], fetcher, new UpstreamReport());
+    t.advance(61_000);
+    const report = new UpstreamReport();
+    expect((await customers.load('customers.customer', ['x'], fetcher, report)).get('x')).toEqual({ id: 'x' });
+    expect(seenKnown).toEqual(['W/"x-v1"']);
+    expect(report.toJSON().customers).toMatchObject({ revalidated: 1, bytesSaved: JSON.stringify({ id: 'x' }).length });
+    t.advance(30_000);
+    await customers.load('customers.customer', ['x'], fetcher, new UpstreamReport());
+    expect(seenKnown).toHaveLength(1); // fresh again after the 304
+  });
+
+  it('keeps tenants apart, and keys never contain the credential', async () => {
+    const t = setup();
+    await t.cache.scope('stripe', 'sk_test_tenantA').load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await t.cache.scope('stripe', 'sk_test_tenantB').load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    expect(t.calls).toEqual([['a'], ['a']]);
+    const key = t.cache.key('stripe', 'fp', 'stripe.charge', 'a');
+    expect(key).toBe('v1:stripe:fp:charge:a');
+  });
+
+  it('forgets an invalidated entity', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await stripe.invalidate('stripe.charge', 'a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    expect(t.calls).toHaveLength(2);
+  });
+});
+
+describe('cache policies', () => {
+  it('reads overrides in seconds and refuses unknown resources, naming them', () => {
+    const policies = parsePolicyOverrides('stripe.charges=10/0/300, hubspot.deal=120');
+    expect(policies['stripe.charges']).toEqual({ ttlMs: 10_000, swrMs: 0, maxStaleMs: 300_000 });
+    expect(policies['hubspot.deal'].ttlMs).toBe(120_000);
+    expect(() => parsePolicyOverrides('stripe.refunds=5')).toThrow(/stripe\.refunds=5/);
+    expect(() => parsePolicyOverrides('stripe.charge=5/60/10')).toThrow(/maxStale must be at least swr/);
+  });
+});
