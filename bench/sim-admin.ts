@@ -49,7 +49,7 @@ export class SimAdmin {
    * the stats then. After a load run stops, the system under test still finishes the operations
    * that were in flight, and their upstream calls belong to the run that sent them.
    */
-  async settle(quietMs = 250, maxMs = 5000): Promise<Record<Provider, SimStats>> {
+  async settle(quietMs = 150, maxMs = 5000): Promise<Record<Provider, SimStats>> {
     const deadline = performance.now() + maxMs;
     let last = await this.stats();
     while (performance.now() < deadline) {

@@ -1,13 +1,14 @@
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { loadConfig } from '../../src/config.ts';
+import type { ProviderUsage } from '../../src/upstream/upstream-report.ts';
 import type { Dataset, SimStats, SimulatorSet } from '../../src/simulators/index.ts';
 import { start, type Running } from '../../src/server/start.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
-  extensions?: { upstream?: Record<'customers' | 'stripe' | 'hubspot', { calls: number }> } & Record<string, unknown>;
+  extensions?: { upstream?: Record<'customers' | 'stripe' | 'hubspot', ProviderUsage> } & Record<string, unknown>;
 }
 
 type Provider = 'customers' | 'stripe' | 'hubspot';
