@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
 import type { Quota } from './quota/quota-guard.ts';
+import { pauseFromResponse } from './quota/rate-limit-signals.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { UpstreamReport } from './upstream-report.ts';
 
@@ -93,9 +94,8 @@ export class UpstreamClient {
   }
 
   private learnFromHeaders(status: number, headers: IncomingHttpHeaders): void {
-    if (status !== 429) return;
-    const retryAfter = parseRetryAfter(header(headers, 'retry-after')) ?? 1;
-    this.options.quota.pause(retryAfter * 1000);
+    const pauseMs = pauseFromResponse(this.provider, status, headers);
+    if (pauseMs !== undefined && pauseMs > 0) this.options.quota.pause(pauseMs);
   }
 
   private checkStatus(status: number, headers: IncomingHttpHeaders, expect: readonly number[]): void {
