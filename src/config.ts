@@ -20,9 +20,20 @@ export interface RateLimit {
   windowMs: number;
 }
 
+export type AuthConfig =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'oauth-refresh'; tokenUrl: string; clientId: string; clientSecret: string; refreshToken: string };
+
 export interface ProviderEndpoint {
   url: string;
-  credential: string;
+  auth: AuthConfig;
+}
+
+export interface ResilienceConfig {
+  operationDeadlineMs: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetRatio: number; budgetReserve: number };
+  breaker: { failureRate: number; windowMs: number; minCallsPerSecond: number; halfOpenAfterMs: number };
+  bulkhead: { maxConcurrent: number; maxQueued: number };
 }
 
 
@@ -35,6 +46,7 @@ export interface GatewayConfig {
   mode: 'embedded' | 'remote';
   upstreamReport: boolean;
   upstreamTimeoutMs: number;
+  resilience: ResilienceConfig;
   quotaMaxWaitMs: number;
   simLatencyMs: number;
   stripeApiVersion: string;
@@ -74,11 +86,26 @@ export const CONFIG_KEYS = {
   STRIPE_RATE_LIMIT: 'Stripe requests per window (default 25 for test keys, 100 for live keys)',
   STRIPE_RATE_WINDOW_MS: 'Stripe rate-limit window (default 1000)',
   HUBSPOT_API_URL: 'HubSpot base URL (default https://api.hubapi.com)',
-  HUBSPOT_ACCESS_TOKEN: 'HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE)',
+  HUBSPOT_ACCESS_TOKEN: 'HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE); or OAuth with the three below',
+  HUBSPOT_CLIENT_ID: 'HubSpot OAuth app client id',
+  HUBSPOT_CLIENT_SECRET: 'HubSpot OAuth app client secret (or HUBSPOT_CLIENT_SECRET_FILE)',
+  HUBSPOT_REFRESH_TOKEN: 'HubSpot OAuth refresh token (or HUBSPOT_REFRESH_TOKEN_FILE)',
   HUBSPOT_RATE_LIMIT: 'HubSpot requests per window (default 100, the Free/Starter limit)',
   HUBSPOT_RATE_WINDOW_MS: 'HubSpot rate-limit window (default 10000)',
   HUBSPOT_DEFAULT_CURRENCY: 'Currency of deals without deal_currency_code (default USD)',
-  UPSTREAM_TIMEOUT_MS: 'Connect, headers and body timeout of each upstream call (default 5000)',
+  UPSTREAM_TIMEOUT_MS: 'Cap on each upstream attempt\'s connect, headers and body timeouts (default 2000)',
+  OPERATION_DEADLINE_MS: 'Deadline of a whole GraphQL operation; no upstream call outlives it (default 5000)',
+  RETRY_MAX_ATTEMPTS: 'Attempts per safe upstream call, the first included (default 3)',
+  RETRY_BASE_DELAY_MS: 'Full-jitter backoff base (default 50)',
+  RETRY_MAX_DELAY_MS: 'Full-jitter backoff cap (default 1000)',
+  RETRY_BUDGET_RATIO: 'Retries allowed per upstream call over time, per provider (default 0.5)',
+  RETRY_BUDGET_RESERVE: 'Retries always available per provider (default 10)',
+  BREAKER_FAILURE_RATE: 'Failure share over the window that opens a provider\'s circuit (default 0.5)',
+  BREAKER_WINDOW_MS: 'Circuit breaker sampling window (default 10000)',
+  BREAKER_MIN_CALLS_PER_SECOND: 'Call rate below which the circuit does not open (default 1)',
+  BREAKER_HALF_OPEN_AFTER_MS: 'Time the circuit stays open before a probe (default 5000)',
+  BULKHEAD_MAX_CONCURRENT: 'Calls in flight per provider (default 32)',
+  BULKHEAD_MAX_QUEUED: 'Calls waiting for a slot per provider before UPSTREAM_UNAVAILABLE (default 1000)',
   QUOTA_MAX_WAIT_MS: 'Longest a call waits for provider budget before UPSTREAM_RATE_LIMITED (default 3000)',
   UPSTREAM_REPORT: 'true/false: add extensions.upstream to responses (default true embedded, false remote)',
   SIM_LATENCY_MS: 'Embedded mode only: latency the simulators add to each answer (default 0)',
@@ -93,7 +120,9 @@ export const CONFIG_KEYS = {
 
 const PROVIDER_VARIABLES = [
   'CUSTOMERS_API_URL', 'CUSTOMERS_API_TOKEN', 'STRIPE_API_URL', 'STRIPE_SECRET_KEY', 'HUBSPOT_API_URL', 'HUBSPOT_ACCESS_TOKEN',
+  'HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REFRESH_TOKEN',
 ];
+const HUBSPOT_OAUTH = ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REFRESH_TOKEN'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -105,7 +134,27 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     mode: remote ? 'remote' : 'embedded',
     upstreamReport: boolean(env, 'UPSTREAM_REPORT', !remote),
-    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 5000, 1, 600_000),
+    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1, 600_000),
+    resilience: {
+      operationDeadlineMs: integer(env, 'OPERATION_DEADLINE_MS', 5000, 1, 600_000),
+      retry: {
+        maxAttempts: integer(env, 'RETRY_MAX_ATTEMPTS', 3, 1, 10),
+        baseDelayMs: integer(env, 'RETRY_BASE_DELAY_MS', 50, 0, 60_000),
+        maxDelayMs: integer(env, 'RETRY_MAX_DELAY_MS', 1000, 0, 600_000),
+        budgetRatio: number(env, 'RETRY_BUDGET_RATIO', 0.5, 0, 10),
+        budgetReserve: integer(env, 'RETRY_BUDGET_RESERVE', 10, 0, 1_000_000),
+      },
+      breaker: {
+        failureRate: fraction(env, 'BREAKER_FAILURE_RATE', 0.5),
+        windowMs: integer(env, 'BREAKER_WINDOW_MS', 10_000, 100, 3_600_000),
+        minCallsPerSecond: number(env, 'BREAKER_MIN_CALLS_PER_SECOND', 1, 0, 1e6),
+        halfOpenAfterMs: integer(env, 'BREAKER_HALF_OPEN_AFTER_MS', 5000, 1, 3_600_000),
+      },
+      bulkhead: {
+        maxConcurrent: integer(env, 'BULKHEAD_MAX_CONCURRENT', 32, 1, 10_000),
+        maxQueued: integer(env, 'BULKHEAD_MAX_QUEUED', 1000, 0, 1_000_000),
+      },
+    },
     quotaMaxWaitMs: integer(env, 'QUOTA_MAX_WAIT_MS', 3000, 0, 600_000),
     simLatencyMs: integer(env, 'SIM_LATENCY_MS', 0, 0, 60_000),
     stripeApiVersion: env['STRIPE_API_VERSION']?.trim() || '2025-02-24.acacia',
@@ -131,13 +180,39 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     if (!/^(sk|rk)_(test|live)_\w+$/.test(stripeKey)) {
       throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)');
     }
+    const hubspotUrl = url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com');
     config.providers = {
-      customers: { url: url(env, 'CUSTOMERS_API_URL'), credential: secret(env, 'CUSTOMERS_API_TOKEN') },
-      stripe: { url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'), credential: stripeKey },
-      hubspot: { url: url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com'), credential: secret(env, 'HUBSPOT_ACCESS_TOKEN') },
+      customers: { url: url(env, 'CUSTOMERS_API_URL'), auth: { kind: 'bearer', token: secret(env, 'CUSTOMERS_API_TOKEN') } },
+      stripe: { url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'), auth: { kind: 'bearer', token: stripeKey } },
+      hubspot: { url: hubspotUrl, auth: hubspotAuth(env, hubspotUrl) },
     };
   }
   return config;
+}
+
+/** A private app token, or the OAuth refresh-token flow: exactly one of the two. */
+function hubspotAuth(env: Env, apiUrl: string): AuthConfig {
+  const oauth = HUBSPOT_OAUTH.some((name) => present(env, name) || present(env, `${name}_FILE`));
+  const token = present(env, 'HUBSPOT_ACCESS_TOKEN') || present(env, 'HUBSPOT_ACCESS_TOKEN_FILE');
+  if (oauth && token) throw new ConfigError('HUBSPOT_ACCESS_TOKEN', 'set either a private app token or HUBSPOT_CLIENT_ID/SECRET/REFRESH_TOKEN, not both');
+  if (!oauth) return { kind: 'bearer', token: secret(env, 'HUBSPOT_ACCESS_TOKEN') };
+  const clientId = env['HUBSPOT_CLIENT_ID']?.trim();
+  if (!clientId) throw new ConfigError('HUBSPOT_CLIENT_ID', 'is required for HubSpot OAuth');
+  return {
+    kind: 'oauth-refresh',
+    tokenUrl: new URL('/oauth/v1/token', apiUrl).toString(),
+    clientId,
+    clientSecret: secret(env, 'HUBSPOT_CLIENT_SECRET'),
+    refreshToken: secret(env, 'HUBSPOT_REFRESH_TOKEN'),
+  };
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, `must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
 }
 
 function stripeLiveKey(env: Env): boolean {

@@ -35,23 +35,38 @@ export function isPublicCode(code: unknown): boolean {
   return typeof code === 'string' && PUBLIC_CODES.has(code);
 }
 
+export interface UpstreamErrorOptions {
+  /** Seconds after which trying again may work; sent to clients as `extensions.retryAfter`. */
+  retryAfter?: number;
+  /** For the logs only (status, provider error code, offending path); never sent to clients. */
+  detail?: string;
+  /** The same request may well succeed if repeated (5xx, reset, attempt timeout, cut body). */
+  transient?: boolean;
+}
+
 /** A provider call that did not give a usable answer. */
 export class UpstreamError extends GraphQLError {
+  readonly retryAfter: number | undefined;
+  readonly detail: string | undefined;
+  readonly transient: boolean;
+
   constructor(
     readonly code: ErrorCode,
     readonly provider: ProviderName,
     message: string,
-    readonly retryAfter?: number,
-    readonly detail?: string,
+    options: UpstreamErrorOptions = {},
   ) {
     super(message, {
       extensions: {
         code,
         provider,
-        ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),
       },
     });
     this.name = 'UpstreamError';
+    this.retryAfter = options.retryAfter;
+    this.detail = options.detail;
+    this.transient = options.transient ?? false;
   }
 }
 

@@ -65,7 +65,7 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'stripe'), 'sk_test_fromfile\n');
     const { STRIPE_SECRET_KEY: _unused, ...rest } = REMOTE;
     const config = loadConfig({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'stripe') });
-    expect(config.providers?.stripe.credential).toBe('sk_test_fromfile');
+    expect(config.providers?.stripe.auth).toEqual({ kind: 'bearer', token: 'sk_test_fromfile' });
     expect(config.rateLimits.stripe.limit).toBe(25);
     expect(failure({ ...rest, STRIPE_SECRET_KEY_FILE: join(dir, 'missing') }).variable).toBe('STRIPE_SECRET_KEY_FILE');
   });

@@ -2,6 +2,7 @@ import { createCustomerLoaders, type CustomerLoaders, type CustomersClient } fro
 import { createHubSpotLoaders, type HubSpotClient, type HubSpotLoaders } from '../providers/hubspot/index.ts';
 import { createStripeLoaders, type StripeClient, type StripeLoaders } from '../providers/stripe/index.ts';
 import type { ProviderCache } from '../upstream/cache/entity-cache.ts';
+import { CallContext } from '../upstream/call-context.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 
 /** What lives as long as the gateway: one client and one cache view per provider. */
@@ -17,14 +18,18 @@ export interface GatewayContext {
   readonly stripe: StripeLoaders;
   readonly hubspot: HubSpotLoaders;
   readonly report: UpstreamReport;
+  readonly call: CallContext;
 }
 
-export function createContext(services: ProviderServices): GatewayContext {
+/** `deadlineMs`: the operation's whole budget; every upstream call of it ends by then. */
+export function createContext(services: ProviderServices, deadlineMs: number): GatewayContext {
   const report = new UpstreamReport();
+  const call = new CallContext(report, deadlineMs);
   return {
-    customers: createCustomerLoaders(services.customers.client, services.customers.cache, report),
-    stripe: createStripeLoaders(services.stripe.client, services.stripe.cache, report),
-    hubspot: createHubSpotLoaders({ ...services.hubspot, report }),
+    customers: createCustomerLoaders(services.customers.client, services.customers.cache, call),
+    stripe: createStripeLoaders(services.stripe.client, services.stripe.cache, call),
+    hubspot: createHubSpotLoaders({ ...services.hubspot, call }),
     report,
+    call,
   };
 }

@@ -61,7 +61,7 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
     plugins: [
       fastifyApolloDrainPlugin(fastify),
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      ...(config.upstreamReport ? [upstreamReportPlugin()] : []),
+      ...(config.upstreamReport ? [upstreamReportPlugin(() => stack.breakers())] : []),
     ],
   });
   await apollo.start();
@@ -74,9 +74,11 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
       mode: config.mode,
       cache: config.cache.enabled ? stack.cache.storeKind : 'off',
       ...(stack.redis ? { redis: stack.redis.available ? 'up' : 'down' } : {}),
+      // A provider whose circuit is open does not make the gateway unready: it still answers.
+      breakers: stack.breakers(),
     };
   });
-  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(stack.services) });
+  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(stack.services, config.resilience.operationDeadlineMs) });
 
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;

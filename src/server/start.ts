@@ -21,9 +21,9 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
     simulators = await startSimulators({ host: '127.0.0.1', latencyMs: config.simLatencyMs });
     const { credentials } = simulators;
     endpoints = {
-      customers: { url: simulators.customers.url, credential: credentials.customersToken },
-      stripe: { url: simulators.stripe.url, credential: credentials.stripeSecretKey },
-      hubspot: { url: simulators.hubspot.url, credential: credentials.hubspotToken },
+      customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
+      stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
+      hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
     };
   } else {
     endpoints = config.providers;

@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { GatewayConfig, ProviderEndpoint } from '../config.ts';
+import type { AuthConfig, GatewayConfig, ProviderEndpoint } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import type { ProviderServices } from '../graphql/context.ts';
 import { CustomersClient } from '../providers/customers/index.ts';
 import { HubSpotClient } from '../providers/hubspot/index.ts';
 import { StripeClient } from '../providers/stripe/index.ts';
+import { StaticBearer, type Credential } from '../upstream/auth/credential.ts';
+import { OAuthRefreshToken } from '../upstream/auth/oauth-refresh-token.ts';
 import { parsePolicyOverrides } from '../upstream/cache/cache-policy.ts';
 import { createMemoryStore, type CacheStore } from '../upstream/cache/cache-store.ts';
 import { EntityCache } from '../upstream/cache/entity-cache.ts';
@@ -13,23 +15,24 @@ import { createRedisStore } from '../upstream/cache/redis-store.ts';
 import { createTieredStore } from '../upstream/cache/tiered-store.ts';
 import { createQuota } from '../upstream/quota/create-quota.ts';
 import { RedisConnection } from '../upstream/redis/redis-connection.ts';
+import { CircuitBreaker, type BreakerState } from '../upstream/resilience/circuit-breaker.ts';
+import { RetryPolicy } from '../upstream/resilience/retry-policy.ts';
 import { UpstreamClient } from '../upstream/upstream-client.ts';
 
 export type ProviderEndpoints = Record<ProviderName, ProviderEndpoint>;
-
-const CONNECTIONS_PER_PROVIDER = 32;
 
 export interface UpstreamStack {
   services: ProviderServices;
   cache: EntityCache;
   redis?: RedisConnection;
+  breakers(): Record<ProviderName, BreakerState>;
   close(): Promise<void>;
 }
 
 /**
- * Everything that outlives a request, composed in one place. A call goes:
- * entity cache (hit, stale or single-flight) → quota guard (shared through Redis when there is
- * one) → undici keep-alive pool → provider. Per request, DataLoaders sit in front of the cache.
+ * Everything that outlives a request, composed in one place. Per request, DataLoaders batch in
+ * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient
+ * (retry → credential → circuit breaker → bulkhead → quota → undici; see upstream-client.ts).
  */
 export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger): Promise<UpstreamStack> {
   const redis = config.cache.redisUrl
@@ -47,39 +50,65 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
     onBackgroundError: (error) => log.warn({ err: error }, 'background cache refresh failed'),
   });
 
+  const closers: Array<() => Promise<void>> = [];
   const upstream = (provider: ProviderName, headers: Record<string, string>) => {
     const endpoint = endpoints[provider];
-    return new UpstreamClient({
+    const credential = createCredential(provider, endpoint.auth, config, closers);
+    const { resilience } = config;
+    const client = new UpstreamClient({
       provider,
       baseUrl: endpoint.url,
-      headers: { authorization: `Bearer ${endpoint.credential}`, accept: 'application/json', ...headers },
+      credential,
+      headers,
       quota: createQuota({
         provider,
-        credential: endpoint.credential,
+        credential: credential.identity,
         ...config.rateLimits[provider],
         maxWaitMs: config.quotaMaxWaitMs,
         redis,
         keyPrefix: config.cache.keyPrefix,
         fallbackShare: config.quotaFallbackShare,
       }),
-      timeoutMs: config.upstreamTimeoutMs,
-      connections: CONNECTIONS_PER_PROVIDER,
+      retry: new RetryPolicy(resilience.retry),
+      breaker: new CircuitBreaker({ provider, ...resilience.breaker }),
+      bulkhead: resilience.bulkhead,
+      attemptTimeoutMs: config.upstreamTimeoutMs,
+      quotaMaxWaitMs: config.quotaMaxWaitMs,
     });
+    closers.push(() => client.close());
+    return { client, credential };
   };
   const customers = upstream('customers', {});
   const stripe = upstream('stripe', { 'stripe-version': config.stripeApiVersion });
   const hubspot = upstream('hubspot', {});
   return {
     services: {
-      customers: { client: new CustomersClient(customers), cache: cache.scope('customers', endpoints.customers.credential) },
-      stripe: { client: new StripeClient(stripe), cache: cache.scope('stripe', endpoints.stripe.credential) },
-      hubspot: { client: new HubSpotClient(hubspot), cache: cache.scope('hubspot', endpoints.hubspot.credential), defaultCurrency: config.hubspotDefaultCurrency },
+      customers: { client: new CustomersClient(customers.client), cache: cache.scope('customers', customers.credential.identity) },
+      stripe: { client: new StripeClient(stripe.client), cache: cache.scope('stripe', stripe.credential.identity) },
+      hubspot: {
+        client: new HubSpotClient(hubspot.client),
+        cache: cache.scope('hubspot', hubspot.credential.identity),
+        defaultCurrency: config.hubspotDefaultCurrency,
+      },
     },
     cache,
     ...(redis ? { redis } : {}),
+    breakers: () => ({ customers: customers.client.breakerState, stripe: stripe.client.breakerState, hubspot: hubspot.client.breakerState }),
     close: async () => {
-      await Promise.all([customers.close(), stripe.close(), hubspot.close()]);
+      await Promise.all(closers.map((close) => close()));
       await redis?.close();
     },
   };
+}
+
+function createCredential(provider: ProviderName, auth: AuthConfig, config: GatewayConfig, closers: Array<() => Promise<void>>): Credential {
+  switch (auth.kind) {
+    case 'bearer':
+      return new StaticBearer(auth.token);
+    case 'oauth-refresh': {
+      const oauth = new OAuthRefreshToken({ provider, ...auth, refreshMarginMs: 60_000, timeoutMs: config.upstreamTimeoutMs });
+      closers.push(() => oauth.close());
+      return oauth;
+    }
+  }
 }

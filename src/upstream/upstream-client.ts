@@ -1,22 +1,31 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import type { Credential } from './auth/credential.ts';
+import type { CallContext } from './call-context.ts';
 import type { Quota } from './quota/quota-guard.ts';
 import { pauseFromResponse } from './quota/rate-limit-signals.ts';
+import type { BreakerState, CircuitBreaker } from './resilience/circuit-breaker.ts';
+import type { RetryPolicy } from './resilience/retry-policy.ts';
 import { parseRetryAfter } from './retry-after.ts';
-import type { UpstreamReport } from './upstream-report.ts';
 
 export interface UpstreamClientOptions {
   provider: ProviderName;
   /** Origin plus an optional path prefix, e.g. `https://api.stripe.com`. */
   baseUrl: string;
-  /** Headers every request carries (authorization, API version). Never logged. */
+  credential: Credential;
+  /** Headers every request carries besides authorization (API version). */
   headers: Record<string, string>;
   quota: Quota;
-  /** Connect, headers and body timeouts, each, in milliseconds. */
-  timeoutMs: number;
-  /** Sockets kept open to the provider. */
-  connections: number;
+  retry: RetryPolicy;
+  breaker: CircuitBreaker;
+  /** Calls in flight at once, and calls allowed to queue for a slot. */
+  bulkhead: { maxConcurrent: number; maxQueued: number };
+  /** Cap on each attempt's connect, headers and body timeouts, in milliseconds. */
+  attemptTimeoutMs: number;
+  /** Longest a call waits for quota before UPSTREAM_RATE_LIMITED. */
+  quotaMaxWaitMs: number;
 }
 
 export interface UpstreamRequest {
@@ -26,9 +35,11 @@ export interface UpstreamRequest {
   json?: unknown;
   form?: Record<string, string>;
   headers?: Record<string, string>;
+  /** A POST that only reads (batch reads) or carries an idempotency key: safe to repeat. */
+  idempotent?: boolean;
   /** Statuses the caller handles itself besides 2xx (e.g. 404 for "no such object"). */
   expect?: readonly number[];
-  report: UpstreamReport;
+  call: CallContext;
 }
 
 export interface UpstreamResponse {
@@ -39,41 +50,88 @@ export interface UpstreamResponse {
 }
 
 /**
- * The one way any provider is called: budget from the quota guard, then undici on a keep-alive
- * pool, then the status mapped to a public error code. Providers add paths and payload
- * validation on top; nothing else in the gateway opens a connection.
+ * The one way any provider is called. The stages, outermost first:
+ *   retry (safe requests, jittered, budgeted, deadline-bound)
+ *   → credential (one renewal and retry after a 401)
+ *   → circuit breaker (fails at once while open)
+ *   → bulkhead (caps concurrent calls; bounded queue)
+ *   → quota guard (waits for budget, never past the deadline)
+ *   → undici keep-alive pool, timeouts from what is left of the deadline
+ *   → status and body mapped to public error codes.
+ * Providers add paths and payload validation on top; nothing else opens a connection.
  */
 export class UpstreamClient {
   readonly provider: ProviderName;
   private readonly pool: Pool;
   private readonly prefix: string;
+  private readonly bulkhead: BulkheadPolicy;
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.provider = options.provider;
     const url = new URL(options.baseUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
-      connectTimeout: options.timeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-      keepAliveTimeout: 10_000, // 10s
+    this.pool = new Pool(url.origin, { connections: options.bulkhead.maxConcurrent, keepAliveTimeout: 10_000 /* 10s */ });
+    this.bulkhead = bulkhead(options.bulkhead.maxConcurrent, options.bulkhead.maxQueued);
+  }
+
+  get breakerState(): BreakerState {
+    return this.options.breaker.state;
+  }
+
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const safe = req.method === 'GET' || req.idempotent === true;
+    return this.options.retry.run(req.call, safe, async () => {
+      try {
+        return await this.guarded(req);
+      } catch (error) {
+        const unauthorized = error instanceof UpstreamError && error.code === ErrorCode.UpstreamUnauthorized;
+        if (unauthorized && (await this.options.credential.renew())) return this.guarded(req);
+        throw error;
+      }
     });
   }
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const waited = await this.options.quota.acquire();
-    req.report.recordQuotaWait(this.provider, waited);
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private guarded(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const { call } = req;
+    return this.options.breaker.execute(async () => {
+      try {
+        return await this.bulkhead.execute(() => this.attempt(req), call.signal);
+      } catch (error) {
+        if (error instanceof BulkheadRejectedError) {
+          throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `too many calls to ${this.provider} in flight`, { detail: 'bulkhead full' });
+        }
+        if (call.signal.aborted && !(error instanceof UpstreamError)) throw call.timeoutError(this.provider);
+        throw error;
+      }
+    }, call.signal);
+  }
+
+  private async attempt(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const { call } = req;
+    if (call.remainingMs() <= 0) throw call.timeoutError(this.provider);
+    const waited = await this.options.quota.acquire(Math.min(this.options.quotaMaxWaitMs, call.remainingMs()));
+    call.report.recordQuotaWait(this.provider, waited);
+    const timeoutMs = Math.min(this.options.attemptTimeoutMs, call.remainingMs());
+    if (timeoutMs <= 0) throw call.timeoutError(this.provider);
+    const authorization = await this.options.credential.authorization(call);
     let ok = false;
     let bytes = 0;
+    let headersArrived = false;
     try {
       const response = await this.pool.request({
         method: req.method,
         path: this.prefix + req.path + queryString(req.query),
-        headers: { ...this.options.headers, ...requestBodyHeaders(req), ...req.headers },
+        headers: { ...this.options.headers, authorization, accept: 'application/json', ...requestBodyHeaders(req), ...req.headers },
         body: requestBody(req),
-        signal: AbortSignal.timeout(this.options.timeoutMs * 2),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.any([call.signal, AbortSignal.timeout(timeoutMs)]),
       });
+      headersArrived = true;
       const status = response.statusCode;
       const text = await response.body.text();
       bytes = Buffer.byteLength(text);
@@ -83,14 +141,10 @@ export class UpstreamClient {
       ok = true;
       return { status, headers: response.headers, body };
     } catch (error) {
-      throw this.toUpstreamError(error);
+      throw this.toUpstreamError(error, call, headersArrived);
     } finally {
-      req.report.recordCall(this.provider, { ok, bytes });
+      call.report.recordCall(this.provider, { ok, bytes });
     }
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
   }
 
   private learnFromHeaders(status: number, headers: IncomingHttpHeaders): void {
@@ -100,43 +154,41 @@ export class UpstreamClient {
 
   private checkStatus(status: number, headers: IncomingHttpHeaders, expect: readonly number[]): void {
     if ((status >= 200 && status < 300) || status === 304 || expect.includes(status)) return;
-    const fail = (code: ErrorCode, message: string, retryAfter?: number) =>
-      new UpstreamError(code, this.provider, message, retryAfter, `HTTP ${status}`);
+    const detail = `HTTP ${status}`;
     if (status === 401 || status === 403) {
-      throw fail(ErrorCode.UpstreamUnauthorized, `${this.provider} refused the gateway's credentials`);
+      throw new UpstreamError(ErrorCode.UpstreamUnauthorized, this.provider, `${this.provider} refused the gateway's credentials`, { detail });
     }
     if (status === 429) {
-      const retryAfter = parseRetryAfter(header(headers, 'retry-after')) ?? 1;
-      throw fail(ErrorCode.UpstreamRateLimited, `${this.provider} is rate limiting the gateway`, retryAfter);
+      const retryAfter = parseRetryAfter(first(headers['retry-after'])) ?? 1;
+      throw new UpstreamError(ErrorCode.UpstreamRateLimited, this.provider, `${this.provider} is rate limiting the gateway`, { retryAfter, detail });
     }
-    if (status >= 500) throw fail(ErrorCode.UpstreamUnavailable, `${this.provider} is unavailable (HTTP ${status})`);
-    throw fail(ErrorCode.UpstreamRejected, `${this.provider} rejected the gateway's request (HTTP ${status})`);
+    if (status >= 500) {
+      const retryAfter = parseRetryAfter(first(headers['retry-after']));
+      throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `${this.provider} is unavailable (HTTP ${status})`, {
+        detail,
+        transient: true,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      });
+    }
+    throw new UpstreamError(ErrorCode.UpstreamRejected, this.provider, `${this.provider} rejected the gateway's request (HTTP ${status})`, { detail });
   }
 
-  private toUpstreamError(error: unknown): UpstreamError {
+  private toUpstreamError(error: unknown, call: CallContext, headersArrived: boolean): UpstreamError {
     if (error instanceof UpstreamError) return error;
-    const code = (error as { code?: unknown } | null)?.code;
-    const name = (error as { name?: unknown } | null)?.name;
-    const timedOut =
-      error instanceof undiciErrors.ConnectTimeoutError ||
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      name === 'TimeoutError';
-    if (timedOut) {
-      return new UpstreamError(ErrorCode.UpstreamTimeout, this.provider, `${this.provider} did not answer in time`, undefined, String(code ?? name));
+    const code = String((error as { code?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name ?? 'unknown');
+    if (call.signal.aborted) return call.timeoutError(this.provider);
+    if (/TIMEOUT|TimeoutError|AbortError/i.test(code)) {
+      return new UpstreamError(ErrorCode.UpstreamTimeout, this.provider, `${this.provider} did not answer in time`, { detail: code, transient: true });
     }
-    return new UpstreamError(
-      ErrorCode.UpstreamUnavailable,
-      this.provider,
-      `${this.provider} could not be reached`,
-      undefined,
-      String(code ?? name ?? 'unknown'),
-    );
+    if (headersArrived) {
+      // The answer started and broke off: a truncated body is a bad response, worth one more try.
+      return new UpstreamError(ErrorCode.UpstreamBadResponse, this.provider, `${this.provider} sent an incomplete answer`, { detail: code, transient: true });
+    }
+    return new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `${this.provider} could not be reached`, { detail: code, transient: true });
   }
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
+function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -162,13 +214,13 @@ function requestBody(req: UpstreamRequest): string | undefined {
 
 function parseBody(provider: ProviderName, status: number, headers: IncomingHttpHeaders, text: string): unknown {
   if (status === 304 || text.length === 0) return undefined;
-  const type = header(headers, 'content-type') ?? '';
+  const type = first(headers['content-type']) ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json/i.test(type)) {
     throw new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} answered with ${type || 'no content type'}, not JSON`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent a body that is not valid JSON`);
+    throw new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent a body that is not valid JSON`, { detail: 'JSON.parse failed' });
   }
 }

@@ -14,7 +14,6 @@ export function parseWire<S extends z.ZodType>(provider: ProviderName, schema: S
     ErrorCode.UpstreamBadResponse,
     provider,
     `${provider} sent an unexpected ${what}`,
-    undefined,
-    `${path}: ${issue?.message ?? 'invalid'}`,
+    { detail: `${path}: ${issue?.message ?? 'invalid'}` },
   );
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { CUSTOMER_360 } from '../support/queries.ts';
 
@@ -11,11 +11,11 @@ interface Page {
 describe('when one provider fails', () => {
   let stack: GatewayStack;
 
-  beforeAll(async () => {
+  // A gateway each: a failure in one test must not leave a circuit open for the next.
+  beforeEach(async () => {
     stack = await GatewayStack.start();
   });
-  afterAll(() => stack.close());
-  beforeEach(() => stack.resetAll());
+  afterEach(() => stack.close());
 
   it('Stripe in outage: customers and CRM data arrive, payments are null with UPSTREAM_UNAVAILABLE at their paths', async () => {
     await stack.simAdmin('stripe', 'faults', { outage: true });

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CustomerModel } from '../../model/types.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
-import type { UpstreamReport } from '../../upstream/upstream-report.ts';
+import type { CallContext } from '../../upstream/call-context.ts';
 import { CUSTOMERS_BATCH_SIZE, type CustomersClient, type ListCustomersParams } from './client.ts';
 import { toCustomer } from './mapper.ts';
 import type { WireCustomer } from './wire.ts';
@@ -23,21 +23,21 @@ interface CachedPage {
   hasMore: boolean;
 }
 
-export function createCustomerLoaders(client: CustomersClient, cache: ProviderCache, report: UpstreamReport): CustomerLoaders {
+export function createCustomerLoaders(client: CustomersClient, cache: ProviderCache, call: CallContext): CustomerLoaders {
   const byId = new DataLoader<string, CustomerModel | null>(
     async (ids) => {
       const found = await cache.load<WireCustomer>(
         'customers.customer',
         ids,
-        async (missing, known, callReport) => {
+        async (missing, known, callCtx) => {
           const etags = new Map([...known].flatMap(([id, entry]) => (entry.etag ? [[id, entry.etag] as const] : [])));
-          const answer = await client.batchGet(missing, etags, callReport);
+          const answer = await client.batchGet(missing, etags, callCtx);
           return {
             found: new Map(answer.customers.map((wire) => [wire.id, { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) }])),
             notModified: new Map(answer.notModified.map(({ id, etag }) => [id, etag === undefined ? {} : { etag }])),
           };
         },
-        report,
+        call,
       );
       return ids.map((id) => mapOutcome(found.get(id)));
     },
@@ -54,16 +54,16 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
     const found = await cache.load<CachedPage>(
       'customers.page',
       [key],
-      async (_ids, known, callReport) => {
+      async (_ids, known, callCtx) => {
         const cached = known.get(key);
-        const answer = await client.list(params, cached?.etag, callReport);
+        const answer = await client.list(params, cached?.etag, callCtx);
         const records = answer.status === 'ok' ? answer.customers : (cached?.value?.customers ?? []);
         await Promise.all(records.map((wire) => cache.write('customers.customer', wire.id, { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) })));
         if (answer.status === 'not-modified') return { found: new Map(), notModified: new Map([[key, answer.etag ? { etag: answer.etag } : {}]]) };
         const value = { customers: answer.customers, hasMore: answer.hasMore };
         return { found: new Map([[key, { value, ...(answer.etag ? { etag: answer.etag } : {}) }]]) };
       },
-      report,
+      call,
     );
     const outcome = found.get(key);
     if (outcome instanceof Error) throw outcome;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ErrorCode, UpstreamError } from '../../errors.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
-import type { UpstreamReport } from '../../upstream/upstream-report.ts';
+import type { CallContext } from '../../upstream/call-context.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
 import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from './mapper.ts';
 import { wireAssociationsBatch, wireBatchRead, type WireObject } from './wire.ts';
@@ -20,22 +20,22 @@ export class HubSpotClient {
   constructor(private readonly upstream: UpstreamClient) {}
 
   /** Contacts by id, or by email with `idProperty: "email"`; unknown ones are simply absent. */
-  readContacts(keys: readonly string[], by: 'id' | 'email', report: UpstreamReport): Promise<WireObject[]> {
-    return this.batchRead('contacts', keys, CONTACT_PROPERTIES, by, report);
+  readContacts(keys: readonly string[], by: 'id' | 'email', call: CallContext): Promise<WireObject[]> {
+    return this.batchRead('contacts', keys, CONTACT_PROPERTIES, by, call);
   }
 
-  readDeals(ids: readonly string[], report: UpstreamReport): Promise<WireObject[]> {
-    return this.batchRead('deals', ids, DEAL_PROPERTIES, 'id', report);
+  readDeals(ids: readonly string[], call: CallContext): Promise<WireObject[]> {
+    return this.batchRead('deals', ids, DEAL_PROPERTIES, 'id', call);
   }
 
   /** Deal ids associated with each contact (CRM v4 associations batch read). */
-  async readDealIds(contactIds: readonly string[], report: UpstreamReport): Promise<Map<string, string[]>> {
+  async readDealIds(contactIds: readonly string[], call: CallContext): Promise<Map<string, string[]>> {
     const response = await this.upstream.request({
       method: 'POST',
       path: '/crm/v4/associations/contacts/deals/batch/read',
       json: { inputs: contactIds.map((id) => ({ id })) },
       expect: [207],
-      report,
+      call,
     });
     const body = parseWire('hubspot', wireAssociationsBatch, response.body, 'associations batch');
     checkBatchErrors(body.errors);
@@ -47,14 +47,14 @@ export class HubSpotClient {
     keys: readonly string[],
     properties: readonly string[],
     by: 'id' | 'email',
-    report: UpstreamReport,
+    call: CallContext,
   ): Promise<WireObject[]> {
     const response = await this.upstream.request({
       method: 'POST',
       path: `/crm/v3/objects/${type}/batch/read`,
       json: { inputs: keys.map((id) => ({ id })), properties: [...properties], ...(by === 'email' ? { idProperty: 'email' } : {}) },
       expect: [207],
-      report,
+      call,
     });
     const body = parseWire('hubspot', wireBatchRead, response.body, `${type} batch`);
     checkBatchErrors(body.errors);
@@ -66,6 +66,6 @@ export class HubSpotClient {
 function checkBatchErrors(errors: z.output<typeof wireBatchRead>['errors']): void {
   const failure = errors?.find((error) => !ABSENT_CATEGORIES.has(error.category));
   if (failure) {
-    throw new UpstreamError(ErrorCode.UpstreamUnavailable, 'hubspot', 'HubSpot failed part of a batch read', undefined, failure.category);
+    throw new UpstreamError(ErrorCode.UpstreamUnavailable, 'hubspot', 'HubSpot failed part of a batch read', { detail: failure.category, transient: true });
   }
 }

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { CrmContactModel, CustomerModel, DealModel } from '../../model/types.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
-import type { UpstreamReport } from '../../upstream/upstream-report.ts';
+import type { CallContext } from '../../upstream/call-context.ts';
 import { HUBSPOT_BATCH_SIZE, type HubSpotClient } from './client.ts';
 import { toCrmContact, toDeal } from './mapper.ts';
 import type { WireObject } from './wire.ts';
@@ -18,18 +18,18 @@ export interface HubSpotLoaders {
 export interface HubSpotLoaderOptions {
   client: HubSpotClient;
   cache: ProviderCache;
-  report: UpstreamReport;
+  call: CallContext;
   defaultCurrency: string;
 }
 
-export function createHubSpotLoaders({ client, cache, report, defaultCurrency }: HubSpotLoaderOptions): HubSpotLoaders {
+export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: HubSpotLoaderOptions): HubSpotLoaders {
   const options = { maxBatchSize: HUBSPOT_BATCH_SIZE };
   const contactById = new DataLoader<string, CrmContactModel | null>(async (ids) => {
     const found = await cache.load<WireObject>(
       'hubspot.contact',
       ids,
-      async (missing, _known, callReport) => ({ found: byId(missing, await client.readContacts(missing, 'id', callReport)) }),
-      report,
+      async (missing, _known, callCtx) => ({ found: byId(missing, await client.readContacts(missing, 'id', callCtx)) }),
+      call,
     );
     return ids.map((id) => mapOutcome(found.get(id), toCrmContact));
   }, options);
@@ -40,14 +40,14 @@ export function createHubSpotLoaders({ client, cache, report, defaultCurrency }:
     const found = await cache.load<string>(
       'hubspot.contactByEmail',
       emails,
-      async (missing, _known, callReport) => {
-        const contacts = await client.readContacts(missing, 'email', callReport);
+      async (missing, _known, callCtx) => {
+        const contacts = await client.readContacts(missing, 'email', callCtx);
         for (const contact of contacts) contactById.prime(contact.id, toCrmContact(contact));
         await Promise.all(contacts.map((contact) => cache.write('hubspot.contact', contact.id, { value: contact })));
         const idOf = new Map(contacts.map((contact) => [contact.properties['email']?.toLowerCase(), contact.id]));
         return { found: new Map(missing.map((email) => [email, { value: idOf.get(email) ?? null }])) };
       },
-      report,
+      call,
     );
     return emails.map((email) => found.get(email) ?? null);
   }, { ...options, cacheKeyFn: (email) => email.toLowerCase() });
@@ -68,11 +68,11 @@ export function createHubSpotLoaders({ client, cache, report, defaultCurrency }:
     const found = await cache.load<string[]>(
       'hubspot.dealIds',
       contactIds,
-      async (missing, _known, callReport) => {
-        const deals = await client.readDealIds(missing, callReport);
+      async (missing, _known, callCtx) => {
+        const deals = await client.readDealIds(missing, callCtx);
         return { found: new Map(missing.map((id) => [id, { value: deals.get(id) ?? [] }])) };
       },
-      report,
+      call,
     );
     return contactIds.map((id) => {
       const outcome = found.get(id);
@@ -84,8 +84,8 @@ export function createHubSpotLoaders({ client, cache, report, defaultCurrency }:
     const found = await cache.load<WireObject>(
       'hubspot.deal',
       ids,
-      async (missing, _known, callReport) => ({ found: byId(missing, await client.readDeals(missing, callReport)) }),
-      report,
+      async (missing, _known, callCtx) => ({ found: byId(missing, await client.readDeals(missing, callCtx)) }),
+      call,
     );
     return ids.map((id) => mapOutcome(found.get(id), (deal) => toDeal(deal, defaultCurrency)));
   }, options);

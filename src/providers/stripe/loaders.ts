@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { PaymentModel } from '../../model/types.ts';
 import type { FetchedEntity, ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
-import type { UpstreamReport } from '../../upstream/upstream-report.ts';
+import type { CallContext } from '../../upstream/call-context.ts';
 import type { StripeClient, WireChargePage } from './client.ts';
 import { toPayment } from './mapper.ts';
 import type { WireCharge } from './wire.ts';
@@ -25,13 +25,13 @@ export interface StripeLoaders {
   chargeById: DataLoader<string, PaymentModel | null>;
 }
 
-export function createStripeLoaders(client: StripeClient, cache: ProviderCache, report: UpstreamReport): StripeLoaders {
+export function createStripeLoaders(client: StripeClient, cache: ProviderCache, call: CallContext): StripeLoaders {
   const chargeById = new DataLoader<string, PaymentModel | null>(async (ids) => {
     const found = await cache.load<WireCharge>(
       'stripe.charge',
       ids,
-      async (missing, _known, callReport) => ({ found: settled(missing, await loadEach(missing, (id) => client.getCharge(id, callReport))) }),
-      report,
+      async (missing, _known, callCtx) => ({ found: settled(missing, await loadEach(missing, (id) => client.getCharge(id, callCtx))) }),
+      call,
     );
     return ids.map((id) => {
       const outcome = found.get(id);
@@ -42,16 +42,16 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
     const found = await cache.load<WireChargePage>(
       'stripe.charges',
       keys,
-      async (missing, _known, callReport) => {
+      async (missing, _known, callCtx) => {
         const pages = await loadEach(missing, (key) => {
           const [customer = '', startingAfter] = key.split(' ');
-          return client.listCharges(customer, startingAfter, callReport);
+          return client.listCharges(customer, startingAfter, callCtx);
         });
         const charges = pages.flatMap((page) => (page instanceof Error ? [] : page.charges));
         await Promise.all(charges.map((charge) => cache.write('stripe.charge', charge.id, { value: charge })));
         return { found: settled(missing, pages) };
       },
-      report,
+      call,
     );
     return keys.map((key) => {
       const outcome = found.get(key);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
-import type { UpstreamReport } from '../upstream-report.ts';
+import type { CallContext } from '../call-context.ts';
 import { freshnessOf, type CacheEntry } from './cache-entry.ts';
 import { RESOURCES, type CachePolicies, type ResourceName } from './cache-policy.ts';
 import type { CacheStore } from './cache-store.ts';
@@ -21,7 +21,7 @@ export interface FetchResult<V> {
 }
 
 /** Fetches ids from the provider; `known` holds the entries (with validators) already cached. */
-export type Fetcher<V> = (ids: string[], known: ReadonlyMap<string, CacheEntry<V>>, report: UpstreamReport) => Promise<FetchResult<V>>;
+export type Fetcher<V> = (ids: string[], known: ReadonlyMap<string, CacheEntry<V>>, call: CallContext) => Promise<FetchResult<V>>;
 
 export interface EntityCacheOptions {
   store: CacheStore;
@@ -68,8 +68,9 @@ export class EntityCache {
   }
 
   /** @internal */
-  async load<V>(keyOf: (id: string) => string, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, report: UpstreamReport): Promise<Map<string, V | null | Error>> {
+  async load<V>(keyOf: (id: string) => string, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
     const { provider } = RESOURCES[resource];
+    const { report } = call;
     const policy = this.options.policies[resource];
     const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf)).catch(() => ids.map(() => undefined));
     const now = this.now();
@@ -95,7 +96,7 @@ export class EntityCache {
       }
     });
     if (needed.length > 0) {
-      const fetched = await this.fetchShared(keyOf, resource, needed, known, fetcher, report);
+      const fetched = await this.fetchShared(keyOf, resource, needed, known, fetcher, call);
       for (const id of needed) {
         const outcome = fetched.get(id);
         const fallback = known.get(id);
@@ -109,7 +110,7 @@ export class EntityCache {
       }
     }
     if (refreshLater.length > 0) {
-      void this.fetchShared(keyOf, resource, refreshLater, known, fetcher, report.background()).then(
+      void this.fetchShared(keyOf, resource, refreshLater, known, fetcher, call.background()).then(
         (outcomes) => {
           for (const outcome of outcomes.values()) if (outcome instanceof Error) this.options.onBackgroundError(outcome);
         },
@@ -143,10 +144,11 @@ export class EntityCache {
     ids: readonly string[],
     known: ReadonlyMap<string, CacheEntry<V>>,
     fetcher: Fetcher<V>,
-    report: UpstreamReport,
+    call: CallContext,
   ): Promise<Map<string, V | null | Error>> {
+    const { provider } = RESOURCES[resource];
     const own = ids.filter((id) => !this.inflight.has(keyOf(id)));
-    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyOf, resource, own, known, fetcher, report);
+    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyOf, resource, own, known, fetcher, call);
     for (const id of own) {
       const key = keyOf(id);
       const mine = batch!.then((outcomes) => {
@@ -158,9 +160,10 @@ export class EntityCache {
       this.inflight.set(key, mine as Promise<FetchedEntity<unknown>>);
       void mine.finally(() => this.inflight.get(key) === mine && this.inflight.delete(key)).catch(() => undefined);
     }
+    // Another operation's fetch may run past this operation's deadline: wait only until ours.
     const settled = await Promise.all(
       ids.map((id) =>
-        (this.inflight.get(keyOf(id)) as Promise<FetchedEntity<V>> | undefined ?? Promise.resolve({ value: null })).then(
+        call.within((this.inflight.get(keyOf(id)) as Promise<FetchedEntity<V>> | undefined) ?? Promise.resolve({ value: null }), provider).then(
           (fetched) => fetched.value,
           (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
         ),
@@ -175,12 +178,13 @@ export class EntityCache {
     ids: string[],
     known: ReadonlyMap<string, CacheEntry<V>>,
     fetcher: Fetcher<V>,
-    report: UpstreamReport,
+    call: CallContext,
   ): Promise<Map<string, FetchedEntity<V> | Error>> {
     const { provider } = RESOURCES[resource];
+    const { report } = call;
     let answer: FetchResult<V>;
     try {
-      answer = await fetcher(ids, known, report);
+      answer = await fetcher(ids, known, call);
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       return new Map(ids.map((id) => [id, failure]));
@@ -215,8 +219,8 @@ export class ProviderCache {
   ) {}
 
   /** Cached values for `ids`, fetching what is missing or stale; a failed id maps to its Error. */
-  load<V>(resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, report: UpstreamReport): Promise<Map<string, V | null | Error>> {
-    return this.cache.load((id) => this.key(resource, id), resource, ids, fetcher, report);
+  load<V>(resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+    return this.cache.load((id) => this.key(resource, id), resource, ids, fetcher, call);
   }
 
   write<V>(resource: ResourceName, id: string, fetched: FetchedEntity<V>): Promise<void> {

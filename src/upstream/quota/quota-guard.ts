@@ -2,8 +2,11 @@ import { ErrorCode, UpstreamError, type ProviderName } from '../../errors.ts';
 
 /** What the upstream client needs from a quota, local or shared. */
 export interface Quota {
-  /** Resolves with the milliseconds waited once a request may go; rejects with UPSTREAM_RATE_LIMITED. */
-  acquire(): Promise<number>;
+  /**
+   * Resolves with the milliseconds waited once a request may go; rejects with
+   * UPSTREAM_RATE_LIMITED when that would take longer than `maxWaitMs` (default: the configured).
+   */
+  acquire(maxWaitMs?: number): Promise<number>;
   /** The provider said stop: nobody goes before `ms` from now. */
   pause(ms: number): void;
 }
@@ -46,20 +49,20 @@ export class QuotaGuard implements Quota {
   }
 
   /** Resolves with the milliseconds waited once a request may go; rejects after maxWaitMs. */
-  async acquire(): Promise<number> {
+  async acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
     if (this.waiters.length === 0 && this.tryTake()) return 0;
     const started = performance.now();
     // Waiters queue behind each other, so the wait is at least one slot per waiter ahead.
     const slot = (this.options.windowMs + ARRIVAL_SLACK_MS) / this.options.limit;
     const expected = this.msUntilFree() + this.waiters.length * slot;
-    if (expected > this.options.maxWaitMs) throw this.rateLimited(expected);
+    if (expected > maxWaitMs) throw this.rateLimited(expected);
     await new Promise<void>((resolve, reject) => {
       const waiter = {
         resolve,
         timer: setTimeout(() => {
           this.waiters.splice(this.waiters.indexOf(waiter), 1);
           reject(this.rateLimited(this.msUntilFree()));
-        }, this.options.maxWaitMs),
+        }, maxWaitMs),
       };
       this.waiters.push(waiter);
       this.schedule();
@@ -109,5 +112,5 @@ export class QuotaGuard implements Quota {
 
 export function budgetSpent(provider: ProviderName, waitMs: number): UpstreamError {
   const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-  return new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `The ${provider} request budget is spent; retry in ${retryAfter} s`, retryAfter);
+  return new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `The ${provider} request budget is spent; retry in ${retryAfter} s`, { retryAfter });
 }

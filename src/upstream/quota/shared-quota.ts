@@ -49,8 +49,8 @@ export interface SharedQuotaOptions {
 export class SharedQuota implements Quota {
   constructor(private readonly options: SharedQuotaOptions) {}
 
-  async acquire(): Promise<number> {
-    const { redis, key, limit, windowMs, maxWaitMs, provider, fallback } = this.options;
+  async acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
+    const { redis, key, limit, windowMs, provider, fallback } = this.options;
     const started = performance.now();
     for (;;) {
       let waitMs: number;
@@ -60,7 +60,8 @@ export class SharedQuota implements Quota {
         );
         waitMs = Number(answer);
       } catch {
-        return (performance.now() - started) + (await fallback.acquire());
+        const elapsed = performance.now() - started;
+        return elapsed + (await fallback.acquire(Math.max(0, maxWaitMs - elapsed)));
       }
       if (waitMs === 0) return performance.now() - started;
       const elapsed = performance.now() - started;

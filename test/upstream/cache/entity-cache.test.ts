@@ -3,7 +3,10 @@ import { ErrorCode, UpstreamError } from '../../../src/errors.ts';
 import { defaultPolicies, parsePolicyOverrides } from '../../../src/upstream/cache/cache-policy.ts';
 import { createMemoryStore } from '../../../src/upstream/cache/cache-store.ts';
 import { EntityCache, type Fetcher } from '../../../src/upstream/cache/entity-cache.ts';
+import { CallContext } from '../../../src/upstream/call-context.ts';
 import { UpstreamReport } from '../../../src/upstream/upstream-report.ts';
+
+const newCall = () => new CallContext(new UpstreamReport(), 5000);
 
 // stripe.charge: ttl 30 s, swr 30 s, maxStale 10 min; customers.customer: ttl 60 s, no swr.
 function setup() {
@@ -36,9 +39,10 @@ describe('EntityCache', () => {
   it('fills one entry per entity, so the next batch fetches only the misses', async () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
-    const report = new UpstreamReport();
-    await stripe.load('stripe.charge', ['a', 'b', 'gone'], t.fetcher, report);
-    const second = await stripe.load('stripe.charge', ['a', 'b', 'c', 'gone'], t.fetcher, report);
+    const call = newCall();
+    const report = call.report;
+    await stripe.load('stripe.charge', ['a', 'b', 'gone'], t.fetcher, call);
+    const second = await stripe.load('stripe.charge', ['a', 'b', 'c', 'gone'], t.fetcher, call);
     expect(t.calls).toEqual([['a', 'b', 'gone'], ['c']]);
     expect(second.get('gone')).toBeNull();
     expect(report.toJSON().stripe).toMatchObject({ cacheHits: 3, cacheMisses: 4 });
@@ -47,28 +51,30 @@ describe('EntityCache', () => {
   it('serves stale-while-revalidate at once and refreshes in the background', async () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
-    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     t.advance(45_000);
-    const report = new UpstreamReport();
-    const answer = await stripe.load('stripe.charge', ['a'], t.fetcher, report);
+    const call = newCall();
+    const report = call.report;
+    const answer = await stripe.load('stripe.charge', ['a'], t.fetcher, call);
     expect(answer.get('a')).toEqual({ id: 'a', n: 1 });
     expect(report.toJSON().stripe).toMatchObject({ stale: 1, maxStaleAgeMs: 45_000, calls: 0 });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(t.calls).toHaveLength(2);
-    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport())).get('a')).toEqual({ id: 'a', n: 2 });
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, newCall())).get('a')).toEqual({ id: 'a', n: 2 });
   });
 
   it('answers stale when the provider fails, within the maximum staleness only', async () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
-    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     t.fail(unavailable());
     t.advance(5 * 60_000);
-    const report = new UpstreamReport();
-    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, report)).get('a')).toEqual({ id: 'a', n: 1 });
+    const call = newCall();
+    const report = call.report;
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, call)).get('a')).toEqual({ id: 'a', n: 1 });
     expect(report.toJSON().stripe.stale).toBe(1);
     t.advance(6 * 60_000);
-    const tooOld = await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    const tooOld = await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     expect(tooOld.get('a')).toMatchObject({ extensions: { code: 'UPSTREAM_UNAVAILABLE' } });
   });
 
@@ -76,8 +82,8 @@ describe('EntityCache', () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
     const [one, two] = await Promise.all([
-      stripe.load('stripe.charge', ['a', 'b'], t.fetcher, new UpstreamReport()),
-      stripe.load('stripe.charge', ['b', 'c'], t.fetcher, new UpstreamReport()),
+      stripe.load('stripe.charge', ['a', 'b'], t.fetcher, newCall()),
+      stripe.load('stripe.charge', ['b', 'c'], t.fetcher, newCall()),
     ]);
     expect(t.calls).toEqual([['a', 'b'], ['c']]);
     expect(one.get('b')).toEqual(two.get('b'));
@@ -92,21 +98,22 @@ describe('EntityCache', () => {
       if (known.size > 0) return { found: new Map(), notModified: new Map(ids.map((id) => [id, {}])) };
       return { found: new Map(ids.map((id) => [id, { value: { id }, etag: `W/"${id}-v1"` }])) };
     };
-    await customers.load('customers.customer', ['x'], fetcher, new UpstreamReport());
+    await customers.load('customers.customer', ['x'], fetcher, newCall());
     t.advance(61_000);
-    const report = new UpstreamReport();
-    expect((await customers.load('customers.customer', ['x'], fetcher, report)).get('x')).toEqual({ id: 'x' });
+    const call = newCall();
+    const report = call.report;
+    expect((await customers.load('customers.customer', ['x'], fetcher, call)).get('x')).toEqual({ id: 'x' });
     expect(seenKnown).toEqual(['W/"x-v1"']);
     expect(report.toJSON().customers).toMatchObject({ revalidated: 1, bytesSaved: JSON.stringify({ id: 'x' }).length });
     t.advance(30_000);
-    await customers.load('customers.customer', ['x'], fetcher, new UpstreamReport());
+    await customers.load('customers.customer', ['x'], fetcher, newCall());
     expect(seenKnown).toHaveLength(1); // fresh again after the 304
   });
 
   it('keeps tenants apart, and keys never contain the credential', async () => {
     const t = setup();
-    await t.cache.scope('stripe', 'sk_test_tenantA').load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
-    await t.cache.scope('stripe', 'sk_test_tenantB').load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await t.cache.scope('stripe', 'sk_test_tenantA').load('stripe.charge', ['a'], t.fetcher, newCall());
+    await t.cache.scope('stripe', 'sk_test_tenantB').load('stripe.charge', ['a'], t.fetcher, newCall());
     expect(t.calls).toEqual([['a'], ['a']]);
     const key = t.cache.key('stripe', 'fp', 'stripe.charge', 'a');
     expect(key).toBe('v1:stripe:fp:charge:a');
@@ -115,9 +122,9 @@ describe('EntityCache', () => {
   it('forgets an invalidated entity', async () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
-    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     await stripe.invalidate('stripe.charge', 'a');
-    await stripe.load('stripe.charge', ['a'], t.fetcher, new UpstreamReport());
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     expect(t.calls).toHaveLength(2);
   });
 });

@@ -1,0 +1,53 @@
+import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import { UpstreamReport } from './upstream-report.ts';
+
+/**
+ * What every upstream call carries from the operation that needs it: the report its cost goes
+ * to, and the operation's deadline. No call outlives its operation: attempts take their timeouts
+ * from what is left, and `signal` aborts whatever is still running when the deadline passes.
+ */
+export class CallContext {
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+
+  constructor(
+    readonly report: UpstreamReport,
+    /** The whole operation's budget in milliseconds; a background refresh gets the same. */
+    readonly budgetMs: number,
+  ) {
+    this.deadline = Date.now() + budgetMs;
+    this.signal = AbortSignal.timeout(budgetMs);
+  }
+
+  remainingMs(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** For work that outlives the response (background refreshes): its own report and deadline. */
+  background(): CallContext {
+    return new CallContext(new UpstreamReport(), this.budgetMs);
+  }
+
+  timeoutError(provider: ProviderName): UpstreamError {
+    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer within the operation's deadline`);
+  }
+
+  /** Waits for `promise`, but not past this operation's deadline (it may belong to another). */
+  within<T>(promise: Promise<T>, provider: ProviderName): Promise<T> {
+    if (this.signal.aborted) return Promise.reject(this.timeoutError(provider));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.timeoutError(provider));
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          this.signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
