@@ -145,7 +145,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         budgetReserve: integer(env, 'RETRY_BUDGET_RESERVE', 10, 0, 1_000_000),
       },
       breaker: {
-        failureRate: fraction(env, 'BREAKER_FAILURE_RATE', 0.5),
+        failureRate: openFraction(env, 'BREAKER_FAILURE_RATE', 0.5),
         windowMs: integer(env, 'BREAKER_WINDOW_MS', 10_000, 100, 3_600_000),
         minCallsPerSecond: number(env, 'BREAKER_MIN_CALLS_PER_SECOND', 1, 0, 1e6),
         halfOpenAfterMs: integer(env, 'BREAKER_HALF_OPEN_AFTER_MS', 5000, 1, 3_600_000),
@@ -256,6 +256,12 @@ function fraction(env: Env, name: string, fallback: number): number {
   if (!raw) return fallback;
   const value = Number(raw);
   if (!/^\d*\.?\d+$/.test(raw) || value <= 0 || value > 1) throw new ConfigError(name, `must be a number above 0 and at most 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function openFraction(env: Env, name: string, fallback: number): number {
+  const value = fraction(env, name, fallback);
+  if (value >= 1) throw new ConfigError(name, `must be above 0 and below 1, got ${JSON.stringify(env[name])}`);
   return value;
 }
 

@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
@@ -10,7 +10,7 @@ import { createContext, type GatewayContext } from '../graphql/context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
-import { createUpstreamStack, type ProviderEndpoints } from './upstream-stack.ts';
+import { createUpstreamStack, type ProviderEndpoints, type UpstreamStack } from './upstream-stack.ts';
 import { upstreamReportPlugin } from './upstream-report-plugin.ts';
 
 export interface Gateway {
@@ -50,6 +50,16 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
     logController: new LogController({ disableRequestLogging: true }),
   });
   const stack = await createUpstreamStack(config, endpoints, fastify.log);
+  try {
+    return await serve(fastify, stack, config);
+  } catch (error) {
+    await fastify.close();
+    await stack.close();
+    throw error;
+  }
+}
+
+async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig): Promise<Gateway> {
   let ready = false;
 
   const apollo = new ApolloServer<GatewayContext>({

@@ -13,6 +13,12 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 type Provider = 'customers' | 'stripe' | 'hubspot';
 
+const SECRET_VARIABLE = /(TOKEN|SECRET|KEY)$/;
+
+function secretsIn(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => (SECRET_VARIABLE.test(name) && !name.endsWith('_PREFIX') ? [value] : []));
+}
+
 function logStream(lines: string[]): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -32,12 +38,16 @@ export class GatewayStack {
     /** Every log line the gateway wrote, for tests that read them (secrets must never appear). */
     readonly logs: string[],
     private readonly sharedSimulators?: SimulatorSet,
+    /** Every credential the gateway was given; close() fails if any reached a log line. */
+    private readonly secrets: string[] = [],
   ) {}
 
   /** The embedded default: its own simulators. */
   static async start(env: Record<string, string> = {}): Promise<GatewayStack> {
     const logs: string[] = [];
-    return new GatewayStack(await start(GatewayStack.config(env), logStream(logs)), logs);
+    const running = await start(GatewayStack.config(env), logStream(logs));
+    const { credentials } = running.simulators!;
+    return new GatewayStack(running, logs, undefined, [...Object.values(credentials), ...secretsIn(env)]);
   }
 
   /** A gateway in remote mode in front of simulators the test started (and shares). */
@@ -54,7 +64,8 @@ export class GatewayStack {
       UPSTREAM_REPORT: 'true',
       ...env,
     });
-    return new GatewayStack(await start(config, logStream(logs)), logs, simulators);
+    const secrets = [...Object.values(credentials), ...secretsIn(env)];
+    return new GatewayStack(await start(config, logStream(logs)), logs, simulators, secrets);
   }
 
   private static config(env: Record<string, string>) {
@@ -109,7 +120,10 @@ export class GatewayStack {
     return this.running.gateway;
   }
 
-  close(): Promise<void> {
-    return this.running.close();
+  /** Stops the gateway (and its own simulators), then checks its logs for every secret it held. */
+  async close(): Promise<void> {
+    await this.running.close();
+    const leaked = this.secrets.filter((secret) => secret.length >= 6 && this.logs.some((line) => line.includes(secret)));
+    if (leaked.length > 0) throw new Error(`the gateway logged ${leaked.length} configured secret(s)`);
   }
 }
