@@ -70,6 +70,28 @@ export class UpstreamError extends GraphQLError {
   }
 }
 
+/** Something the client referred to (a cursor's object, say) no longer exists. */
+export class NotFoundError extends GraphQLError {
+  constructor(message: string, argument?: string) {
+    super(message, { extensions: { code: ErrorCode.NotFound, ...(argument ? { argument } : {}) } });
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * A provider payload that passed its wire schema but cannot be mapped (an amount that is not a
+ * number, an unknown currency): the provider's fault, reported as UPSTREAM_BAD_RESPONSE.
+ */
+export function mapOrBadResponse<W, T>(provider: ProviderName, wire: W, map: (wire: W) => T): T | UpstreamError {
+  try {
+    return map(wire);
+  } catch (error) {
+    return new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent a value the gateway cannot read`, {
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
 export class BadUserInputError extends GraphQLError {
   constructor(message: string, argument?: string) {
     super(message, {

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { mapOrBadResponse } from '../../errors.ts';
 import type { CustomerModel } from '../../model/types.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
@@ -82,7 +83,7 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
 
 function mapOutcome(outcome: WireCustomer | null | Error | undefined): CustomerModel | null | Error {
   if (outcome instanceof Error) return outcome;
-  return outcome ? toCustomer(outcome) : null;
+  return outcome ? mapOrBadResponse('customers', outcome, toCustomer) : null;
 }
 
 function pageKey(params: ListCustomersParams): string {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { CrmContactModel, CustomerModel, DealModel } from '../../model/types.ts';
+import { mapOrBadResponse } from '../../errors.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
@@ -101,5 +102,5 @@ function byId(ids: readonly string[], objects: readonly WireObject[]): Map<strin
 
 function mapOutcome<T>(outcome: WireObject | null | Error | undefined, map: (object: WireObject) => T): T | null | Error {
   if (outcome instanceof Error) return outcome;
-  return outcome ? map(outcome) : null;
+  return outcome ? mapOrBadResponse('hubspot', outcome, map) : null;
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { mapOrBadResponse } from '../../errors.ts';
 import type { PaymentModel } from '../../model/types.ts';
 import type { FetchedEntity, ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
@@ -35,7 +36,7 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
     );
     return ids.map((id) => {
       const outcome = found.get(id);
-      return outcome instanceof Error ? outcome : outcome ? toPayment(outcome) : null;
+      return outcome instanceof Error ? outcome : outcome ? mapOrBadResponse('stripe', outcome, toPayment) : null;
     });
   });
   const chargePage = new DataLoader<string, ChargePage>(async (keys) => {
@@ -56,7 +57,9 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
     return keys.map((key) => {
       const outcome = found.get(key);
       if (outcome instanceof Error) return outcome;
-      const page = { payments: (outcome?.charges ?? []).map(toPayment), hasMore: outcome?.hasMore ?? false };
+      const payments = mapOrBadResponse('stripe', outcome?.charges ?? [], (charges) => charges.map(toPayment));
+      if (payments instanceof Error) return payments;
+      const page = { payments, hasMore: outcome?.hasMore ?? false };
       for (const payment of page.payments) chargeById.prime(payment.id, payment);
       return page;
     });

@@ -1,4 +1,4 @@
-import { BadUserInputError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import { encodeCursor, type Connection } from '../../model/connection.ts';
 import type { PaymentModel, PaymentStatusModel } from '../../model/types.ts';
 import type { StripeLoaders } from './loaders.ts';
@@ -33,7 +33,7 @@ export async function paymentsOf(loaders: StripeLoaders, stripeCustomer: string,
   if (args.afterId !== null) {
     while (!charges.some((c) => c.id === args.afterId) && page.hasMore && (await nextPage()));
     start = charges.findIndex((c) => c.id === args.afterId) + 1;
-    if (start === 0) throw new BadUserInputError('The payments cursor no longer points at a payment of this customer', 'after');
+    if (start === 0) throw new NotFoundError('The payments cursor points at a payment this customer no longer has', 'after');
   }
   const matches = () => charges.slice(start).filter((c) => args.status === null || c.status === args.status);
   while (matches().length <= args.first && page.hasMore && (await nextPage()));
