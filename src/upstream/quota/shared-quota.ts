@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { ARRIVAL_SLACK_MS, budgetSpent, type Quota, type QuotaGuard } from './quota-guard.ts';
+import { budgetSpent, guardedWindowMs, type Quota, type QuotaGuard } from './quota-guard.ts';
 
 /**
  * One budget for every gateway instance: the same sliding log as QuotaGuard, kept in a Redis
@@ -56,7 +56,7 @@ export class SharedQuota implements Quota {
       let waitMs: number;
       try {
         const answer = await redis.run((client) =>
-          client.eval(ACQUIRE, { keys: [`${key}:log`, `${key}:pause`], arguments: [String(limit), String(windowMs + ARRIVAL_SLACK_MS), randomUUID()] }),
+          client.eval(ACQUIRE, { keys: [`${key}:log`, `${key}:pause`], arguments: [String(limit), String(guardedWindowMs(windowMs)), randomUUID()] }),
         );
         waitMs = Number(answer);
       } catch {
