@@ -53,8 +53,9 @@ export interface UpstreamResponse {
  * The one way any provider is called. The stages, outermost first:
  *   retry (safe requests, jittered, budgeted, deadline-bound)
  *   → credential (one renewal and retry after a 401)
+ *   → bulkhead (caps concurrent calls; bounded queue; a full one is our back-pressure, so it
+ *     sits outside the breaker and never counts as the provider failing)
  *   → circuit breaker (fails at once while open)
- *   → bulkhead (caps concurrent calls; bounded queue)
  *   → quota guard (waits for budget, never past the deadline)
  *   → undici keep-alive pool, timeouts from what is left of the deadline
  *   → status and body mapped to public error codes.
@@ -95,19 +96,17 @@ export class UpstreamClient {
     return this.pool.close();
   }
 
-  private guarded(req: UpstreamRequest): Promise<UpstreamResponse> {
+  private async guarded(req: UpstreamRequest): Promise<UpstreamResponse> {
     const { call } = req;
-    return this.options.breaker.execute(async () => {
-      try {
-        return await this.bulkhead.execute(() => this.attempt(req), call.signal);
-      } catch (error) {
-        if (error instanceof BulkheadRejectedError) {
-          throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `too many calls to ${this.provider} in flight`, { detail: 'bulkhead full' });
-        }
-        if (call.signal.aborted && !(error instanceof UpstreamError)) throw call.timeoutError(this.provider);
-        throw error;
+    try {
+      return await this.bulkhead.execute(() => this.options.breaker.execute(() => this.attempt(req), call.signal), call.signal);
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) {
+        throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `too many calls to ${this.provider} in flight`, { detail: 'bulkhead full' });
       }
-    }, call.signal);
+      if (call.signal.aborted && !(error instanceof UpstreamError)) throw call.timeoutError(this.provider);
+      throw error;
+    }
   }
 
   private async attempt(req: UpstreamRequest): Promise<UpstreamResponse> {
@@ -121,6 +120,7 @@ export class UpstreamClient {
     let ok = false;
     let bytes = 0;
     let headersArrived = false;
+    const attemptTimeout = AbortSignal.timeout(timeoutMs);
     try {
       const response = await this.pool.request({
         method: req.method,
@@ -129,7 +129,7 @@ export class UpstreamClient {
         body: requestBody(req),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.any([call.signal, AbortSignal.timeout(timeoutMs)]),
+        signal: AbortSignal.any([call.signal, attemptTimeout]),
       });
       headersArrived = true;
       const status = response.statusCode;
@@ -141,7 +141,7 @@ export class UpstreamClient {
       ok = true;
       return { status, headers: response.headers, body };
     } catch (error) {
-      throw this.toUpstreamError(error, call, headersArrived);
+      throw this.toUpstreamError(error, call, attemptTimeout.aborted, headersArrived);
     } finally {
       call.report.recordCall(this.provider, { ok, bytes });
     }
@@ -173,11 +173,11 @@ export class UpstreamClient {
     throw new UpstreamError(ErrorCode.UpstreamRejected, this.provider, `${this.provider} rejected the gateway's request (HTTP ${status})`, { detail });
   }
 
-  private toUpstreamError(error: unknown, call: CallContext, headersArrived: boolean): UpstreamError {
+  private toUpstreamError(error: unknown, call: CallContext, attemptTimedOut: boolean, headersArrived: boolean): UpstreamError {
     if (error instanceof UpstreamError) return error;
     const code = String((error as { code?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name ?? 'unknown');
     if (call.signal.aborted) return call.timeoutError(this.provider);
-    if (/TIMEOUT|TimeoutError|AbortError/i.test(code)) {
+    if (attemptTimedOut || /TIMEOUT/i.test(code)) {
       return new UpstreamError(ErrorCode.UpstreamTimeout, this.provider, `${this.provider} did not answer in time`, { detail: code, transient: true });
     }
     if (headersArrived) {

@@ -95,4 +95,16 @@ describe('resilience', () => {
     for (let i = 0; i < 40; i += 1) await stack!.query(`query($id: ID!) { payment(id: $id) { id } }`, { id: toGlobalId('Payment', charges[i]!.id) });
     expect((await stripeStats()).requests).toBeLessThanOrEqual(40 * 1.1 + 2);
   });
+
+  it('caps concurrent calls per provider: past the bulkhead and its queue, calls fail at once', async () => {
+    stack = await GatewayStack.startRemote(simulators, { CACHE_ENABLED: 'false', BULKHEAD_MAX_CONCURRENT: '1', BULKHEAD_MAX_QUEUED: '1' });
+    await stripeFault({ latencyMs: 300 });
+    const charges = simulators.dataset.stripe.charges;
+    const answers = await Promise.all(
+      charges.slice(0, 4).map((charge) => stack!.query<{ payment: { id: string } | null }>(`query($id: ID!) { payment(id: $id) { id } }`, { id: toGlobalId('Payment', charge.id) })),
+    );
+    const codes = answers.map((a) => (a.data?.payment ? 'ok' : a.errors?.[0]?.extensions?.['code']));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(2);
+    expect(codes.filter((c) => c === 'UPSTREAM_UNAVAILABLE')).toHaveLength(2);
+  });
 });
