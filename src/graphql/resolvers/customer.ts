@@ -10,12 +10,9 @@ const EMPTY: Connection<never> = {
   pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
 };
 
+// email, name, createdAt, updatedAt read the model's property of the same name.
 export const Customer: CustomerResolvers = {
   id: (customer) => toGlobalId('Customer', customer.id),
-  email: (customer) => customer.email,
-  name: (customer) => customer.name,
-  createdAt: (customer) => customer.createdAt,
-  updatedAt: (customer) => customer.updatedAt,
   payments: (customer, args, ctx) => {
     const first = checkFirst(args.first, 10);
     const afterId = decodeCursor(PAYMENT_CURSOR_SCOPE, args.after);

@@ -4,5 +4,4 @@ import { formatAmount } from '../../model/money.ts';
 export const Money: MoneyResolvers = {
   amount: (money) => formatAmount(money),
   minorUnits: (money) => money.minorUnits.toString(),
-  currency: (money) => money.currency,
 };
