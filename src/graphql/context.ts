@@ -19,10 +19,12 @@ export interface GatewayContext {
   readonly hubspot: HubSpotLoaders;
   readonly report: UpstreamReport;
   readonly call: CallContext;
+  /** Set when the answer may be kept by the result cache under this key. */
+  readonly resultKey: string | undefined;
 }
 
 /** `deadlineMs`: the operation's whole budget; every upstream call of it ends by then. */
-export function createContext(services: ProviderServices, deadlineMs: number): GatewayContext {
+export function createContext(services: ProviderServices, deadlineMs: number, resultKey?: string): GatewayContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs);
   return {
@@ -31,5 +33,6 @@ export function createContext(services: ProviderServices, deadlineMs: number): G
     hubspot: createHubSpotLoaders({ ...services.hubspot, call }),
     report,
     call,
+    resultKey,
   };
 }

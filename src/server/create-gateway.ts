@@ -11,7 +11,10 @@ import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
 import { createUpstreamStack, type ProviderEndpoints, type UpstreamStack } from './upstream-stack.ts';
-import { upstreamReportPlugin } from './upstream-report-plugin.ts';
+import { UpstreamReport } from '../upstream/upstream-report.ts';
+import { ResultCache } from './result-cache.ts';
+import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
+import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -61,6 +64,15 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
 
 async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig): Promise<Gateway> {
   let ready = false;
+  // Replaying answers is only right while they are built from cached, fresh entities.
+  const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes }) : undefined;
+  const zeroReport = () => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), stack.breakers()) : undefined);
+  const resultKeyOf = results
+    ? registerResultCache(fastify, results, (payload) => {
+        const report = zeroReport();
+        return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
+      })
+    : () => undefined;
 
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
@@ -72,6 +84,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       fastifyApolloDrainPlugin(fastify),
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(config.upstreamReport ? [upstreamReportPlugin(() => stack.breakers())] : []),
+      ...(results ? [resultCachePlugin(results)] : []),
     ],
   });
   await apollo.start();
@@ -88,7 +101,9 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       breakers: stack.breakers(),
     };
   });
-  await fastify.register(fastifyApollo(apollo), { context: async () => createContext(stack.services, config.resilience.operationDeadlineMs) });
+  await fastify.register(fastifyApollo(apollo), {
+    context: async (request) => createContext(stack.services, config.resilience.operationDeadlineMs, resultKeyOf(request)),
+  });
 
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;
@@ -100,8 +115,12 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     invalidate: async (provider, resource, id) => {
       if (RESOURCES[resource].provider !== provider) throw new TypeError(`${resource} is not a ${provider} resource`);
       await stack.services[provider].cache.invalidate(resource, id);
+      results?.clear();
     },
-    flushCache: () => stack.cache.clear(),
+    flushCache: async () => {
+      results?.clear();
+      await stack.cache.clear();
+    },
     close: async () => {
       ready = false;
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)

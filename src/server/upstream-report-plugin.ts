@@ -2,6 +2,17 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { ProviderName } from '../errors.ts';
 import type { GatewayContext } from '../graphql/context.ts';
 import type { BreakerState } from '../upstream/resilience/circuit-breaker.ts';
+import type { ProviderUsage, UpstreamReport } from '../upstream/upstream-report.ts';
+
+/** The report as clients see it: usage per provider, with its breaker's state. */
+export function upstreamReportJSON(report: UpstreamReport, breakers: Record<ProviderName, BreakerState>): Record<ProviderName, ProviderUsage & { breaker: BreakerState['kind'] }> {
+  const usage = report.toJSON();
+  return {
+    customers: { ...usage.customers, breaker: breakers.customers.kind },
+    stripe: { ...usage.stripe, breaker: breakers.stripe.kind },
+    hubspot: { ...usage.hubspot, breaker: breakers.hubspot.kind },
+  };
+}
 
 /**
  * Adds `extensions.upstream`: what the operation cost each provider, and the state of each
@@ -14,12 +25,7 @@ export function upstreamReportPlugin(breakers: () => Record<ProviderName, Breake
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          const usage = contextValue.report.toJSON();
-          const states = breakers();
-          const upstream = Object.fromEntries(
-            (Object.keys(usage) as ProviderName[]).map((provider) => [provider, { ...usage[provider], breaker: states[provider].kind }]),
-          );
-          result.extensions = { ...result.extensions, upstream };
+          result.extensions = { ...result.extensions, upstream: upstreamReportJSON(contextValue.report, breakers()) };
         },
       };
     },

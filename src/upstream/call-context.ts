@@ -1,4 +1,5 @@
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import { AnswerFreshness } from './answer-freshness.ts';
 import { UpstreamReport } from './upstream-report.ts';
 
 /**
@@ -9,6 +10,8 @@ import { UpstreamReport } from './upstream-report.ts';
 export class CallContext {
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /** How long the answer built from these calls may be replayed (see the result cache). */
+  readonly freshness = new AnswerFreshness();
 
   constructor(
     readonly report: UpstreamReport,

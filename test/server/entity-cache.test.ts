@@ -62,7 +62,8 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
   const prefix = uniquePrefix('tenants');
   beforeAll(async () => {
     simulators = await startSimulators({ extraCredentials: { customers: ['tenant-b-token'], stripe: ['sk_test_tenantB'], hubspot: ['pat-na1-tenant-b'] } });
-    const shared = { REDIS_URL, CACHE_KEY_PREFIX: prefix };
+    // Whole answers are replayed per instance; this suite is about the shared entity cache.
+    const shared = { REDIS_URL, CACHE_KEY_PREFIX: prefix, RESULT_CACHE_MAX_BYTES: '0' };
     tenantA = await GatewayStack.startRemote(simulators, shared);
     tenantB = await GatewayStack.startRemote(simulators, {
       ...shared,

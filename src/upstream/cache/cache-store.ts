@@ -7,6 +7,8 @@ import { LRUCache } from 'lru-cache';
  */
 export interface CacheStore {
   readonly kind: 'memory' | 'redis';
+  /** False for the store that keeps nothing (CACHE_ENABLED=false). */
+  readonly remembers: boolean;
   getMany<V>(keys: readonly string[]): Promise<Array<V | undefined>>;
   set<V>(key: string, value: V, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
@@ -38,6 +40,7 @@ export function createMemoryStore({ maxEntries }: MemoryStoreOptions): CacheStor
   const keyv = new Keyv({ store: mapLike, serialize: undefined, deserialize: undefined, useKeyPrefix: false });
   return {
     kind: 'memory',
+    remembers: true,
     getMany: async <V>(keys: readonly string[]) => (await keyv.getMany<V>([...keys])) as Array<V | undefined>,
     set: async (key, value, ttlMs) => {
       await keyv.set(key, value, ttlMs);

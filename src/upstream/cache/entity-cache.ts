@@ -84,9 +84,11 @@ export class EntityCache {
       if (entry && state === 'fresh') {
         result.set(id, entry.value);
         report.recordCache(provider, 'hit');
+        call.freshness.freshUntil(entry.storedAt + policy.ttlMs);
       } else if (entry && state === 'stale-while-revalidate') {
         result.set(id, entry.value);
         report.recordStale(provider, now - entry.storedAt);
+        call.freshness.spoil();
         refreshLater.push(id);
         known.set(id, entry);
       } else {
@@ -104,8 +106,11 @@ export class EntityCache {
           // RFC 5861 stale-if-error: the provider failed, a stale answer within maxStale beats none.
           result.set(id, fallback.value);
           report.recordStale(provider, now - fallback.storedAt);
+          call.freshness.spoil();
         } else {
           result.set(id, outcome ?? null);
+          if (outcome instanceof Error || !this.options.store.remembers) call.freshness.spoil();
+          else call.freshness.freshUntil(this.now() + policy.ttlMs);
         }
       }
     }

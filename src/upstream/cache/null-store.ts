@@ -4,6 +4,7 @@ import type { CacheStore } from './cache-store.ts';
 export function createNullStore(): CacheStore {
   return {
     kind: 'memory',
+    remembers: false,
     getMany: async <V>(keys: readonly string[]) => keys.map((): V | undefined => undefined),
     set: async () => undefined,
     delete: async () => undefined,

@@ -14,6 +14,7 @@ export function createRedisStore(connection: RedisConnection, prefix: string): C
   const keyv = new Keyv({ store: adapter, namespace: prefix, useKeyPrefix: false, throwOnErrors: true });
   return {
     kind: 'redis',
+    remembers: true,
     getMany: <V>(keys: readonly string[]) => connection.run(async () => (await keyv.getMany<V>([...keys])) as Array<V | undefined>),
     set: (key, value, ttlMs) =>
       connection.run(async () => {

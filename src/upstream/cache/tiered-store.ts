@@ -8,6 +8,7 @@ import type { CacheStore } from './cache-store.ts';
 export function createTieredStore(shared: CacheStore, local: CacheStore): CacheStore {
   return {
     kind: shared.kind,
+    remembers: true,
     getMany: async <V>(keys: readonly string[]) => {
       try {
         return await shared.getMany<V>(keys);

@@ -1,0 +1,44 @@
+import { LRUCache } from 'lru-cache';
+
+export interface ResultCacheOptions {
+  /** Bytes of serialised answers kept, least recently used out first. */
+  maxBytes: number;
+}
+
+/**
+ * The third cache layer: whole answers, replayed without executing GraphQL again, for exactly as
+ * long as every entity they were built from is still fresh (AnswerFreshness); answers that used
+ * stale data or met an error are never kept. Any invalidation empties it, so it is never staler
+ * than the entity cache. It lives in process: a warm Customer 360 page is then one map lookup and
+ * one write of bytes, where executing ~3,000 fields again would cost milliseconds.
+ */
+export class ResultCache {
+  private readonly answers: LRUCache<string, string>;
+
+  constructor(options: ResultCacheOptions) {
+    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload) => Math.max(1, payload.length) });
+  }
+
+  /** The key of a POSTed GraphQL request, or undefined when it is not one we replay. */
+  keyOf(body: unknown): string | undefined {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+    if (typeof query !== 'string' || extensions !== undefined) return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+    if (/^\s*mutation\b/.test(query)) return undefined;
+    return `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
+  }
+
+  get(key: string): string | undefined {
+    return this.answers.get(key);
+  }
+
+  /** `payload` is the serialised `{"data":…}`; kept for `ttlMs`. */
+  set(key: string, payload: string, ttlMs: number): void {
+    if (ttlMs > 0) this.answers.set(key, payload, { ttl: ttlMs });
+  }
+
+  clear(): void {
+    this.answers.clear();
+  }
+}

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/model/global-id.ts';
+import { GatewayStack } from '../support/gateway-stack.ts';
+
+describe('the result cache', () => {
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    stack = await GatewayStack.start();
+  });
+  afterAll(() => stack.close());
+
+  const query = `query($id: ID!) { customer(id: $id) { name payments(first: 2) { edges { node { id status } } } } }`;
+  const idOf = (n: number) => toGlobalId('Customer', stack.dataset.customers.filter((c) => c.externalRefs.stripe !== null)[n]!.id);
+
+  it('replays a fresh answer byte for byte, with a report of no upstream calls', async () => {
+    const first = await stack.query(query, { id: idOf(0) });
+    const again = await stack.query(query, { id: idOf(0) });
+    expect(again.data).toEqual(first.data);
+    expect(again.extensions?.upstream).toMatchObject({ customers: { calls: 0, cacheHits: 0 }, stripe: { calls: 0, cacheHits: 0 } });
+    const other = await stack.query(query, { id: idOf(1) });
+    expect(other.data).not.toEqual(first.data);
+    expect(other.extensions?.upstream?.stripe.calls).toBe(1);
+  });
+
+  it('never replays an answer that carried errors', async () => {
+    await stack.simAdmin('stripe', 'faults', { outage: true });
+    const failed = await stack.query(query, { id: idOf(2) });
+    expect(failed.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    await stack.simAdmin('stripe', 'reset');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const healthy = await stack.query(query, { id: idOf(2) });
+    expect(healthy.errors).toBeUndefined();
+    expect(healthy.extensions?.upstream?.stripe.calls).toBeGreaterThan(0);
+  });
+
+  it('is emptied by an invalidation', async () => {
+    await stack.query(query, { id: idOf(3) });
+    const customer = stack.dataset.customers.filter((c) => c.externalRefs.stripe !== null)[3]!;
+    await stack.gateway.invalidate('stripe', 'stripe.charges', customer.externalRefs.stripe!);
+    const after = await stack.query(query, { id: idOf(3) });
+    expect(after.extensions?.upstream).toMatchObject({ customers: { cacheHits: 1 }, stripe: { calls: 1 } });
+  });
+});
