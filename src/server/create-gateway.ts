@@ -12,6 +12,7 @@ import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
 import { createUpstreamStack, type ProviderEndpoints, type UpstreamStack } from './upstream-stack.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
+import { createInvalidationBus } from './invalidation-bus.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
@@ -73,6 +74,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
         return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
       })
     : () => undefined;
+  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, () => results?.clear());
 
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
@@ -115,11 +117,11 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     invalidate: async (provider, resource, id) => {
       if (RESOURCES[resource].provider !== provider) throw new TypeError(`${resource} is not a ${provider} resource`);
       await stack.services[provider].cache.invalidate(resource, id);
-      results?.clear();
+      await invalidations.announce();
     },
     flushCache: async () => {
-      results?.clear();
       await stack.cache.clear();
+      await invalidations.announce();
     },
     close: async () => {
       ready = false;

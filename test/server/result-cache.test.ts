@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/model/global-id.ts';
+import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
+import { REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
 
 describe('the result cache', () => {
   let stack: GatewayStack;
@@ -39,5 +41,36 @@ describe('the result cache', () => {
     await stack.gateway.invalidate('stripe', 'stripe.charges', customer.externalRefs.stripe!);
     const after = await stack.query(query, { id: idOf(3) });
     expect(after.extensions?.upstream).toMatchObject({ customers: { cacheHits: 1 }, stripe: { calls: 1 } });
+  });
+});
+
+const redisUp = await redisForTests();
+
+describe.skipIf(!redisUp)('the result cache across instances sharing Redis', () => {
+  let simulators: SimulatorSet;
+  let a: GatewayStack;
+  let b: GatewayStack;
+  beforeAll(async () => {
+    simulators = await startSimulators();
+    const env = { REDIS_URL, CACHE_KEY_PREFIX: uniquePrefix('results') };
+    a = await GatewayStack.startRemote(simulators, env);
+    b = await GatewayStack.startRemote(simulators, env);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await simulators?.close();
+  });
+
+  it('an invalidation on one instance empties the others', async () => {
+    const customer = simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!;
+    const query = `query($id: ID!) { customer(id: $id) { payments(first: 1) { edges { cursor } } } }`;
+    const id = toGlobalId('Customer', customer.id);
+    await b.query(query, { id });
+    expect((await b.query(query, { id })).extensions?.upstream?.stripe.cacheHits).toBe(0); // replayed
+    await a.gateway.invalidate('stripe', 'stripe.charges', customer.externalRefs.stripe!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await b.query(query, { id });
+    expect(after.extensions?.upstream?.stripe.calls).toBe(1);
   });
 });

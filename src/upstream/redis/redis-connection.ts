@@ -30,6 +30,7 @@ type RedisState = { kind: 'connecting' } | { kind: 'up' } | { kind: 'down'; sinc
 export class RedisConnection {
   readonly client: RedisClientType;
   private state: RedisState = { kind: 'connecting' };
+  private readonly subscribers: RedisClientType[] = [];
 
   constructor(private readonly options: RedisConnectionOptions) {
     this.client = createClient({
@@ -72,8 +73,25 @@ export class RedisConnection {
     }
   }
 
+  /**
+   * Calls `onMessage` for every message on `channel`, on a connection of its own (a subscribed
+   * client can do nothing else). It resubscribes by itself after reconnecting.
+   */
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
+    const subscriber = this.client.duplicate();
+    subscriber.on('error', () => undefined); // the main client already reports Redis's state
+    this.subscribers.push(subscriber);
+    await Promise.race([subscriber.connect().then(() => subscriber.subscribe(channel, onMessage)), delay(Math.max(this.options.commandTimeoutMs, 1000))]).catch(
+      () => undefined,
+    );
+  }
+
   async close(): Promise<void> {
     this.state = { kind: 'closed' };
+    for (const subscriber of this.subscribers) {
+      if (subscriber.isOpen) await subscriber.close().catch(() => undefined);
+      else subscriber.destroy();
+    }
     if (this.client.isOpen) await this.client.close().catch(() => undefined);
     else this.client.destroy();
   }
