@@ -39,7 +39,7 @@ const QUICK = {
 
 export const USAGE = `npm run bench -- [options]
 
-  --quick                 about a minute: no warm-up, 1 s measured, 4 connections
+  --quick                 about a minute: no warm-up, 1 s measured, 4 connections, W3 over 96 pages
   --latency <ms>          latency the simulators add to each answer (default ${FULL.latencyMs})
   --duration <s>          measured seconds per system and workload (default ${FULL.durationSeconds}, quick ${QUICK.durationSeconds})
   --warmup <s>            warm-up seconds before each measurement (default ${FULL.warmupSeconds}, quick ${QUICK.warmupSeconds})

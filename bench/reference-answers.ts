@@ -28,16 +28,19 @@ export async function postGraphQL(url: string, body: string, timeoutMs = 30_000)
  * Every other system is checked against these, and the ceiling serves them. A reference answer
  * with errors stops the run: there would be nothing sound to compare with.
  */
-export async function collectReferenceAnswers(url: string, bodies: Iterable<string>): Promise<Map<string, unknown>> {
+export async function collectReferenceAnswers(url: string, bodies: Iterable<string>, concurrency = 8): Promise<Map<string, unknown>> {
   const answers = new Map<string, unknown>();
-  for (const body of bodies) {
-    if (answers.has(body)) continue;
-    const { status, answer } = await postGraphQL(url, body);
-    if (status !== 200 || answer.errors !== undefined || answer.data === undefined) {
-      throw new Error(`the reference (Tributary) failed a benchmark request: HTTP ${status} ${JSON.stringify(answer.errors ?? answer).slice(0, 500)}`);
+  const queue = [...new Set(bodies)];
+  const worker = async () => {
+    for (let body = queue.shift(); body !== undefined; body = queue.shift()) {
+      const { status, answer } = await postGraphQL(url, body);
+      if (status !== 200 || answer.errors !== undefined || answer.data === undefined) {
+        throw new Error(`the reference (Tributary) failed a benchmark request: HTTP ${status} ${JSON.stringify(answer.errors ?? answer).slice(0, 500)}`);
+      }
+      answers.set(body, answer.data);
     }
-    answers.set(body, answer.data);
-  }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   return answers;
 }
 

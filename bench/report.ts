@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ interface MeasurementBase {
   system: SystemId;
   label: string;
   workload: WorkloadId;
+  /** Set when the first attempt failed and this is the second: why the first failed. */
+  firstFailure?: string;
 }
 
 /** A (system, workload) that was measured. */
@@ -34,6 +37,11 @@ export interface Measured extends MeasurementBase {
   /** Operations sent during the measurement: the divisor of every per-operation figure. */
   operations: number;
   upstream: Record<Provider, UpstreamUse> & { total: UpstreamUse };
+  /**
+   * Upstream calls of the checked request, sent alone with nothing in flight and, for a cache,
+   * nothing cached yet: what one operation costs before concurrency or caching share anything.
+   */
+  aloneCalls: Record<Provider, number>;
   /** VmHWM of the system's process at the end of the measurement; null where /proc is missing. */
   peakRssBytes: number | null;
 }
@@ -57,6 +65,8 @@ export interface Machine {
 
 export interface BenchResults {
   schemaVersion: number;
+  /** `git rev-parse HEAD` of the measured tree, when it is a git checkout. */
+  commit: string | null;
   startedAt: string;
   finishedAt: string;
   elapsedSeconds: number;
@@ -64,6 +74,14 @@ export interface BenchResults {
   options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds'>;
   workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit> }>;
   results: Measurement[];
+}
+
+export function currentCommit(cwd: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 export function describeMachine(): Machine {
@@ -113,6 +131,7 @@ export function renderMarkdown(results: BenchResults): string {
     if (rows.length === 0) continue;
     lines.push(`#### ${workload.id}: ${workload.title}`, '', table(rows), '');
   }
+  lines.push('#### One operation alone: upstream calls (customers + Stripe + HubSpot)', '', aloneTable(results), '');
   lines.push(...legend(results));
   return lines.join('\n');
 }
@@ -131,10 +150,11 @@ function table(rows: Measurement[]): string {
   const baseline = rate(BASELINE);
   const ceiling = rate('ceiling');
   const body = rows.map((m) => {
-    if (m.status !== 'ok') return [m.label, `${m.status}: ${m.reason}`, ...HEADER.slice(2).map(() => '')];
+    const label = m.firstFailure === undefined ? m.label : `${m.label} (second attempt; the first failed: ${m.firstFailure})`;
+    if (m.status !== 'ok') return [label, `${m.status}: ${m.reason}`, ...HEADER.slice(2).map(() => '')];
     const { load, upstream } = m;
     return [
-      m.label,
+      label,
       formatNumber(load.requestsPerSecond),
       ratio(load.requestsPerSecond, baseline),
       ratio(load.requestsPerSecond, ceiling),
@@ -153,6 +173,22 @@ function table(rows: Measurement[]): string {
   return [HEADER, align, ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/** Rows: systems; columns: workloads; cells: the checked request's calls, by provider. */
+function aloneTable(results: BenchResults): string {
+  const workloads = results.workloads.map((w) => w.id);
+  const rows = results.options.systems.map((system) => {
+    const cells = workloads.map((workload) => {
+      const m = results.results.find((r) => r.system === system && r.workload === workload);
+      if (m?.status !== 'ok') return '—';
+      const { customers, stripe, hubspot } = m.aloneCalls;
+      return `${customers} + ${stripe} + ${hubspot} = ${customers + stripe + hubspot}`;
+    });
+    return [SYSTEMS[system].label, ...cells];
+  });
+  const header = ['system', ...workloads];
+  return [header, header.map((_, i) => (i === 0 ? '---' : '---:')), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
 function errors(m: Measured): string {
   const { total } = m.load.errors;
   if (total === 0) return '0';
@@ -165,12 +201,18 @@ function ratio(value: number, against: number | undefined): string {
   return `${formatNumber(value / against)}×`;
 }
 
-/** Three significant digits, at most `maxDecimals` after the point: 12 345, 123, 12.3, 1.23, 0.12. */
-export function formatNumber(value: number, maxDecimals = 2): string {
+/**
+ * About three significant digits, never more than `maxDecimals` after the point:
+ * 12 345, 123, 12.3, 1.23, 0.12, 0.0018.
+ */
+export function formatNumber(value: number, maxDecimals = 4): string {
   if (!Number.isFinite(value)) return '—';
   const magnitude = Math.abs(value);
-  const decimals = magnitude >= 100 || value === 0 ? 0 : magnitude >= 10 ? 1 : 2;
-  return value.toLocaleString('en-US', { maximumFractionDigits: Math.min(decimals, maxDecimals), minimumFractionDigits: 0 }).replace(/,/g, ' ');
+  const decimals = value === 0 || magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 0.1 ? 2 : 1 - Math.floor(Math.log10(magnitude));
+  const text = value.toFixed(Math.min(decimals, maxDecimals));
+  const [whole = '', fraction] = text.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return fraction === undefined ? grouped : `${grouped}.${fraction.replace(/0+$/, '') || '0'}`.replace(/\.0$/, '');
 }
 
 function legend(results: BenchResults): string[] {
@@ -192,10 +234,13 @@ function legend(results: BenchResults): string[] {
       '*p50/p99*: response time percentiles of every response. *errors*: responses that were not HTTP 2xx, plus 2xx responses ' +
       'carrying GraphQL `errors` (partial results included), plus timeouts and connection errors; in brackets, the share of ' +
       'responses. *calls/op*: requests each provider counted during the measurement (its `/_sim/stats`), divided by the ' +
-      'operations sent. *upstream KiB/op*: response bytes the providers sent, per operation. *429s*: rate-limited answers the ' +
+      'operations sent; concurrent operations share calls where a system coalesces them, so see also *one operation alone*, ' +
+      'the upstream calls of the single request checked before the warm-up (nothing cached, nothing else in flight). ' +
+      '*upstream KiB/op*: response bytes the providers sent, per operation. *429s*: rate-limited answers the ' +
       'providers gave. *peak RSS*: the system process\'s VmHWM at the end of the measurement.',
     '',
-    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}. ` +
+    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}` +
+      `${results.commit ? `; commit ${results.commit.slice(0, 7)}` : ''}. ` +
       'The load generator, the simulators and the system under test share these cores.',
   ];
 }

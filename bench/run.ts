@@ -21,6 +21,7 @@ import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts'
 import { measureLoad } from './measure-load.ts';
 import { ceilingAnswers, collectReferenceAnswers, differenceFromReference, postGraphQL } from './reference-answers.ts';
 import {
+  currentCommit,
   describeMachine,
   describeWorkload,
   renderMarkdown,
@@ -39,13 +40,16 @@ import { buildWorkloads, RAISED_LIMIT, type RateLimit, type Workload } from './w
 const READY_TIMEOUT_MS = 60_000; // 60s: a cold tsx start of a gateway takes a few seconds
 const SIMULATORS_START_TIMEOUT_MS = 30_000; // 30s
 const W0_BODY = JSON.stringify({ query: '{ __typename }' });
+/** Quick runs start W3's pages at every tenth customer: 96 reference answers instead of 951. */
+const QUICK_PAGE_STRIDE = 10;
 
 interface RunContext {
   options: BenchOptions;
   sims: SimulatorAddresses;
   admin: SimAdmin;
   reference: Map<string, unknown>;
-  answersFile: string;
+  /** Where the answers files for the ceiling go, one per workload. */
+  scratch: string;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   const deadline = setTimeout(() => abort(`the run passed its time limit of ${options.timeLimitSeconds} s`), options.timeLimitSeconds * 1000);
   deadline.unref();
 
-  const all = buildWorkloads();
+  const all = buildWorkloads(options.quick ? QUICK_PAGE_STRIDE : 1);
   const workloads = options.workloads.map((id) => all[id]);
   const scratch = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   CLEANUPS.push(() => rmSync(scratch, { recursive: true, force: true }));
@@ -70,15 +74,22 @@ async function main(): Promise<void> {
     const admin = new SimAdmin(sims);
 
     progress('reference: Tributary answers every request body of the run');
+    const referenceStarted = performance.now();
     const reference = await referenceAnswers(options, sims, admin, workloads);
-    const answersFile = join(scratch, 'answers.json');
-    writeFileSync(answersFile, JSON.stringify(ceilingAnswers(reference)));
-    const context: RunContext = { options, sims, admin, reference, answersFile };
+    progress(`reference: ${reference.size} answers in ${((performance.now() - referenceStarted) / 1000).toFixed(1)} s`);
+    const context: RunContext = { options, sims, admin, reference, scratch };
 
     const results: Measurement[] = [];
     for (const systemId of options.systems) {
       for (const workload of workloads) {
-        const measurement = await measureOne(context, SYSTEMS[systemId], workload);
+        let measurement = await measureOne(context, SYSTEMS[systemId], workload);
+        if (measurement.status === 'failed') {
+          // One more try: a process killed from outside (an OOM killer, a stray `pkill`) should
+          // not cost a whole run. The first failure stays in the results, next to the numbers.
+          progress(`${systemId} ${workload.id}: ${summarize(measurement)}; trying once more`);
+          const firstFailure = measurement.reason;
+          measurement = { ...(await measureOne(context, SYSTEMS[systemId], workload)), firstFailure };
+        }
         results.push(measurement);
         progress(`${systemId} ${workload.id}: ${summarize(measurement)}`);
       }
@@ -87,6 +98,7 @@ async function main(): Promise<void> {
     const finishedAt = new Date();
     const report: BenchResults = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
+      commit: currentCommit(REPO_ROOT),
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       elapsedSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
@@ -134,7 +146,8 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
 
   let system: RunningSystem | undefined;
   try {
-    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile }, spec.id);
+    const answersFile = spec.id === 'ceiling' ? writeCeilingAnswers(context, workload) : '';
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id);
 
     // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
     const checked = workload.bodies[0] ?? '';
@@ -142,6 +155,8 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
     const { status, answer } = await postGraphQL(system.url, checked);
     const difference = differenceFromReference(status, answer, context.reference.get(checked));
     if (difference !== undefined) return { ...base, status: 'mismatch', reason: difference };
+    // Stats were reset just before the check: what they hold now is one operation's own cost.
+    const alone = await admin.settle();
 
     await admin.resetWith(faults(options.latencyMs, workload.limits));
     const load = { url: system.url, bodies: workload.bodies, pick: workload.pick, connections: options.connections };
@@ -149,6 +164,10 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
     const before = await admin.settle();
     const result = await measureLoad({ ...load, durationSeconds: options.durationSeconds, seed: 42 });
     const after = await admin.settle();
+    if (!system.process.running) {
+      const said = system.process.output().split('\n').slice(-3).join(' / ');
+      return { ...base, status: 'failed', reason: `exited (${system.process.exitStatus}) during the measurement${said ? `: ${said}` : ''}` };
+    }
     const operations = result.sent;
     return {
       ...base,
@@ -156,6 +175,7 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
       load: result,
       operations,
       upstream: upstreamUse(trafficBetween(before, after), operations),
+      aloneCalls: { customers: alone.customers.requests, stripe: alone.stripe.requests, hubspot: alone.hubspot.requests },
       peakRssBytes: system.process.peakRssBytes() ?? null,
     };
   } catch (error) {
@@ -164,6 +184,17 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
   } finally {
     await system?.process.stop();
   }
+}
+
+/**
+ * The ceiling's answers for one workload (and W0's, its readiness probe) only, so that its peak
+ * RSS is that of serving this workload. Returns the file's path.
+ */
+function writeCeilingAnswers(context: RunContext, workload: Workload): string {
+  const path = join(context.scratch, `answers-${workload.id}.json`);
+  const bodies = [...new Set([W0_BODY, ...workload.bodies])];
+  writeFileSync(path, JSON.stringify(ceilingAnswers(new Map(bodies.map((body) => [body, context.reference.get(body)])))));
+  return path;
 }
 
 interface RunningSystem {

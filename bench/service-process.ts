@@ -26,6 +26,7 @@ export class ServiceProcess {
   readonly #child: ChildProcess;
   readonly #output: string[] = [];
   #exitCode: number | null | undefined;
+  #exitSignal: NodeJS.Signals | null = null;
 
   constructor(name: string, script: string, env: Record<string, string>, options: { keepStdin?: boolean } = {}) {
     this.name = name;
@@ -39,8 +40,9 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         RUNNING.delete(this.#child);
-        this.#exitCode = code ?? (signal ? null : 0);
-        resolve(this.#exitCode);
+        this.#exitCode = code;
+        this.#exitSignal = signal;
+        resolve(code);
       });
       this.#child.once('error', (error) => {
         this.#remember(`spawn failed: ${error.message}`);
@@ -59,6 +61,12 @@ export class ServiceProcess {
 
   get running(): boolean {
     return this.#exitCode === undefined;
+  }
+
+  /** How it ended, for messages: `code 1`, `signal SIGKILL`, or `running`. */
+  get exitStatus(): string {
+    if (this.#exitCode === undefined) return 'running';
+    return this.#exitSignal ? `signal ${this.#exitSignal}` : `code ${this.#exitCode}`;
   }
 
   /** The last lines the process wrote (standard output and error together), for failure messages. */
@@ -95,7 +103,7 @@ export class ServiceProcess {
   async waitUntilReady(isReady: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (performance.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited (code ${this.#exitCode}) before it was ready\n${this.output()}`);
+      if (!this.running) throw new Error(`${this.name} exited (${this.exitStatus}) before it was ready\n${this.output()}`);
       if (await isReady().catch(() => false)) return;
       await sleep(100);
     }

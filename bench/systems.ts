@@ -74,7 +74,7 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   ceiling: {
     id: 'ceiling',
     label: 'ceiling',
-    summary: 'bare `node:http` writing the precomputed answer: the most any Node server can do here.',
+    summary: 'bare `node:http` writing the workload\'s precomputed answers, held in memory: the most any Node server can do here.',
     script: 'bench/peers/ceiling.ts',
     readiness: 'graphql',
     env: ({ port, answersFile }) => ({ PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ANSWERS_FILE: answersFile }),
@@ -98,7 +98,7 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   'tributary-cold': {
     id: 'tributary-cold',
     label: 'tributary (cold)',
-    summary: 'Tributary with its entity cache off (`CACHE_ENABLED=false`): batching and quota guard only.',
+    summary: 'Tributary with `CACHE_ENABLED=false`: nothing is kept between operations (fetches already in flight are still shared).',
     script: 'src/main.ts',
     readiness: 'readyz',
     env: (context) => tributaryEnv(context, false),
@@ -106,7 +106,7 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   'tributary-warm': {
     id: 'tributary-warm',
     label: 'tributary (warm)',
-    summary: 'Tributary as deployed, its entity cache filled by the warm-up.',
+    summary: 'Tributary as deployed, its caches filled by the check and the warm-up.',
     script: 'src/main.ts',
     readiness: 'readyz',
     env: (context) => tributaryEnv(context, true),
