@@ -27,10 +27,20 @@ export interface GatewayContext {
 export function createContext(services: ProviderServices, deadlineMs: number, resultKey?: string): GatewayContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs);
+  // Loaders are made on first use: an operation that touches one provider pays for one.
+  let customers: CustomerLoaders | undefined;
+  let stripe: StripeLoaders | undefined;
+  let hubspot: HubSpotLoaders | undefined;
   return {
-    customers: createCustomerLoaders(services.customers.client, services.customers.cache, call),
-    stripe: createStripeLoaders(services.stripe.client, services.stripe.cache, call),
-    hubspot: createHubSpotLoaders({ ...services.hubspot, call }),
+    get customers() {
+      return (customers ??= createCustomerLoaders(services.customers.client, services.customers.cache, call));
+    },
+    get stripe() {
+      return (stripe ??= createStripeLoaders(services.stripe.client, services.stripe.cache, call));
+    },
+    get hubspot() {
+      return (hubspot ??= createHubSpotLoaders({ ...services.hubspot, call }));
+    },
     report,
     call,
     resultKey,

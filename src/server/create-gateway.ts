@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -84,6 +84,9 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     formatError: createFormatError(fastify.log),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
+      // Freshness comes from the entity cache, not from @cacheControl hints; without this Apollo
+      // instruments every field of every answer to compute hints nobody reads.
+      ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(config.upstreamReport ? [upstreamReportPlugin(() => stack.breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),

@@ -9,7 +9,7 @@ import { UpstreamReport } from './upstream-report.ts';
  */
 export class CallContext {
   readonly deadline: number;
-  readonly signal: AbortSignal;
+  private abortAtDeadline: AbortSignal | undefined;
   /** How long the answer built from these calls may be replayed (see the result cache). */
   readonly freshness = new AnswerFreshness();
 
@@ -19,7 +19,14 @@ export class CallContext {
     readonly budgetMs: number,
   ) {
     this.deadline = Date.now() + budgetMs;
-    this.signal = AbortSignal.timeout(budgetMs);
+  }
+
+  /**
+   * Aborts at the deadline. Made on first use: an operation answered from the cache never needs
+   * one, and each costs a timer that lives until the deadline.
+   */
+  get signal(): AbortSignal {
+    return (this.abortAtDeadline ??= AbortSignal.timeout(Math.max(0, this.remainingMs())));
   }
 
   remainingMs(): number {
