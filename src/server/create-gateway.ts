@@ -81,6 +81,8 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     resolvers,
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
+    stopOnTerminationSignals: false,
     formatError: createFormatError(fastify.log),
     plugins: [
       fastifyApolloDrainPlugin(fastify),
