@@ -3,6 +3,8 @@ import { toGlobalId } from '../src/model/global-id.ts';
 import { buildDataset, DatasetLookup } from '../src/simulators/index.ts';
 import type { Provider } from './sim-admin.ts';
 import type { SystemId } from './systems.ts';
+// The same Customer 360 query the integration tests assert on: one contract for tests and peers.
+import { CUSTOMER_360 } from '../test/support/queries.ts';
 
 export const WORKLOAD_IDS = ['W0', 'W1', 'W2', 'W3', 'W4'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
@@ -44,31 +46,6 @@ const SEED = 42;
 
 /** W1's page size, and the page size of W3's pages. */
 export const PAGE_SIZE = 50;
-
-/**
- * The Customer 360 fields of test/support/queries.ts (CUSTOMER_360), kept here as the benchmark's
- * own contract: every peer implements exactly these.
- */
-const CUSTOMER_360 = /* GraphQL */ `query Customer360($first: Int!, $after: String) {
-  customers(first: $first, after: $after) {
-    edges {
-      cursor
-      node {
-        id name email createdAt updatedAt
-        payments(first: 5) {
-          edges { node { id amount { amount minorUnits currency } amountRefunded { amount currency } status createdAt description } }
-          pageInfo { hasNextPage endCursor }
-        }
-        crmContact { id firstName lastName email lifecycleStage createdAt updatedAt }
-        deals(first: 5) {
-          edges { node { id name amount { amount minorUnits currency } stage closeDate pipeline } }
-          pageInfo { hasNextPage }
-        }
-      }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}`;
 
 const ONE_CUSTOMER = /* GraphQL */ `query OneCustomer($id: ID!) {
   customer(id: $id) {
