@@ -100,12 +100,3 @@ export class BadUserInputError extends GraphQLError {
     this.name = 'BadUserInputError';
   }
 }
-
-/** Read the public code of anything thrown, matching on `code`, not on the class. */
-export function codeOf(error: unknown): string | undefined {
-  if (error instanceof GraphQLError) {
-    const code = error.extensions['code'];
-    return typeof code === 'string' ? code : undefined;
-  }
-  return undefined;
-}

@@ -39,28 +39,3 @@ export function decodeCursor(scope: string, cursor: string | null | undefined): 
   }
   return decoded.slice(scope.length + 1);
 }
-
-/**
- * A connection over items already in order: starts after `after` (an item id), keeps `first`.
- * `hasNextPage` needs to know whether more items exist beyond those given (`more`).
- */
-export function sliceConnection<T extends { id: string }>(
-  scope: string,
-  items: readonly T[],
-  first: number,
-  afterId: string | null,
-  more = false,
-): Connection<T> {
-  const start = afterId === null ? 0 : items.findIndex((item) => item.id === afterId) + 1;
-  const page = items.slice(start, start + first);
-  const edges = page.map((node) => ({ cursor: encodeCursor(scope, node.id), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: start + first < items.length || more,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
-}

@@ -74,11 +74,6 @@ export class UpstreamReport {
     usage.maxStaleAgeMs = Math.max(usage.maxStaleAgeMs, Math.round(ageMs));
   }
 
-  /** Where work done after the response (background refreshes) is counted: not in this report. */
-  background(): UpstreamReport {
-    return new UpstreamReport();
-  }
-
   /** Every provider appears, with zeros when the operation did not touch it. */
   toJSON(): Record<ProviderName, ProviderUsage> {
     return Object.fromEntries(PROVIDERS.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;
