@@ -4,18 +4,21 @@
  *   SIM_CUSTOMERS_PORT  default 4101
  *   SIM_STRIPE_PORT     default 4102
  *   SIM_HUBSPOT_PORT    default 4103
+ *   SIM_LATENCY_MS      default 0, latency added to every answer
  */
 import { startSimulators } from './index.ts';
 
-function port(name: string, fallback: number): number {
+function integer(name: string, fallback: number, max: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > 65_535) {
-    throw new TypeError(`${name} must be an integer from 0 to 65535: '${raw}'`);
+  if (!/^\d+$/.test(raw) || value > max) {
+    throw new TypeError(`${name} must be an integer from 0 to ${max}: '${raw}'`);
   }
   return value;
 }
+
+const port = (name: string, fallback: number) => integer(name, fallback, 65_535);
 
 function host(): string {
   const raw = process.env.SIM_HOST;
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
       stripe: port('SIM_STRIPE_PORT', 4102),
       hubspot: port('SIM_HUBSPOT_PORT', 4103),
     },
+    latencyMs: integer('SIM_LATENCY_MS', 0, 60_000),
   };
   const sims = await startSimulators(options);
   const { credentials: c } = sims;
