@@ -1,6 +1,4 @@
 import { GraphQLError, GraphQLScalarType } from 'graphql';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { decodeCursor, encodeCursor, type Connection } from '../../../src/model/connection.ts';
 import { expectGlobalId, toGlobalId } from '../../../src/model/global-id.ts';
 import { formatAmount, type MoneyModel } from '../../../src/model/money.ts';
@@ -10,17 +8,6 @@ import type { ProviderApi } from './provider-api.ts';
 /** What a peer's resolvers get: a fresh ProviderApi per operation. */
 export interface PeerContext {
   api: ProviderApi;
-}
-
-const SCHEMA_DIR = fileURLToPath(new URL('../../../schema/', import.meta.url));
-
-/** Tributary's schema, read from the same files, so every system answers the same queries. */
-export function loadSchemaText(): string {
-  return readdirSync(SCHEMA_DIR)
-    .filter((name) => name.endsWith('.graphql'))
-    .sort()
-    .map((name) => readFileSync(SCHEMA_DIR + name, 'utf8'))
-    .join('\n');
 }
 
 const EMPTY: Connection<never> = {

@@ -1,7 +1,9 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { readPeerConfig, type PeerConfig } from './peer-config.ts';
-import { createPeerResolvers, loadSchemaText, type PeerContext } from './peer-resolvers.ts';
+// Tributary's schema, read from the same files, so every system answers the same queries.
+import { loadTypeDefs } from '../../../src/graphql/type-defs.ts';
+import { createPeerResolvers, type PeerContext } from './peer-resolvers.ts';
 import type { ProviderApi } from './provider-api.ts';
 
 /** Apollo Server's own cache (an in-memory LRU by default), which data sources are given. */
@@ -15,7 +17,7 @@ export type ServerCache = ApolloServer<BaseContext>['cache'];
 export async function runPeerServer(name: string, apiFor: (config: PeerConfig, cache: ServerCache) => ProviderApi): Promise<void> {
   const config = readPeerConfig();
   const server = new ApolloServer<PeerContext & BaseContext>({
-    typeDefs: loadSchemaText(),
+    typeDefs: loadTypeDefs(),
     resolvers: createPeerResolvers(),
     includeStacktraceInErrorResponses: false,
   });
