@@ -130,6 +130,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const remote = PROVIDER_VARIABLES.some((name) => present(env, name) || present(env, `${name}_FILE`));
+  const providers = remote ? remoteProviders(env) : undefined;
+  const stripeAuth = providers?.stripe.auth;
+  const liveStripeKey = stripeAuth?.kind === 'bearer' && /^(sk|rk)_live_/.test(stripeAuth.token);
   const config: GatewayConfig = {
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: env['HOST']?.trim() || '0.0.0.0',
@@ -175,23 +178,25 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     rateLimits: {
       customers: rateLimit(env, 'CUSTOMERS', 100, 1000),
       // The embedded simulator's key is a test key, so it gets test mode's limit too.
-      stripe: rateLimit(env, 'STRIPE', stripeLiveKey(env) ? 100 : 25, 1000),
+      stripe: rateLimit(env, 'STRIPE', liveStripeKey ? 100 : 25, 1000),
       hubspot: rateLimit(env, 'HUBSPOT', 100, 10_000),
     },
+    ...(providers ? { providers } : {}),
   };
-  if (remote) {
-    const stripeKey = secret(env, 'STRIPE_SECRET_KEY');
-    if (!/^(sk|rk)_(test|live)_\w+$/.test(stripeKey)) {
-      throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)');
-    }
-    const hubspotUrl = url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com');
-    config.providers = {
-      customers: { url: url(env, 'CUSTOMERS_API_URL'), auth: { kind: 'bearer', token: secret(env, 'CUSTOMERS_API_TOKEN') } },
-      stripe: { url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'), auth: { kind: 'bearer', token: stripeKey } },
-      hubspot: { url: hubspotUrl, auth: hubspotAuth(env, hubspotUrl) },
-    };
-  }
   return config;
+}
+
+function remoteProviders(env: Env): Record<ProviderName, ProviderEndpoint> {
+  const stripeKey = secret(env, 'STRIPE_SECRET_KEY');
+  if (!/^(sk|rk)_(test|live)_\w+$/.test(stripeKey)) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…)');
+  }
+  const hubspotUrl = url(env, 'HUBSPOT_API_URL', 'https://api.hubapi.com');
+  return {
+    customers: { url: url(env, 'CUSTOMERS_API_URL'), auth: { kind: 'bearer', token: secret(env, 'CUSTOMERS_API_TOKEN') } },
+    stripe: { url: url(env, 'STRIPE_API_URL', 'https://api.stripe.com'), auth: { kind: 'bearer', token: stripeKey } },
+    hubspot: { url: hubspotUrl, auth: hubspotAuth(env, hubspotUrl) },
+  };
 }
 
 /** A private app token, or the OAuth refresh-token flow: exactly one of the two. */
@@ -217,14 +222,6 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw);
   if (!/^\d*\.?\d+$/.test(raw) || value < min || value > max) throw new ConfigError(name, `must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
-}
-
-function stripeLiveKey(env: Env): boolean {
-  try {
-    return /^(sk|rk)_live_/.test(secret(env, 'STRIPE_SECRET_KEY'));
-  } catch {
-    return false; // embedded mode, or the key's own check reports the problem
-  }
 }
 
 /** Stripe documents 100 req/s live and 25 req/s test; HubSpot 100 per 10 s on Free/Starter. */
