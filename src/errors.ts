@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /**
  * The public error codes, surfaced as `extensions.code`. Clients match on these strings; they
  * change only on purpose (a snapshot test pins them).
@@ -35,6 +33,30 @@ export function isPublicCode(code: unknown): boolean {
   return typeof code === 'string' && PUBLIC_CODES.has(code);
 }
 
+/**
+ * Every error the gateway means a client to see: a plain error with a stable public `code` and the
+ * extensions that go with it. Nothing below the GraphQL boundary knows GraphQL; the boundary
+ * (src/server/format-error.ts) turns these into GraphQL errors, and anything else into
+ * INTERNAL_SERVER_ERROR. Match on `code`, never on the class.
+ */
+export abstract class GatewayError extends Error {
+  abstract readonly code: ErrorCode;
+
+  /** What a client may read besides `code` and the message. */
+  publicExtensions(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** The error's public code and extensions, or undefined when it is not one meant for clients. */
+export function publicErrorOf(error: unknown): { code: ErrorCode; message: string; extensions: Record<string, unknown> } | undefined {
+  if (!(error instanceof Error) || !isPublicCode((error as { code?: unknown }).code)) return undefined;
+  const publicExtensions = (error as Partial<GatewayError>).publicExtensions;
+  if (typeof publicExtensions !== 'function') return undefined;
+  const code = (error as GatewayError).code;
+  return { code, message: error.message, extensions: { code, ...publicExtensions.call(error) } };
+}
+
 export interface UpstreamErrorOptions {
   /** Seconds after which trying again may work; sent to clients as `extensions.retryAfter`. */
   retryAfter?: number;
@@ -42,13 +64,20 @@ export interface UpstreamErrorOptions {
   detail?: string;
   /** The same request may well succeed if repeated (5xx, reset, attempt timeout, cut body). */
   transient?: boolean;
+  /**
+   * The gateway stopped the call itself (its deadline, its quota, a full bulkhead, an open
+   * circuit): the provider had no part in it, so the breaker does not count it and retries do
+   * not repeat it.
+   */
+  byGateway?: boolean;
 }
 
 /** A provider call that did not give a usable answer. */
-export class UpstreamError extends GraphQLError {
+export class UpstreamError extends GatewayError {
   readonly retryAfter: number | undefined;
   readonly detail: string | undefined;
   readonly transient: boolean;
+  readonly byGateway: boolean;
 
   constructor(
     readonly code: ErrorCode,
@@ -56,26 +85,42 @@ export class UpstreamError extends GraphQLError {
     message: string,
     options: UpstreamErrorOptions = {},
   ) {
-    super(message, {
-      extensions: {
-        code,
-        provider,
-        ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),
-      },
-    });
+    super(message);
     this.name = 'UpstreamError';
     this.retryAfter = options.retryAfter;
     this.detail = options.detail;
     this.transient = options.transient ?? false;
+    this.byGateway = options.byGateway ?? false;
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return { provider: this.provider, ...(this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter }) };
+  }
+}
+
+/** Matches on code and shape, so that a copy of this module (or a subclass) is still recognised. */
+export function isUpstreamError(error: unknown): error is UpstreamError {
+  return error instanceof Error && error.name === 'UpstreamError' && typeof (error as Partial<UpstreamError>).provider === 'string';
+}
+
+/** An argument that names an input the client gave (`argument` in extensions). */
+abstract class ArgumentError extends GatewayError {
+  constructor(
+    message: string,
+    readonly argument?: string,
+  ) {
+    super(message);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return this.argument ? { argument: this.argument } : {};
   }
 }
 
 /** Something the client referred to (a cursor's object, say) no longer exists. */
-export class NotFoundError extends GraphQLError {
-  constructor(message: string, argument?: string) {
-    super(message, { extensions: { code: ErrorCode.NotFound, ...(argument ? { argument } : {}) } });
-    this.name = 'NotFoundError';
-  }
+export class NotFoundError extends ArgumentError {
+  readonly code = ErrorCode.NotFound;
+  override readonly name = 'NotFoundError';
 }
 
 /**
@@ -92,11 +137,7 @@ export function mapOrBadResponse<W, T>(provider: ProviderName, wire: W, map: (wi
   }
 }
 
-export class BadUserInputError extends GraphQLError {
-  constructor(message: string, argument?: string) {
-    super(message, {
-      extensions: { code: ErrorCode.BadUserInput, ...(argument ? { argument } : {}) },
-    });
-    this.name = 'BadUserInputError';
-  }
+export class BadUserInputError extends ArgumentError {
+  readonly code = ErrorCode.BadUserInput;
+  override readonly name = 'BadUserInputError';
 }

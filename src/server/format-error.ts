@@ -1,18 +1,27 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import type { FastifyBaseLogger } from 'fastify';
-import { ErrorCode, isPublicCode, UpstreamError } from '../errors.ts';
+import { ErrorCode, isPublicCode, isUpstreamError, publicErrorOf } from '../errors.ts';
 
 /**
- * The one error boundary. Errors with a public code pass (upstream failures are logged with their
- * detail, which clients do not see); anything else is logged and masked as INTERNAL_SERVER_ERROR,
- * so no stack trace or internal message reaches a client.
+ * The one error boundary, and the only place a gateway error becomes a GraphQL error. Errors
+ * with a public code pass with their public extensions (upstream failures are logged with their
+ * detail, which clients do not see); GraphQL's own request errors (parse, validation, bad
+ * variables) pass as Apollo labelled them; anything else is logged and masked as
+ * INTERNAL_SERVER_ERROR, so no stack trace or internal message reaches a client.
  */
 export function createFormatError(logger: FastifyBaseLogger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof UpstreamError) {
-      logger.warn({ provider: original.provider, code: original.code, detail: original.detail, path: formatted.path }, original.message);
+    const original = originalOf(error);
+    const where = {
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
+    const gatewayError = publicErrorOf(original);
+    if (gatewayError) {
+      if (isUpstreamError(original)) {
+        logger.warn({ provider: original.provider, code: original.code, detail: original.detail, path: formatted.path }, original.message);
+      }
+      return { message: gatewayError.message, ...where, extensions: gatewayError.extensions };
     }
     const code = formatted.extensions?.['code'];
     // Apollo labels every unknown throw INTERNAL_SERVER_ERROR but keeps its message: mask those.
@@ -21,11 +30,16 @@ export function createFormatError(logger: FastifyBaseLogger) {
       return { ...formatted, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
-    return {
-      message: 'Internal server error',
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: ErrorCode.InternalServerError },
-    };
+    return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.InternalServerError } };
   };
+}
+
+/**
+ * What a resolver threw, from graphql-js's located wrapper. Read by shape rather than with
+ * Apollo's `unwrapResolverError`, whose `instanceof GraphQLError` fails when two copies of
+ * graphql are loaded (its ESM and CommonJS builds).
+ */
+function originalOf(error: unknown): unknown {
+  const inner = (error as { originalError?: unknown } | null)?.originalError;
+  return inner instanceof Error ? inner : error;
 }

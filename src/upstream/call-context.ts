@@ -39,7 +39,7 @@ export class CallContext {
   }
 
   timeoutError(provider: ProviderName): UpstreamError {
-    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer within the operation's deadline`);
+    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer within the operation's deadline`, { byGateway: true });
   }
 
   /** Waits for `promise`, but not past this operation's deadline (it may belong to another). */

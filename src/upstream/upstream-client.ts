@@ -1,7 +1,7 @@
 import { BulkheadRejectedError, bulkhead, type BulkheadPolicy } from 'cockatiel';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
-import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../errors.ts';
 import type { Credential } from './auth/credential.ts';
 import type { CallContext } from './call-context.ts';
 import type { Quota } from './quota/quota-guard.ts';
@@ -85,7 +85,7 @@ export class UpstreamClient {
       try {
         return await this.guarded(req);
       } catch (error) {
-        const unauthorized = error instanceof UpstreamError && error.code === ErrorCode.UpstreamUnauthorized;
+        const unauthorized = isUpstreamError(error) && error.code === ErrorCode.UpstreamUnauthorized;
         if (unauthorized && (await this.options.credential.renew())) return this.guarded(req);
         throw error;
       }
@@ -102,9 +102,9 @@ export class UpstreamClient {
       return await this.bulkhead.execute(() => this.options.breaker.execute(() => this.attempt(req), call.signal), call.signal);
     } catch (error) {
       if (error instanceof BulkheadRejectedError) {
-        throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `too many calls to ${this.provider} in flight`, { detail: 'bulkhead full' });
+        throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.provider, `too many calls to ${this.provider} in flight`, { detail: 'bulkhead full', byGateway: true });
       }
-      if (call.signal.aborted && !(error instanceof UpstreamError)) throw call.timeoutError(this.provider);
+      if (call.signal.aborted && !isUpstreamError(error)) throw call.timeoutError(this.provider);
       throw error;
     }
   }
@@ -141,7 +141,10 @@ export class UpstreamClient {
       ok = true;
       return { status, headers: response.headers, body };
     } catch (error) {
-      throw this.toUpstreamError(error, call, attemptTimeout.aborted, headersArrived);
+      // An attempt whose timeout was shortened by the operation's deadline was cut by us, not
+      // failed by the provider.
+      const cutByDeadline = attemptTimeout.aborted && timeoutMs < this.options.attemptTimeoutMs;
+      throw cutByDeadline ? call.timeoutError(this.provider) : this.toUpstreamError(error, call, attemptTimeout.aborted, headersArrived);
     } finally {
       call.report.recordCall(this.provider, { ok, bytes });
     }
@@ -174,7 +177,7 @@ export class UpstreamClient {
   }
 
   private toUpstreamError(error: unknown, call: CallContext, attemptTimedOut: boolean, headersArrived: boolean): UpstreamError {
-    if (error instanceof UpstreamError) return error;
+    if (isUpstreamError(error)) return error;
     const code = String((error as { code?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name ?? 'unknown');
     if (call.signal.aborted) return call.timeoutError(this.provider);
     if (attemptTimedOut || /TIMEOUT/i.test(code)) {

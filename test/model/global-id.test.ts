@@ -10,7 +10,7 @@ describe('global ids', () => {
 
   it('refuse malformed ids and ids of another type with BAD_USER_INPUT', () => {
     for (const bad of ['', 'not base64!', toGlobalId('Customer', 'x').slice(0, 3), Buffer.from('Planet:1').toString('base64url')]) {
-      expect(() => fromGlobalId(bad)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+      expect(() => fromGlobalId(bad)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     }
     expect(() => expectGlobalId(toGlobalId('Deal', '1'), 'Customer')).toThrow(/Expected a Customer id/);
   });

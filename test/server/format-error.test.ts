@@ -26,7 +26,8 @@ describe('the error boundary', () => {
   it('passes public codes through with provider and retryAfter, without a stack trace', () => {
     const { log } = logger();
     const error = new UpstreamError(ErrorCode.UpstreamRateLimited, 'hubspot', 'HubSpot is rate limiting the gateway', { retryAfter: 3, detail: 'HTTP 429' });
-    const formatted = createFormatError(log)({ message: error.message, extensions: { ...error.extensions, stacktrace: ['x'] } }, error);
-    expect(formatted.extensions).toEqual({ code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 3 });
+    const wrapped = new GraphQLError(error.message, { originalError: error, path: ['payment'] });
+    const formatted = createFormatError(log)({ message: error.message, path: ['payment'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['x'] } }, wrapped);
+    expect(formatted).toEqual({ message: error.message, path: ['payment'], extensions: { code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 3 } });
   });
 });

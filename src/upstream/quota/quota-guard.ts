@@ -116,5 +116,5 @@ export class QuotaGuard implements Quota {
 
 export function budgetSpent(provider: ProviderName, waitMs: number): UpstreamError {
   const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-  return new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `The ${provider} request budget is spent; retry in ${retryAfter} s`, { retryAfter });
+  return new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `The ${provider} request budget is spent; retry in ${retryAfter} s`, { retryAfter, byGateway: true });
 }

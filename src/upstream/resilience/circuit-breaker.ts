@@ -1,5 +1,5 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { ErrorCode, UpstreamError, type ProviderName } from '../../errors.ts';
+import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
 
 export interface CircuitBreakerOptions {
   provider: ProviderName;
@@ -30,7 +30,7 @@ export class CircuitBreaker {
 
   constructor(private readonly options: CircuitBreakerOptions) {
     const isOutage = (error: Error) =>
-      error instanceof UpstreamError && (error.code === ErrorCode.UpstreamUnavailable || error.code === ErrorCode.UpstreamTimeout);
+      isUpstreamError(error) && !error.byGateway && (error.code === ErrorCode.UpstreamUnavailable || error.code === ErrorCode.UpstreamTimeout);
     this.policy = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker:
@@ -68,6 +68,7 @@ export class CircuitBreaker {
       if (error instanceof BrokenCircuitError) {
         throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.options.provider, `${this.options.provider} is failing; calls are paused (circuit open)`, {
           detail: 'circuit open',
+          byGateway: true,
         });
       }
       throw error;

@@ -1,4 +1,4 @@
-import { ErrorCode, UpstreamError } from '../../errors.ts';
+import { ErrorCode, UpstreamError, isUpstreamError } from '../../errors.ts';
 import type { CallContext } from '../call-context.ts';
 
 export interface RetryOptions {
@@ -44,7 +44,7 @@ export class RetryPolicy {
 
   /** undefined when the failure is not worth another attempt. */
   private delayBeforeRetry(error: unknown, attempt: number): number | undefined {
-    if (attempt >= this.options.maxAttempts || !(error instanceof UpstreamError)) return undefined;
+    if (attempt >= this.options.maxAttempts || !isUpstreamError(error)) return undefined;
     const jitter = Math.random() * Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** attempt);
     if (error.code === ErrorCode.UpstreamRateLimited && error.retryAfter !== undefined) return Math.max(jitter, error.retryAfter * 1000);
     return error.transient ? jitter : undefined;

@@ -13,7 +13,7 @@ describe('QuotaGuard', () => {
   it('fails at once with UPSTREAM_RATE_LIMITED and retryAfter when the wait would pass the deadline', async () => {
     const guard = new QuotaGuard({ provider: 'hubspot', limit: 1, windowMs: 10_000, maxWaitMs: 100 });
     await guard.acquire();
-    await expect(guard.acquire()).rejects.toMatchObject({ extensions: { code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 11 } });
+    await expect(guard.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 11 });
   });
 
   it('holds everyone back while the provider asked for a pause', async () => {
