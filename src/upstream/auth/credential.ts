@@ -9,8 +9,11 @@ export interface Credential {
   readonly identity: string;
   /** The Authorization header value for the next call. */
   authorization(call: CallContext): Promise<string>;
-  /** After a 401: drops what it holds; true when a fresh credential is worth one more try. */
-  renew(): Promise<boolean>;
+  /**
+   * After a 401 on `refused` (an authorization it handed out): drops it unless it has already
+   * been replaced; true when the next authorization is worth one more try.
+   */
+  renew(refused: string): Promise<boolean>;
 }
 
 /** A token that never changes: an API key, a Stripe secret key, a HubSpot private app token. */

@@ -14,6 +14,7 @@ export interface OAuthRefreshOptions {
   /** Refresh this long before the access token expires. */
   refreshMarginMs: number;
   timeoutMs: number;
+  now?: () => number;
 }
 
 const tokenAnswer = z.object({
@@ -34,8 +35,10 @@ export class OAuthRefreshToken implements Credential {
   private refreshToken: string;
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly now: () => number;
 
   constructor(private readonly options: OAuthRefreshOptions) {
+    this.now = options.now ?? Date.now;
     this.refreshToken = options.refreshToken;
     const url = new URL(options.tokenUrl);
     this.pool = new Pool(url.origin, { connections: 2, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
@@ -48,15 +51,19 @@ export class OAuthRefreshToken implements Credential {
 
   async authorization(call: CallContext): Promise<string> {
     const current = this.token;
-    if (current && current.expiresAt - this.options.refreshMarginMs > Date.now()) return `Bearer ${current.value}`;
+    if (current && current.expiresAt - this.options.refreshMarginMs > this.now()) return `Bearer ${current.value}`;
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;
     });
     return `Bearer ${await call.within(this.refreshing, this.options.provider)}`;
   }
 
-  async renew(): Promise<boolean> {
-    this.token = undefined;
+  /**
+   * Only the token that was refused is dropped: N calls refused on the same token cause one
+   * refresh, and a 401 that arrives after a refresh keeps the newer token.
+   */
+  async renew(refused: string): Promise<boolean> {
+    if (this.token && `Bearer ${this.token.value}` === refused) this.token = undefined;
     return true;
   }
 
@@ -97,7 +104,7 @@ export class OAuthRefreshToken implements Credential {
       throw failed('token endpoint answer unreadable', ErrorCode.UpstreamBadResponse);
     }
     if (parsed.refresh_token) this.refreshToken = parsed.refresh_token;
-    this.token = { value: parsed.access_token, expiresAt: Date.now() + parsed.expires_in * 1000 };
+    this.token = { value: parsed.access_token, expiresAt: this.now() + parsed.expires_in * 1000 };
     return parsed.access_token;
   }
 }

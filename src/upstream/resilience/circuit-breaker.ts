@@ -1,4 +1,3 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
 
 export interface CircuitBreakerOptions {
@@ -11,67 +10,144 @@ export interface CircuitBreakerOptions {
   minCallsPerSecond: number;
   /** How long the circuit stays open before one probe may go (half open). */
   halfOpenAfterMs: number;
+  /** Told of every change of state, once. */
+  onStateChange?: (state: BreakerState) => void;
+  now?: () => number;
 }
 
 export type BreakerState =
   | { kind: 'closed' }
   | { kind: 'open'; since: number; probeAt: number }
-  | { kind: 'half-open' };
+  | { kind: 'half-open'; probing: boolean };
+
+/** How a call that the breaker let through ended, from the provider's point of view. */
+export interface BreakerTicket {
+  /** `error` undefined: the provider answered. */
+  settle(error?: unknown): void;
+}
+
+/** The window is kept as this many buckets, so old calls leave it a bucket at a time. */
+const BUCKETS = 10;
 
 /**
- * One circuit per provider: cockatiel's sampling breaker (failure rate over a window), which also
- * lets a single probe through when half open and closes on its success. What counts as failure:
- * the provider being unreachable, failing (5xx) or slow; a 4xx, a 429 or a bad body is an answer,
- * and says nothing about the provider's health.
+ * One circuit per provider: the share of failures over a sliding window opens it; after
+ * `halfOpenAfterMs` a single probe may go, and its outcome closes or reopens it. What counts as
+ * failure: the provider being unreachable, failing (5xx) or too slow for a whole attempt. A 4xx, a
+ * 429 or a bad body is an answer and counts as success. What the gateway did to its own call (its
+ * deadline cut it, its quota refused it: `byGateway`) counts as nothing at all, and a probe that
+ * ends so leaves the circuit half open for the next call to probe.
+ *
+ * Written here rather than taken from cockatiel, which this project used before: cockatiel treats
+ * an error its filter does not handle as a success, so a half-open probe cut by our own deadline
+ * closed the circuit, and it reads `Date.now()` itself, so tests could not drive its clock.
  */
 export class CircuitBreaker {
-  private readonly policy: CircuitBreakerPolicy;
   private current: BreakerState = { kind: 'closed' };
+  private readonly buckets: Array<{ start: number; calls: number; failures: number }> = [];
+  private readonly bucketMs: number;
+  private readonly minCalls: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: CircuitBreakerOptions) {
-    const isOutage = (error: Error) =>
-      isUpstreamError(error) && !error.byGateway && (error.code === ErrorCode.UpstreamUnavailable || error.code === ErrorCode.UpstreamTimeout);
-    this.policy = circuitBreaker(handleWhen(isOutage), {
-      halfOpenAfter: options.halfOpenAfterMs,
-      breaker:
-        options.minCallsPerSecond > 0
-          ? new SamplingBreaker({ threshold: options.failureRate, duration: options.windowMs, minimumRps: options.minCallsPerSecond })
-          : new ConsecutiveBreaker(5),
-    });
-    this.policy.onStateChange((state) => {
-      switch (state) {
-        case CircuitState.Closed:
-          this.current = { kind: 'closed' };
-          break;
-        case CircuitState.Open:
-        case CircuitState.Isolated: {
-          const since = Date.now();
-          this.current = { kind: 'open', since, probeAt: since + options.halfOpenAfterMs };
-          break;
-        }
-        case CircuitState.HalfOpen:
-          this.current = { kind: 'half-open' };
-          break;
-      }
-    });
+    if (!(options.failureRate > 0 && options.failureRate <= 1)) throw new TypeError(`failureRate must be in (0, 1]: ${options.failureRate}`);
+    if (!(options.windowMs >= BUCKETS)) throw new TypeError(`windowMs must be at least ${BUCKETS}: ${options.windowMs}`);
+    if (!(options.minCallsPerSecond >= 0)) throw new TypeError(`minCallsPerSecond must not be negative: ${options.minCallsPerSecond}`);
+    if (!(options.halfOpenAfterMs > 0)) throw new TypeError(`halfOpenAfterMs must be positive: ${options.halfOpenAfterMs}`);
+    this.now = options.now ?? Date.now;
+    this.bucketMs = options.windowMs / BUCKETS;
+    this.minCalls = Math.max(1, Math.ceil((options.minCallsPerSecond * options.windowMs) / 1000));
   }
 
   get state(): BreakerState {
     return this.current;
   }
 
-  /** Runs `fn` unless the circuit is open, in which case it fails at once with UPSTREAM_UNAVAILABLE. */
-  async execute<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    try {
-      return await this.policy.execute(fn, signal);
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) {
-        throw new UpstreamError(ErrorCode.UpstreamUnavailable, this.options.provider, `${this.options.provider} is failing; calls are paused (circuit open)`, {
-          detail: 'circuit open',
-          byGateway: true,
-        });
-      }
-      throw error;
+  /**
+   * Lets one call through, or throws UPSTREAM_UNAVAILABLE (byGateway) at once while the circuit
+   * is open or its probe is out. Every ticket must be settled.
+   */
+  admit(): BreakerTicket {
+    const state = this.current;
+    switch (state.kind) {
+      case 'closed':
+        return { settle: (error) => this.settleClosed(error) };
+      case 'open':
+        if (this.now() < state.probeAt) throw this.openError();
+        this.moveTo({ kind: 'half-open', probing: true });
+        return this.probe();
+      case 'half-open':
+        if (state.probing) throw this.openError();
+        this.moveTo({ kind: 'half-open', probing: true });
+        return this.probe();
     }
   }
+
+  private probe(): BreakerTicket {
+    let settled = false;
+    return {
+      settle: (error) => {
+        if (settled) return;
+        settled = true;
+        const outcome = outcomeOf(error);
+        if (outcome === 'success') {
+          this.buckets.length = 0;
+          this.moveTo({ kind: 'closed' });
+        } else if (outcome === 'failure') this.open();
+        else this.moveTo({ kind: 'half-open', probing: false });
+      },
+    };
+  }
+
+  private settleClosed(error: unknown): void {
+    const outcome = outcomeOf(error);
+    if (outcome === 'neutral' || this.current.kind !== 'closed') return;
+    const bucket = this.bucket();
+    bucket.calls += 1;
+    if (outcome === 'failure') bucket.failures += 1;
+    let calls = 0;
+    let failures = 0;
+    for (const b of this.buckets) {
+      calls += b.calls;
+      failures += b.failures;
+    }
+    if (calls >= this.minCalls && failures / calls >= this.options.failureRate) this.open();
+  }
+
+  /** The current bucket, dropping those that have left the window. */
+  private bucket(): { start: number; calls: number; failures: number } {
+    const now = this.now();
+    while (this.buckets.length > 0 && this.buckets[0]!.start <= now - this.options.windowMs) this.buckets.shift();
+    const last = this.buckets.at(-1);
+    if (last && now - last.start < this.bucketMs) return last;
+    const fresh = { start: now, calls: 0, failures: 0 };
+    this.buckets.push(fresh);
+    return fresh;
+  }
+
+  private open(): void {
+    const since = this.now();
+    this.buckets.length = 0;
+    this.moveTo({ kind: 'open', since, probeAt: since + this.options.halfOpenAfterMs });
+  }
+
+  private moveTo(next: BreakerState): void {
+    const changed = next.kind !== this.current.kind;
+    this.current = next;
+    if (changed) this.options.onStateChange?.(next);
+  }
+
+  private openError(): UpstreamError {
+    const { provider } = this.options;
+    return new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is failing; calls are paused (circuit open)`, {
+      detail: 'circuit open',
+      byGateway: true,
+    });
+  }
+}
+
+function outcomeOf(error: unknown): 'success' | 'failure' | 'neutral' {
+  if (error === undefined) return 'success';
+  if (!isUpstreamError(error)) return 'neutral';
+  if (error.byGateway) return 'neutral';
+  return error.code === ErrorCode.UpstreamUnavailable || error.code === ErrorCode.UpstreamTimeout ? 'failure' : 'success';
 }

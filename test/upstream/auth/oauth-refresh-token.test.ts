@@ -15,7 +15,7 @@ describe('OAuth refresh-token credential against the HubSpot simulator', () => {
     const stats = (await (await fetch(`${sim.url}/_sim/stats`)).json()) as SimStats;
     return stats.byRoute['POST /oauth/v1/token']?.['200'] ?? 0;
   };
-  const credential = (refreshMarginMs: number, clientSecret = SIM_CREDENTIALS.hubspotClientSecret) =>
+  const credential = (refreshMarginMs: number, clientSecret = SIM_CREDENTIALS.hubspotClientSecret, now?: () => number) =>
     new OAuthRefreshToken({
       provider: 'hubspot',
       tokenUrl: `${sim.url}/oauth/v1/token`,
@@ -24,6 +24,7 @@ describe('OAuth refresh-token credential against the HubSpot simulator', () => {
       refreshToken: SIM_CREDENTIALS.hubspotRefreshToken,
       refreshMarginMs,
       timeoutMs: 1000,
+      ...(now ? { now } : {}),
     });
   const call = () => new CallContext(new UpstreamReport(), 2000);
 
@@ -39,17 +40,33 @@ describe('OAuth refresh-token credential against the HubSpot simulator', () => {
   });
 
   it('refreshes before expiry, and again after renew() (a 401)', async () => {
-    const oauth = credential(1500); // the 2 s token is refreshed once it has < 1.5 s left
+    let now = 1_000_000;
+    const oauth = credential(1500, undefined, () => now); // the 2 s token is refreshed once it has < 1.5 s left
     const before = await tokenCalls();
     await oauth.authorization(call());
     await oauth.authorization(call());
     expect((await tokenCalls()) - before).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await oauth.authorization(call());
+    now += 600;
+    const refreshed = await oauth.authorization(call());
     expect((await tokenCalls()) - before).toBe(2);
-    expect(await oauth.renew()).toBe(true);
+    expect(await oauth.renew(refreshed)).toBe(true);
     await oauth.authorization(call());
     expect((await tokenCalls()) - before).toBe(3);
+    await oauth.close();
+  });
+
+  it('refreshes once for any number of 401s on the same token, even those that arrive after the refresh', async () => {
+    const oauth = credential(500);
+    const refused = await oauth.authorization(call());
+    const before = await tokenCalls();
+    // Ten requests sent with one token are refused together; then a late one, after the refresh.
+    await Promise.all(Array.from({ length: 10 }, async () => (await oauth.renew(refused)) && oauth.authorization(call())));
+    expect((await tokenCalls()) - before).toBe(1);
+    const current = await oauth.authorization(call());
+    expect(current).not.toBe(refused);
+    await oauth.renew(refused);
+    expect(await oauth.authorization(call())).toBe(current);
+    expect((await tokenCalls()) - before).toBe(1);
     await oauth.close();
   });
 

@@ -1,0 +1,30 @@
+import { BulkheadRejectedError, bulkhead } from 'cockatiel';
+import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
+import type { Stage } from './stage.ts';
+
+export interface BulkheadOptions {
+  /** Calls in flight at once. */
+  maxConcurrent: number;
+  /** Calls allowed to wait for a slot; one more is refused at once. */
+  maxQueued: number;
+}
+
+/**
+ * Caps a provider's calls in flight, with a bounded queue. A full one is the gateway's own
+ * back-pressure (byGateway), so it never counts against the provider's health.
+ */
+export function bulkheadStage(provider: ProviderName, options: BulkheadOptions): Stage {
+  const policy = bulkhead(options.maxConcurrent, options.maxQueued);
+  return (next) => async (req) => {
+    const { call } = req;
+    try {
+      return await policy.execute(() => next(req), call.signal);
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) {
+        throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `too many calls to ${provider} in flight`, { detail: 'bulkhead full', byGateway: true });
+      }
+      if (call.signal.aborted && !isUpstreamError(error)) throw call.timeoutError(provider);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,149 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
+import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
+import type { CallContext } from '../call-context.ts';
+import { parseRetryAfter } from '../retry-after.ts';
+import type { UpstreamRequest, UpstreamResponse } from './stage.ts';
+
+export interface HttpTransportOptions {
+  provider: ProviderName;
+  /** Origin plus an optional path prefix, e.g. `https://api.stripe.com`. */
+  baseUrl: string;
+  /** Headers every request carries (API version); the credential stage adds authorization. */
+  headers: Record<string, string>;
+  /** Sockets kept to the provider. */
+  connections: number;
+  /** Cap on each attempt's connect, headers and body timeouts, in milliseconds. */
+  attemptTimeoutMs: number;
+  /** Sees every answer's status and headers, for the provider's rate-limit signals. */
+  onAnswer: (status: number, headers: IncomingHttpHeaders) => void;
+}
+
+/**
+ * The end of the pipeline: one attempt over an undici keep-alive pool, its timeouts from what is
+ * left of the operation's deadline, the status and body mapped to public error codes.
+ */
+export class HttpTransport {
+  private readonly pool: Pool;
+  private readonly prefix: string;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    const url = new URL(options.baseUrl);
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, { connections: options.connections, keepAliveTimeout: 10_000 /* 10s */ });
+  }
+
+  readonly send = async (req: UpstreamRequest): Promise<UpstreamResponse> => {
+    const { call } = req;
+    const { provider } = this.options;
+    const timeoutMs = Math.min(this.options.attemptTimeoutMs, call.remainingMs());
+    if (timeoutMs <= 0) throw call.timeoutError(provider);
+    let ok = false;
+    let bytes = 0;
+    let headersArrived = false;
+    const attemptTimeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await this.pool.request({
+        method: req.method,
+        path: this.prefix + req.path + queryString(req.query),
+        headers: { ...this.options.headers, accept: 'application/json', ...requestBodyHeaders(req), ...req.headers },
+        body: requestBody(req),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.any([call.signal, attemptTimeout]),
+      });
+      headersArrived = true;
+      const status = response.statusCode;
+      const text = await response.body.text();
+      bytes = Buffer.byteLength(text);
+      this.options.onAnswer(status, response.headers);
+      checkStatus(provider, status, response.headers, req.expect ?? []);
+      const body = parseBody(provider, status, response.headers, text);
+      ok = true;
+      return { status, headers: response.headers, body };
+    } catch (error) {
+      // An attempt whose timeout was shortened by the operation's deadline was cut by us, not
+      // failed by the provider.
+      const cutByDeadline = attemptTimeout.aborted && timeoutMs < this.options.attemptTimeoutMs;
+      throw cutByDeadline ? call.timeoutError(provider) : toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
+    } finally {
+      call.report.recordCall(provider, { ok, bytes });
+    }
+  };
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function checkStatus(provider: ProviderName, status: number, headers: IncomingHttpHeaders, expect: readonly number[]): void {
+  if ((status >= 200 && status < 300) || status === 304 || expect.includes(status)) return;
+  const detail = `HTTP ${status}`;
+  if (status === 401 || status === 403) {
+    throw new UpstreamError(ErrorCode.UpstreamUnauthorized, provider, `${provider} refused the gateway's credentials`, { detail });
+  }
+  if (status === 429) {
+    const retryAfter = parseRetryAfter(first(headers['retry-after'])) ?? 1;
+    throw new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `${provider} is rate limiting the gateway`, { retryAfter, detail });
+  }
+  if (status >= 500) {
+    const retryAfter = parseRetryAfter(first(headers['retry-after']));
+    throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is unavailable (HTTP ${status})`, {
+      detail,
+      transient: true,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
+  }
+  throw new UpstreamError(ErrorCode.UpstreamRejected, provider, `${provider} rejected the gateway's request (HTTP ${status})`, { detail });
+}
+
+function toUpstreamError(provider: ProviderName, error: unknown, call: CallContext, attemptTimedOut: boolean, headersArrived: boolean): UpstreamError {
+  if (isUpstreamError(error)) return error;
+  const code = String((error as { code?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name ?? 'unknown');
+  if (call.signal.aborted) return call.timeoutError(provider);
+  if (attemptTimedOut || /TIMEOUT/i.test(code)) {
+    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer in time`, { detail: code, transient: true });
+  }
+  if (headersArrived) {
+    // The answer started and broke off: a truncated body is a bad response, worth one more try.
+    return new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent an incomplete answer`, { detail: code, transient: true });
+  }
+  return new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} could not be reached`, { detail: code, transient: true });
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function queryString(query: UpstreamRequest['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.append(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function requestBodyHeaders(req: UpstreamRequest): Record<string, string> {
+  if (req.json !== undefined) return { 'content-type': 'application/json' };
+  if (req.form !== undefined) return { 'content-type': 'application/x-www-form-urlencoded' };
+  return {};
+}
+
+function requestBody(req: UpstreamRequest): string | undefined {
+  if (req.json !== undefined) return JSON.stringify(req.json);
+  if (req.form !== undefined) return new URLSearchParams(req.form).toString();
+  return undefined;
+}
+
+function parseBody(provider: ProviderName, status: number, headers: IncomingHttpHeaders, text: string): unknown {
+  if (status === 304 || text.length === 0) return undefined;
+  const type = first(headers['content-type']) ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json/i.test(type)) {
+    throw new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} answered with ${type || 'no content type'}, not JSON`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent a body that is not valid JSON`, { detail: 'JSON.parse failed' });
+  }
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStripeSimulator, SIM_CREDENTIALS, type SimStats, type SimulatorHandle } from '../../src/simulators/index.ts';
+import { StaticBearer } from '../../src/upstream/auth/credential.ts';
+import { CallContext } from '../../src/upstream/call-context.ts';
+import { QuotaGuard } from '../../src/upstream/quota/quota-guard.ts';
+import { CircuitBreaker } from '../../src/upstream/resilience/circuit-breaker.ts';
+import { RetryPolicy } from '../../src/upstream/resilience/retry-policy.ts';
+import { UpstreamClient } from '../../src/upstream/upstream-client.ts';
+import { UpstreamReport } from '../../src/upstream/upstream-report.ts';
+
+describe('UpstreamClient and the circuit breaker', () => {
+  let sim: SimulatorHandle;
+  beforeAll(async () => {
+    sim = await createStripeSimulator();
+  });
+  afterAll(() => sim.close());
+
+  const stats = async () => (await (await fetch(`${sim.url}/_sim/stats`)).json()) as SimStats;
+  const client = (quotaLimit = 1000) =>
+    new UpstreamClient({
+      provider: 'stripe',
+      baseUrl: sim.url,
+      credential: new StaticBearer(SIM_CREDENTIALS.stripeSecretKey),
+      headers: { 'stripe-version': '2025-02-24.acacia' },
+      quota: new QuotaGuard({ provider: 'stripe', limit: quotaLimit, windowMs: 60_000, maxWaitMs: 0 }),
+      retry: new RetryPolicy({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0, budgetReserve: 0 }),
+      // Any one failure the provider causes opens this circuit.
+      breaker: new CircuitBreaker({ provider: 'stripe', failureRate: 0.01, windowMs: 60_000, minCallsPerSecond: 0, halfOpenAfterMs: 60_000 }),
+      bulkhead: { maxConcurrent: 10, maxQueued: 100 },
+      attemptTimeoutMs: 30_000,
+      quotaMaxWaitMs: 0,
+    });
+  const get = (c: UpstreamClient, budgetMs: number) =>
+    c.request({ method: 'GET', path: '/v1/charges', query: { limit: 1 }, call: new CallContext(new UpstreamReport(), budgetMs) }).catch((error: unknown) => error);
+
+  it('does not open the circuit for calls cut by the operation deadline, nor for calls refused before they were sent', async () => {
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 2000 }) });
+    const c = client(5);
+    const cut = await Promise.all(Array.from({ length: 5 }, () => get(c, 30)));
+    expect(cut).toEqual(Array.from({ length: 5 }, () => expect.objectContaining({ code: 'UPSTREAM_TIMEOUT', byGateway: true })));
+    const refusedByQuota = await get(c, 30);
+    expect(refusedByQuota).toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', byGateway: true });
+    const noTimeLeft = await get(c, 0);
+    expect(noTimeLeft).toMatchObject({ code: 'UPSTREAM_TIMEOUT', byGateway: true });
+    expect(c.breakerState.kind).toBe('closed');
+    await c.close();
+    await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+  });
+
+  it('opens it when the provider fails, and then spends no quota on calls it refuses', async () => {
+    await fetch(`${sim.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage: true }) });
+    const c = client(2);
+    const before = (await stats()).requests;
+    expect(await get(c, 5000)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', byGateway: false });
+    expect(c.breakerState.kind).toBe('open');
+    for (let i = 0; i < 5; i += 1) expect(await get(c, 5000)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', byGateway: true });
+    expect((await stats()).requests - before).toBe(1);
+    await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
+    await c.close();
+  });
+});
