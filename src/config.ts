@@ -57,6 +57,8 @@ export interface GatewayConfig {
     redisUrl?: string;
     keyPrefix: string;
     maxEntries: number;
+    /** Estimated heap bytes (keys and values) the in-process entity store keeps. */
+    maxBytes: number;
     /** Bytes of whole answers the result cache keeps. */
     resultMaxBytes: number;
     /** CACHE_POLICY as written; parsed and checked against the resource list here. */
@@ -115,6 +117,7 @@ export const CONFIG_KEYS = {
   REDIS_URL: 'redis://… to share the entity cache and the provider quotas between instances (default: in-process)',
   CACHE_KEY_PREFIX: 'Prefix of every cache and quota key in Redis (default tributary)',
   CACHE_MAX_ENTRIES: 'Entities kept by the in-process store, least recently used first out (default 50000)',
+  CACHE_MAX_BYTES: 'Estimated heap bytes (keys included) the in-process entity store keeps, least recently used first out (default 67108864)',
   RESULT_CACHE_MAX_BYTES: 'Bytes of whole answers replayed while their data is fresh (default 33554432; 0 turns it off)',
   CACHE_POLICY: 'Freshness overrides, resource=ttl[/swr[/maxStale]] in seconds, comma separated',
   REDIS_TIMEOUT_MS: 'Longest a Redis command may take before the gateway falls back to in-process (default 100)',
@@ -170,6 +173,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       ...(present(env, 'REDIS_URL') ? { redisUrl: redisUrl(env, 'REDIS_URL') } : {}),
       keyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'tributary'),
       maxEntries: integer(env, 'CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
+      maxBytes: integer(env, 'CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3),
       resultMaxBytes: integer(env, 'RESULT_CACHE_MAX_BYTES', 32 * 1024 * 1024, 0, 4 * 1024 ** 3),
       policyOverrides: cachePolicy(env, 'CACHE_POLICY'),
     },

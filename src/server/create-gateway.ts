@@ -13,6 +13,7 @@ import { createFormatError } from './format-error.ts';
 import { createUpstreamStack, type ProviderEndpoints, type UpstreamStack } from './upstream-stack.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
+import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
@@ -74,7 +75,16 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
         return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
       })
     : () => undefined;
-  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, () => results?.clear());
+  // Entities first, answers after: an answer begun before the clear is then never kept (its
+  // ticket is older), and one begun after it reads entities that are already gone.
+  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what) => {
+    void stack.cache.invalidateLocally(what).finally(() => results?.clear());
+  });
+  const invalidate = async (what: Invalidation) => {
+    await stack.cache.invalidate(what);
+    results?.clear();
+    await invalidations.announce(what);
+  };
 
   const apollo = new ApolloServer<GatewayContext>({
     typeDefs: loadTypeDefs(),
@@ -121,13 +131,9 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     log: fastify.log,
     invalidate: async (provider, resource, id) => {
       if (RESOURCES[resource].provider !== provider) throw new TypeError(`${resource} is not a ${provider} resource`);
-      await stack.services[provider].cache.invalidate(resource, id);
-      await invalidations.announce();
+      await invalidate({ keys: [stack.services[provider].cache.keyOf(resource, id)] });
     },
-    flushCache: async () => {
-      await stack.cache.clear();
-      await invalidations.announce();
-    },
+    flushCache: () => invalidate({ all: true }),
     close: async () => {
       ready = false;
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)

@@ -17,7 +17,7 @@ export function registerResultCache(fastify: FastifyInstance, cache: ResultCache
     if (key === undefined) return;
     const hit = cache.get(key);
     if (hit === undefined) {
-      keys.set(request, key);
+      keys.set(request, cache.ticket(key));
       return;
     }
     return reply.type('application/json; charset=utf-8').send(renderHit(hit));

@@ -14,9 +14,20 @@ export interface ResultCacheOptions {
  */
 export class ResultCache {
   private readonly answers: LRUCache<string, string>;
+  /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
+  private generation = 0;
 
   constructor(options: ResultCacheOptions) {
-    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload) => Math.max(1, payload.length) });
+    // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
+    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => 2 * (payload.length + key.length) });
+  }
+
+  /**
+   * What a request that missed must hand back to `set`: its key, tagged with the generation it
+   * began in, so that an answer being built while the cache was cleared is not kept after.
+   */
+  ticket(key: string): string {
+    return `${this.generation}\u0001${key}`;
   }
 
   /** The key of a POSTed GraphQL request, or undefined when it is not one we replay. */
@@ -33,12 +44,15 @@ export class ResultCache {
     return this.answers.get(key);
   }
 
-  /** `payload` is the serialised `{"data":…}`; kept for `ttlMs`. */
-  set(key: string, payload: string, ttlMs: number): void {
-    if (ttlMs > 0) this.answers.set(key, payload, { ttl: ttlMs });
+  /** `payload` is the serialised `{"data":…}`; kept for `ttlMs` unless the cache was cleared since `ticket` was taken. */
+  set(ticket: string, payload: string, ttlMs: number): void {
+    const split = ticket.indexOf('\u0001');
+    if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
+    this.answers.set(ticket.slice(split + 1), payload, { ttl: ttlMs });
   }
 
   clear(): void {
+    this.generation += 1;
     this.answers.clear();
   }
 }

@@ -40,12 +40,19 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
     : undefined;
   await redis?.connect();
 
-  const local = createMemoryStore({ maxEntries: config.cache.maxEntries });
+  const local = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
   let store: CacheStore = local;
+  let localCopy: CacheStore | undefined;
   if (!config.cache.enabled) store = createNullStore();
-  else if (redis) store = createTieredStore(createRedisStore(redis, config.cache.keyPrefix), local);
+  else if (redis) {
+    const tiered = createTieredStore(createRedisStore(redis, config.cache.keyPrefix), local);
+    store = tiered;
+    localCopy = tiered.local;
+  }
   const cache = new EntityCache({
     store,
+    ...(localCopy ? { localCopy } : {}),
+    maxFetchMs: config.resilience.operationDeadlineMs,
     policies: parsePolicyOverrides(config.cache.policyOverrides),
     onBackgroundError: (error) => log.warn({ err: error }, 'background cache refresh failed'),
   });

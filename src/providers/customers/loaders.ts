@@ -59,10 +59,14 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
         const cached = known.get(key);
         const answer = await client.list(params, cached?.etag, callCtx);
         const records = answer.status === 'ok' ? answer.customers : (cached?.value?.customers ?? []);
-        await Promise.all(records.map((wire) => cache.write('customers.customer', wire.id, { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) })));
-        if (answer.status === 'not-modified') return { found: new Map(), notModified: new Map([[key, answer.etag ? { etag: answer.etag } : {}]]) };
+        const related = records.map((wire) => ({
+          resource: 'customers.customer' as const,
+          id: wire.id,
+          entity: { value: wire, ...(wire.etag ? { etag: wire.etag } : {}) },
+        }));
+        if (answer.status === 'not-modified') return { found: new Map(), notModified: new Map([[key, answer.etag ? { etag: answer.etag } : {}]]), related };
         const value = { customers: answer.customers, hasMore: answer.hasMore };
-        return { found: new Map([[key, { value, ...(answer.etag ? { etag: answer.etag } : {}) }]]) };
+        return { found: new Map([[key, { value, ...(answer.etag ? { etag: answer.etag } : {}) }]]), related };
       },
       call,
     );

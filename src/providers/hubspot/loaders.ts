@@ -44,9 +44,11 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       async (missing, _known, callCtx) => {
         const contacts = await client.readContacts(missing, 'email', callCtx);
         for (const contact of contacts) contactById.prime(contact.id, toCrmContact(contact));
-        await Promise.all(contacts.map((contact) => cache.write('hubspot.contact', contact.id, { value: contact })));
         const idOf = new Map(contacts.map((contact) => [contact.properties['email']?.toLowerCase(), contact.id]));
-        return { found: new Map(missing.map((email) => [email, { value: idOf.get(email) ?? null }])) };
+        return {
+          found: new Map(missing.map((email) => [email, { value: idOf.get(email) ?? null }])),
+          related: contacts.map((contact) => ({ resource: 'hubspot.contact' as const, id: contact.id, entity: { value: contact } })),
+        };
       },
       call,
     );

@@ -49,8 +49,7 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
           return client.listCharges(customer, startingAfter, callCtx);
         });
         const charges = pages.flatMap((page) => (page instanceof Error ? [] : page.charges));
-        await Promise.all(charges.map((charge) => cache.write('stripe.charge', charge.id, { value: charge })));
-        return { found: settled(missing, pages) };
+        return { found: settled(missing, pages), related: charges.map((charge) => ({ resource: 'stripe.charge' as const, id: charge.id, entity: { value: charge } })) };
       },
       call,
     );

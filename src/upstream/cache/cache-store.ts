@@ -1,5 +1,6 @@
 import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
+import { InvalidationMarks } from './invalidation-marks.ts';
 
 /**
  * The narrow interface the entity cache needs from a store. Values are plain JSON-able objects.
@@ -10,24 +11,48 @@ export interface CacheStore {
   /** False for the store that keeps nothing (CACHE_ENABLED=false). */
   readonly remembers: boolean;
   getMany<V>(keys: readonly string[]): Promise<Array<V | undefined>>;
-  set<V>(key: string, value: V, ttlMs: number): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** Removes every key under this store's prefix, and nothing else. */
-  clear(): Promise<void>;
+  /**
+   * Stores `value` for `ttlMs`, unless `key` was invalidated (or the store cleared) since the
+   * fetch that produced the value began, `fetchAgeMs` ago: a fetch begun before an invalidation
+   * must not write its old answer back after it.
+   */
+  set<V>(key: string, value: V, ttlMs: number, fetchAgeMs: number): Promise<void>;
+  /** Drops `key`, and refuses for `holdMs` the writes of fetches begun before now. */
+  invalidate(key: string, holdMs: number): Promise<void>;
+  /** Removes every key under this store's prefix, and nothing else; refuses older writes likewise. */
+  clear(holdMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface MemoryStoreOptions {
   /** Entries kept before the least recently used go. */
   maxEntries: number;
+  /** Estimated bytes kept (keys and values) before the least recently used go. */
+  maxBytes: number;
+  /** Milliseconds on a monotonic clock; injected by tests. */
+  now?: () => number;
 }
 
 /**
- * The default store: keyv over a bounded LRU map, values kept as objects (no serialisation), so
- * a warm read costs a map lookup. Bounded because an unbounded Map grows with the data set.
+ * What an entry costs in the heap, estimated without serialising it again: a value parsed from N
+ * bytes of JSON takes roughly twice that in V8 objects, a key two bytes a character (UTF-16),
+ * plus the LRU's own node. Entity-cache entries carry their JSON size as `bytes`; other values
+ * are measured once, here.
  */
-export function createMemoryStore({ maxEntries }: MemoryStoreOptions): CacheStore {
-  const lru = new LRUCache<string, object>({ max: maxEntries });
+function estimatedSize(key: string, wrapped: unknown): number {
+  const value = (wrapped as { value?: unknown } | undefined)?.value;
+  const bytes = (value as { bytes?: unknown } | undefined)?.bytes;
+  const json = typeof bytes === 'number' ? bytes : JSON.stringify(value ?? null).length;
+  return 2 * key.length + 2 * json + 128;
+}
+
+/**
+ * The default store: keyv over an LRU bounded by entries and by estimated bytes, values kept as
+ * objects (no serialisation), so a warm read costs a map lookup.
+ */
+export function createMemoryStore({ maxEntries, maxBytes, now = () => performance.now() }: MemoryStoreOptions): CacheStore {
+  const lru = new LRUCache<string, object>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (value, key) => estimatedSize(key, value) });
+  const marks = new InvalidationMarks(now);
   // keyv hands Map-like stores a ttl number as third argument, which LRUCache reads as options;
   // keyv keeps the expiry inside the value anyway, so the adapter drops it.
   const mapLike = {
@@ -42,13 +67,16 @@ export function createMemoryStore({ maxEntries }: MemoryStoreOptions): CacheStor
     kind: 'memory',
     remembers: true,
     getMany: async <V>(keys: readonly string[]) => (await keyv.getMany<V>([...keys])) as Array<V | undefined>,
-    set: async (key, value, ttlMs) => {
+    set: async (key, value, ttlMs, fetchAgeMs) => {
+      if (marks.invalidatedSince(key, fetchAgeMs)) return;
       await keyv.set(key, value, ttlMs);
     },
-    delete: async (key) => {
+    invalidate: async (key, holdMs) => {
+      marks.mark(key, holdMs);
       await keyv.delete(key);
     },
     clear: async () => {
+      marks.markAll();
       await keyv.clear();
     },
     close: async () => undefined,

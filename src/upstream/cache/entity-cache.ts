@@ -18,6 +18,11 @@ export interface FetchResult<V> {
   found: Map<string, FetchedEntity<V> | Error>;
   /** Ids the provider confirmed unchanged (304, or a batch's `notModified`). */
   notModified?: ReadonlyMap<string, { etag?: string }>;
+  /**
+   * Other entities the same answer carried (the charges of a charge list, the contacts found by
+   * email), stored under their own resource and id, guarded like the fetched ones.
+   */
+  related?: ReadonlyArray<{ resource: ResourceName; id: string; entity: FetchedEntity<unknown> }>;
 }
 
 /** Fetches ids from the provider; `known` holds the entries (with validators) already cached. */
@@ -28,7 +33,21 @@ export interface EntityCacheOptions {
   policies: CachePolicies;
   /** Where a background refresh reports its failures (they reach no client). */
   onBackgroundError: (error: unknown) => void;
+  /**
+   * The longest a fetch can run (the operation deadline; a background refresh gets the same):
+   * how long an invalidation keeps refusing the writes of fetches begun before it.
+   */
+  maxFetchMs: number;
+  /** The in-process copy of a shared store, which other instances' invalidations must reach. */
+  localCopy?: CacheStore;
   now?: () => number;
+}
+
+/** Where an invalidation applies: a key, or everything. */
+export type Invalidation = { keys: readonly string[] } | { all: true };
+
+interface InFlight {
+  promise: Promise<FetchedEntity<unknown>>;
 }
 
 /**
@@ -42,10 +61,11 @@ export interface EntityCacheOptions {
  * the same entity share one in-flight fetch (single flight), across GraphQL requests.
  */
 export class EntityCache {
-  private readonly inflight = new Map<string, Promise<FetchedEntity<unknown>>>();
+  private readonly inflight = new Map<string, InFlight>();
   private readonly now: () => number;
 
   constructor(private readonly options: EntityCacheOptions) {
+    if (!(options.maxFetchMs > 0)) throw new TypeError(`maxFetchMs must be positive: ${options.maxFetchMs}`);
     this.now = options.now ?? Date.now;
   }
 
@@ -58,8 +78,36 @@ export class EntityCache {
     return new ProviderCache(this, provider, fingerprint(provider, credential));
   }
 
-  clear(): Promise<void> {
-    return this.options.store.clear();
+  /**
+   * Drops entries so that the next read of each is fresh: from the store (a fetch begun before
+   * cannot write after, see CacheStore.set), and from the single-flight table, so that no later
+   * reader joins a fetch begun before the invalidation.
+   */
+  async invalidate(what: Invalidation): Promise<void> {
+    const holdMs = this.options.maxFetchMs;
+    if ('all' in what) {
+      this.inflight.clear();
+      await this.options.store.clear(holdMs);
+      return;
+    }
+    for (const key of what.keys) this.inflight.delete(key);
+    await Promise.all(what.keys.map((key) => this.options.store.invalidate(key, holdMs)));
+  }
+
+  /**
+   * Another instance invalidated (its shared store is done): this instance's in-process copy and
+   * its single-flight table must follow, or a later Redis outage would serve what was dropped.
+   */
+  async invalidateLocally(what: Invalidation): Promise<void> {
+    const holdMs = this.options.maxFetchMs;
+    const local = this.options.localCopy;
+    if ('all' in what) {
+      this.inflight.clear();
+      await local?.clear(holdMs);
+      return;
+    }
+    for (const key of what.keys) this.inflight.delete(key);
+    if (local) await Promise.all(what.keys.map((key) => local.invalidate(key, holdMs)));
   }
 
   /** @internal */
@@ -68,7 +116,8 @@ export class EntityCache {
   }
 
   /** @internal */
-  async load<V>(keyOf: (id: string) => string, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+  async load<V>(keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+    const keyOf = (id: string) => keyFor(resource, id);
     const { provider } = RESOURCES[resource];
     const { report } = call;
     const policy = this.options.policies[resource];
@@ -98,7 +147,7 @@ export class EntityCache {
       }
     });
     if (needed.length > 0) {
-      const fetched = await this.fetchShared(keyOf, resource, needed, known, fetcher, call);
+      const fetched = await this.fetchShared(keyFor, resource, needed, known, fetcher, call);
       for (const id of needed) {
         const outcome = fetched.get(id);
         const fallback = known.get(id);
@@ -115,7 +164,7 @@ export class EntityCache {
       }
     }
     if (refreshLater.length > 0) {
-      void this.fetchShared(keyOf, resource, refreshLater, known, fetcher, call.background()).then(
+      void this.fetchShared(keyFor, resource, refreshLater, known, fetcher, call.background()).then(
         (outcomes) => {
           for (const outcome of outcomes.values()) if (outcome instanceof Error) this.options.onBackgroundError(outcome);
         },
@@ -125,8 +174,8 @@ export class EntityCache {
     return result;
   }
 
-  /** @internal Stores one entity, e.g. the charges of a list answer under their own ids. */
-  async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>): Promise<void> {
+  /** Stores one entity fetched by a fetch that began at `begunAt` (this cache's clock). */
+  private async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>, begunAt: number): Promise<void> {
     const policy = this.options.policies[resource];
     const entry: CacheEntry<V> = {
       value: fetched.value,
@@ -135,16 +184,11 @@ export class EntityCache {
       ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
     };
     // A cache write never fails a request.
-    await this.options.store.set(key, entry, policy.ttlMs + policy.maxStaleMs).catch(() => undefined);
-  }
-
-  /** @internal */
-  async delete(key: string): Promise<void> {
-    await this.options.store.delete(key);
+    await this.options.store.set(key, entry, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - begunAt)).catch(() => undefined);
   }
 
   private async fetchShared<V>(
-    keyOf: (id: string) => string,
+    keyFor: KeyFor,
     resource: ResourceName,
     ids: readonly string[],
     known: ReadonlyMap<string, CacheEntry<V>>,
@@ -152,23 +196,32 @@ export class EntityCache {
     call: CallContext,
   ): Promise<Map<string, V | null | Error>> {
     const { provider } = RESOURCES[resource];
-    const own = ids.filter((id) => !this.inflight.has(keyOf(id)));
-    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyOf, resource, own, known, fetcher, call);
+    const keyOf = (id: string) => keyFor(resource, id);
+    const joined = new Map<string, InFlight>();
+    const own: string[] = [];
+    for (const id of ids) {
+      const running = this.inflight.get(keyOf(id));
+      if (running) joined.set(id, running);
+      else own.push(id);
+    }
+    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyFor, resource, own, known, fetcher, call);
     for (const id of own) {
       const key = keyOf(id);
-      const mine = batch!.then((outcomes) => {
+      const promise = batch!.then((outcomes) => {
         const outcome = outcomes.get(id);
         if (outcome instanceof Error) throw outcome;
         return outcome ?? { value: null };
       });
-      mine.catch(() => undefined); // observed below; avoid an unhandled rejection in between
-      this.inflight.set(key, mine as Promise<FetchedEntity<unknown>>);
-      void mine.finally(() => this.inflight.get(key) === mine && this.inflight.delete(key)).catch(() => undefined);
+      promise.catch(() => undefined); // observed below; avoid an unhandled rejection in between
+      const mine: InFlight = { promise: promise as Promise<FetchedEntity<unknown>> };
+      joined.set(id, mine);
+      this.inflight.set(key, mine);
+      void promise.finally(() => this.inflight.get(key) === mine && this.inflight.delete(key)).catch(() => undefined);
     }
     // Another operation's fetch may run past this operation's deadline: wait only until ours.
     const settled = await Promise.all(
       ids.map((id) =>
-        call.within((this.inflight.get(keyOf(id)) as Promise<FetchedEntity<V>> | undefined) ?? Promise.resolve({ value: null }), provider).then(
+        call.within(joined.get(id)!.promise as Promise<FetchedEntity<V>>, provider).then(
           (fetched) => fetched.value,
           (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
         ),
@@ -178,7 +231,7 @@ export class EntityCache {
   }
 
   private async fetchAndStore<V>(
-    keyOf: (id: string) => string,
+    keyFor: KeyFor,
     resource: ResourceName,
     ids: string[],
     known: ReadonlyMap<string, CacheEntry<V>>,
@@ -187,6 +240,7 @@ export class EntityCache {
   ): Promise<Map<string, FetchedEntity<V> | Error>> {
     const { provider } = RESOURCES[resource];
     const { report } = call;
+    const begunAt = this.now();
     let answer: FetchResult<V>;
     try {
       answer = await fetcher(ids, known, call);
@@ -208,37 +262,37 @@ export class EntityCache {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }
       const outcome = outcomes.get(id);
-      if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyOf(id), resource, outcome));
+      if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt));
     }
+    for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
     await Promise.all(writes);
     return outcomes;
   }
 }
 
+/** `<version>:<provider>:<credential fingerprint>:<resource>:<id>` */
+type KeyFor = (resource: ResourceName, id: string) => string;
+
 /** The cache for one provider and credential. */
 export class ProviderCache {
+  private readonly keyFor: KeyFor;
+
   constructor(
     private readonly cache: EntityCache,
     readonly provider: ProviderName,
-    private readonly tenant: string,
-  ) {}
+    tenant: string,
+  ) {
+    this.keyFor = (resource, id) => cache.key(provider, tenant, resource, id);
+  }
 
   /** Cached values for `ids`, fetching what is missing or stale; a failed id maps to its Error. */
   load<V>(resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
-    return this.cache.load((id) => this.key(resource, id), resource, ids, fetcher, call);
+    return this.cache.load(this.keyFor, resource, ids, fetcher, call);
   }
 
-  write<V>(resource: ResourceName, id: string, fetched: FetchedEntity<V>): Promise<void> {
-    return this.cache.write(this.key(resource, id), resource, fetched);
-  }
-
-  /** Drops one entity, e.g. after our own write or a provider's webhook. */
-  invalidate(resource: ResourceName, id: string): Promise<void> {
-    return this.cache.delete(this.key(resource, id));
-  }
-
-  private key(resource: ResourceName, id: string): string {
-    return this.cache.key(this.provider, this.tenant, resource, id);
+  /** The store key of one entity (for invalidations and the messages that carry them). */
+  keyOf(resource: ResourceName, id: string): string {
+    return this.keyFor(resource, id);
   }
 }
 

@@ -7,7 +7,7 @@ export function createNullStore(): CacheStore {
     remembers: false,
     getMany: async <V>(keys: readonly string[]) => keys.map((): V | undefined => undefined),
     set: async () => undefined,
-    delete: async () => undefined,
+    invalidate: async () => undefined,
     clear: async () => undefined,
     close: async () => undefined,
   };

@@ -1,29 +1,74 @@
 import type { CacheStore } from './cache-store.ts';
 
+/** Invalidations waiting for Redis; past this many, Redis is cleared instead when it is back. */
+const MAX_PENDING = 10_000;
+
+export interface TieredStore extends CacheStore {
+  /** The in-process copy alone: what another instance's invalidation must reach here. */
+  readonly local: CacheStore;
+}
+
 /**
  * Redis first, the in-process store when Redis cannot answer. Writes go to both, so the local
  * copy is warm when Redis goes away. A failing Redis call is never an error for the request:
  * RedisConnection has logged the change of state once, and the local store answers.
+ *
+ * An invalidation Redis could not take is remembered and applied before Redis is read or written
+ * again, so that the stale entry does not come back with Redis.
  */
-export function createTieredStore(shared: CacheStore, local: CacheStore): CacheStore {
+export function createTieredStore(shared: CacheStore, local: CacheStore): TieredStore {
+  const pending = new Map<string, number>();
+  let pendingClear: number | undefined;
+
+  const replay = async (): Promise<void> => {
+    if (pendingClear !== undefined) {
+      await shared.clear(pendingClear);
+      pendingClear = undefined;
+      pending.clear();
+    }
+    for (const [key, holdMs] of [...pending]) {
+      await shared.invalidate(key, holdMs);
+      pending.delete(key);
+    }
+  };
+  const remember = (key: string, holdMs: number) => {
+    if (pendingClear !== undefined) return;
+    pending.set(key, holdMs);
+    if (pending.size > MAX_PENDING) {
+      pendingClear = holdMs;
+      pending.clear();
+    }
+  };
+  const sharedFirst = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (pending.size > 0 || pendingClear !== undefined) await replay();
+    return work();
+  };
+
   return {
     kind: shared.kind,
     remembers: true,
+    local,
     getMany: async <V>(keys: readonly string[]) => {
       try {
-        return await shared.getMany<V>(keys);
+        return await sharedFirst(() => shared.getMany<V>(keys));
       } catch {
         return local.getMany<V>(keys);
       }
     },
-    set: async (key, value, ttlMs) => {
-      await Promise.all([local.set(key, value, ttlMs), shared.set(key, value, ttlMs).catch(() => undefined)]);
+    set: async (key, value, ttlMs, fetchAgeMs) => {
+      await Promise.all([local.set(key, value, ttlMs, fetchAgeMs), sharedFirst(() => shared.set(key, value, ttlMs, fetchAgeMs)).catch(() => undefined)]);
     },
-    delete: async (key) => {
-      await Promise.all([local.delete(key), shared.delete(key).catch(() => undefined)]);
+    invalidate: async (key, holdMs) => {
+      await Promise.all([local.invalidate(key, holdMs), sharedFirst(() => shared.invalidate(key, holdMs)).catch(() => remember(key, holdMs))]);
     },
-    clear: async () => {
-      await Promise.all([local.clear(), shared.clear().catch(() => undefined)]);
+    clear: async (holdMs) => {
+      await Promise.all([
+        local.clear(holdMs),
+        shared.clear(holdMs).catch(() => {
+          pendingClear = holdMs;
+          pending.clear();
+        }),
+      ]);
     },
     close: async () => {
       await Promise.all([local.close(), shared.close()]);

@@ -88,11 +88,13 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     this.state = { kind: 'closed' };
+    // A client still trying to reconnect is open but not ready: a graceful close would wait for
+    // a Redis that may never come back, so shutdown during an outage would hang.
     for (const subscriber of this.subscribers) {
-      if (subscriber.isOpen) await subscriber.close().catch(() => undefined);
+      if (subscriber.isReady) await subscriber.close().catch(() => undefined);
       else subscriber.destroy();
     }
-    if (this.client.isOpen) await this.client.close().catch(() => undefined);
+    if (this.client.isReady) await this.client.close().catch(() => undefined);
     else this.client.destroy();
   }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore, type CacheStore } from '../../../src/upstream/cache/cache-store.ts';
 import { createRedisStore } from '../../../src/upstream/cache/redis-store.ts';
 import { createTieredStore } from '../../../src/upstream/cache/tiered-store.ts';
@@ -13,32 +13,46 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
   describe.skipIf(skip)(`${name} store contract`, () => {
     let store: CacheStore;
     let close: () => Promise<void>;
-    beforeAll(async () => {
+    // A store each: one test's invalidations and clears must not refuse another's writes.
+    beforeEach(async () => {
       ({ store, close } = await make());
     });
-    afterAll(() => close());
+    afterEach(() => close());
 
     it('returns what was set, in key order, and undefined for the rest', async () => {
-      await store.set('a', { value: { id: 'a', n: 1 }, storedAt: 1 }, 10_000);
-      await store.set('b', { value: null, storedAt: 2 }, 10_000);
+      await store.set('a', { value: { id: 'a', n: 1 }, storedAt: 1 }, 10_000, 0);
+      await store.set('b', { value: null, storedAt: 2 }, 10_000, 0);
       expect(await store.getMany(['b', 'missing', 'a'])).toEqual([{ value: null, storedAt: 2 }, undefined, { value: { id: 'a', n: 1 }, storedAt: 1 }]);
     });
 
     it('forgets an entry after its time to live', async () => {
-      await store.set('short', { v: 1 }, 50);
+      await store.set('short', { v: 1 }, 50, 0);
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(await store.getMany(['short'])).toEqual([undefined]);
     });
 
-    it('overwrites, deletes, and clears', async () => {
-      await store.set('c', { v: 1 }, 10_000);
-      await store.set('c', { v: 2 }, 10_000);
+    it('overwrites, invalidates, and clears', async () => {
+      await store.set('c', { v: 1 }, 10_000, 0);
+      await store.set('c', { v: 2 }, 10_000, 0);
       expect(await store.getMany(['c'])).toEqual([{ v: 2 }]);
-      await store.delete('c');
+      await store.invalidate('c', 10_000);
       expect(await store.getMany(['c'])).toEqual([undefined]);
-      await store.set('d', { v: 1 }, 10_000);
-      await store.clear();
+      await store.set('d', { v: 1 }, 10_000, 0);
+      await store.clear(10_000);
       expect(await store.getMany(['a', 'd'])).toEqual([undefined, undefined]);
+    });
+
+    it('refuses the write of a fetch begun before an invalidation of its key, and only of its key', async () => {
+      await store.invalidate('raced', 10_000);
+      await store.set('raced', { v: 'old' }, 10_000, 5_000); // its fetch began 5 s ago
+      await store.set('other', { v: 'new' }, 10_000, 5_000);
+      expect(await store.getMany(['raced', 'other'])).toEqual([undefined, { v: 'new' }]);
+    });
+
+    it('refuses the writes of fetches begun before a clear', async () => {
+      await store.clear(10_000);
+      await store.set('any', { v: 'old' }, 10_000, 5_000);
+      expect(await store.getMany(['any'])).toEqual([undefined]);
     });
 
     it('answers an empty key list', async () => {
@@ -47,7 +61,7 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
   });
 }
 
-storeContract('memory', async () => ({ store: createMemoryStore({ maxEntries: 100 }), close: async () => undefined }));
+storeContract('memory', async () => ({ store: createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }), close: async () => undefined }));
 
 storeContract(
   'redis',
@@ -64,7 +78,7 @@ storeContract(
   async () => {
     const connection = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
     await connection.connect();
-    const store = createTieredStore(createRedisStore(connection, uniquePrefix('tiered')), createMemoryStore({ maxEntries: 100 }));
+    const store = createTieredStore(createRedisStore(connection, uniquePrefix('tiered')), createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }));
     return { store, close: () => connection.close() };
   },
   !redisUp,
@@ -76,23 +90,79 @@ describe.skipIf(!redisUp)('redis store isolation', () => {
     await connection.connect();
     const mine = createRedisStore(connection, uniquePrefix('mine'));
     const theirs = createRedisStore(connection, uniquePrefix('theirs'));
-    await mine.set('k', { v: 'mine' }, 10_000);
-    await theirs.set('k', { v: 'theirs' }, 10_000);
-    await mine.clear();
+    await mine.set('k', { v: 'mine' }, 10_000, 0);
+    await theirs.set('k', { v: 'theirs' }, 10_000, 0);
+    await mine.clear(10_000);
     expect(await mine.getMany(['k'])).toEqual([undefined]);
     expect(await theirs.getMany(['k'])).toEqual([{ v: 'theirs' }]);
-    await theirs.clear();
+    await theirs.clear(10_000);
     await connection.close();
   });
 });
 
 describe('memory store bounds', () => {
   it('keeps at most maxEntries, dropping the least recently used', async () => {
-    const store = createMemoryStore({ maxEntries: 2 });
-    await store.set('a', { v: 1 }, 10_000);
-    await store.set('b', { v: 2 }, 10_000);
+    const store = createMemoryStore({ maxEntries: 2, maxBytes: 1024 * 1024 });
+    await store.set('a', { v: 1 }, 10_000, 0);
+    await store.set('b', { v: 2 }, 10_000, 0);
     await store.getMany(['a']);
-    await store.set('c', { v: 3 }, 10_000);
+    await store.set('c', { v: 3 }, 10_000, 0);
     expect(await store.getMany(['a', 'b', 'c'])).toEqual([{ v: 1 }, undefined, { v: 3 }]);
+  });
+});
+
+describe('memory store', () => {
+  it('accepts the write of a fetch begun after the invalidation', async () => {
+    let now = 1_000;
+    const store = createMemoryStore({ maxEntries: 10, maxBytes: 1024 * 1024, now: () => now });
+    await store.invalidate('k', 10_000);
+    now += 1_000;
+    await store.set('k', { v: 'began after' }, 10_000, 500);
+    await store.set('k2', { v: 'began before' }, 10_000, 1_001);
+    expect(await store.getMany(['k'])).toEqual([{ v: 'began after' }]);
+  });
+
+  it('bounds its size in bytes, keys included', async () => {
+    const store = createMemoryStore({ maxEntries: 1_000, maxBytes: 4_000 });
+    const longKey = (n: number) => `${'k'.repeat(500)}:${n}`;
+    for (let n = 0; n < 10; n += 1) await store.set(longKey(n), { value: { n }, storedAt: 0, bytes: 10 }, 10_000, 0);
+    const kept = (await store.getMany(Array.from({ length: 10 }, (_, n) => longKey(n)))).filter(Boolean);
+    // Each entry costs over 1,000 bytes by its key alone, so at most three fit.
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('tiered store', () => {
+  /** A shared store that fails while `down` and records what reached it. */
+  function flakyShared() {
+    const inner = createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 });
+    const state = { down: false, invalidated: [] as string[] };
+    const guard = <T>(work: () => Promise<T>) => (state.down ? Promise.reject(new Error('redis down')) : work());
+    const store: CacheStore = {
+      kind: 'redis',
+      remembers: true,
+      getMany: (keys) => guard(() => inner.getMany(keys)),
+      set: (key, value, ttl, age) => guard(() => inner.set(key, value, ttl, age)),
+      invalidate: (key, hold) => guard(async () => {
+        state.invalidated.push(key);
+        await inner.invalidate(key, hold);
+      }),
+      clear: (hold) => guard(() => inner.clear(hold)),
+      close: async () => undefined,
+    };
+    return { store, state };
+  }
+
+  it('applies an invalidation Redis missed before reading Redis again, so the stale entry does not come back', async () => {
+    const shared = flakyShared();
+    const tiered = createTieredStore(shared.store, createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }));
+    await tiered.set('k', { v: 'old' }, 10_000, 0);
+    shared.state.down = true;
+    await tiered.invalidate('k', 10_000);
+    expect(await tiered.getMany(['k'])).toEqual([undefined]); // the local copy answers while Redis is down
+    shared.state.down = false;
+    expect(await tiered.getMany(['k'])).toEqual([undefined]);
+    expect(shared.state.invalidated).toEqual(['k']);
   });
 });

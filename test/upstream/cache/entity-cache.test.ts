@@ -12,8 +12,8 @@ const newCall = () => new CallContext(new UpstreamReport(), 5000);
 function setup() {
   let now = 1_000_000;
   const backgroundErrors: unknown[] = [];
-  const store = createMemoryStore({ maxEntries: 1000 });
-  const cache = new EntityCache({ store, policies: defaultPolicies(), onBackgroundError: (e) => backgroundErrors.push(e), now: () => now });
+  const store = createMemoryStore({ maxEntries: 1000, maxBytes: 1024 * 1024, now: () => now });
+  const cache = new EntityCache({ store, policies: defaultPolicies(), maxFetchMs: 5000, onBackgroundError: (e) => backgroundErrors.push(e), now: () => now });
   const calls: string[][] = [];
   let failWith: Error | undefined;
   const fetcher: Fetcher<{ id: string; n: number }> = async (ids) => {
@@ -123,9 +123,56 @@ describe('EntityCache', () => {
     const t = setup();
     const stripe = t.cache.scope('stripe', 'sk_test_a');
     await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
-    await stripe.invalidate('stripe.charge', 'a');
+    await t.cache.invalidate({ keys: [stripe.keyOf('stripe.charge', 'a')] });
     await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
     expect(t.calls).toHaveLength(2);
+  });
+
+  it('does not let a fetch begun before an invalidation store its answer after it: the next read is fresh', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    let version = 'old';
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Fetcher<{ id: string; v: string }> = async (ids) => {
+      const v = version;
+      await gate;
+      return { found: new Map(ids.map((id) => [id, { value: { id, v } }])) };
+    };
+    const quick: Fetcher<{ id: string; v: string }> = async (ids) => ({ found: new Map(ids.map((id) => [id, { value: { id, v: version } }])) });
+
+    const before = stripe.load('stripe.charge', ['a'], slow, newCall());
+    await new Promise((resolve) => setImmediate(resolve)); // the fetch is under way
+    version = 'new';
+    await t.cache.invalidate({ keys: [stripe.keyOf('stripe.charge', 'a')] });
+    t.advance(100);
+    // A read after the invalidation does not join the fetch begun before it.
+    const after = await stripe.load('stripe.charge', ['a'], quick, newCall());
+    expect(after.get('a')).toEqual({ id: 'a', v: 'new' });
+    release();
+    expect((await before).get('a')).toEqual({ id: 'a', v: 'old' }); // it answers what it fetched...
+    // ...but does not overwrite what came after the invalidation.
+    const next = await stripe.load('stripe.charge', ['a'], slow, newCall());
+    expect(next.get('a')).toEqual({ id: 'a', v: 'new' });
+  });
+
+  it('does not let a fetch begun before a clear store its answer after it', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Fetcher<{ id: string; n: number }> = async (ids) => {
+      await gate;
+      return t.fetcher(ids, new Map(), newCall());
+    };
+    const before = stripe.load('stripe.charge', ['a'], slow, newCall());
+    await new Promise((resolve) => setImmediate(resolve));
+    await t.cache.invalidate({ all: true });
+    t.advance(100);
+    release();
+    await before;
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
+    expect(t.calls).toEqual([['a'], ['a']]); // the second read found nothing cached: it fetched again
   });
 });
 

@@ -1,0 +1,42 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * Margin added to a fetch's age when it is compared with an invalidation: the age is measured
+ * a little after the fetch really began (and, for Redis, on another clock), so a write whose
+ * fetch began within this long of an invalidation is refused too. Refusing costs one more
+ * fetch; accepting would undo the invalidation.
+ */
+export const INVALIDATION_MARGIN_MS = 50; // 50 ms
+
+/** How many invalidated keys an in-process store remembers at once (the rest are cleared early). */
+const MAX_MARKS = 100_000;
+
+/**
+ * When each key of an in-process store was last invalidated, and when the whole store was last
+ * cleared, for as long as a fetch begun before could still be running. A write produced by such a
+ * fetch is refused: without this, a fetch that started before `invalidate` writes the old value
+ * back after it.
+ */
+export class InvalidationMarks {
+  private readonly marks = new LRUCache<string, number>({ max: MAX_MARKS, ttlAutopurge: false });
+  private clearedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly now: () => number) {}
+
+  mark(key: string, holdMs: number): void {
+    this.marks.set(key, this.now(), { ttl: Math.max(1, holdMs) });
+  }
+
+  markAll(): void {
+    this.clearedAt = this.now();
+    this.marks.clear();
+  }
+
+  /** True when `key` was invalidated (or everything cleared) since a fetch `fetchAgeMs` old began. */
+  invalidatedSince(key: string, fetchAgeMs: number): boolean {
+    const begun = this.now() - fetchAgeMs - INVALIDATION_MARGIN_MS;
+    if (this.clearedAt >= begun) return true;
+    const at = this.marks.get(key);
+    return at !== undefined && at >= begun;
+  }
+}

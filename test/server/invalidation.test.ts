@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/model/global-id.ts';
+import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
+import { GatewayStack } from '../support/gateway-stack.ts';
+import { PrivateRedis, redisForTests } from '../support/redis.ts';
+
+// Needs redis-server on the PATH; the same condition as the shared Redis suites.
+const redisUp = await redisForTests();
+
+/** Asks until `done` holds, at most `tries` times; the test fails if it never does. */
+async function eventually(probe: () => Promise<boolean>, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i += 1) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition never held');
+}
+
+describe.skipIf(!redisUp)('an invalidation on one instance', () => {
+  let simulators: SimulatorSet;
+  let redis: PrivateRedis;
+  let a: GatewayStack;
+  let b: GatewayStack;
+  beforeAll(async () => {
+    simulators = await startSimulators();
+    redis = await PrivateRedis.start();
+    const env = { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '200' };
+    a = await GatewayStack.startRemote(simulators, env);
+    b = await GatewayStack.startRemote(simulators, env);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+    await simulators?.close();
+  });
+
+  it("reaches the other instances' in-process copies, so a later Redis outage does not bring the old entry back", async () => {
+    const [first, second] = simulators.dataset.customers.filter((c) => c.externalRefs.stripe !== null);
+    const payments = `query($id: ID!) { customer(id: $id) { payments(first: 1) { edges { cursor } } } }`;
+    const name = `query($id: ID!) { customer(id: $id) { name } }`;
+    await b.query(payments, { id: toGlobalId('Customer', first!.id) }); // b holds the charges in Redis and in process
+    await b.query(name, { id: toGlobalId('Customer', second!.id) });
+    const replayed = (r: Awaited<ReturnType<GatewayStack['query']>>) => r.extensions?.upstream?.customers.cacheHits === 0 && r.extensions.upstream.customers.calls === 0;
+    expect(replayed(await b.query(name, { id: toGlobalId('Customer', second!.id) }))).toBe(true);
+
+    await a.gateway.invalidate('stripe', 'stripe.charges', first!.externalRefs.stripe!);
+    // b has taken the message once its result cache no longer replays an unrelated answer.
+    await eventually(async () => !replayed(await b.query(name, { id: toGlobalId('Customer', second!.id) })));
+
+    await redis.stop();
+    const after = await b.query(payments, { id: toGlobalId('Customer', first!.id) });
+    expect(after.extensions?.upstream?.stripe).toMatchObject({ calls: 1, cacheHits: 0 });
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ResultCache } from '../../src/server/result-cache.ts';
+
+describe('ResultCache', () => {
+  const body = { query: '{ customers(first: 50) { edges { node { id } } } }' };
+
+  it('does not keep an answer that was being built while the cache was cleared', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024 });
+    const key = cache.keyOf(body)!;
+    const ticket = cache.ticket(key);
+    cache.clear(); // an invalidation while the answer is built from what it dropped
+    cache.set(ticket, '{"data":{"old":true}}', 60_000);
+    expect(cache.get(key)).toBeUndefined();
+    cache.set(cache.ticket(key), '{"data":{"new":true}}', 60_000);
+    expect(cache.get(key)).toBe('{"data":{"new":true}}');
+  });
+
+  it('counts keys (the whole query text and variables) in its size', () => {
+    const cache = new ResultCache({ maxBytes: 10_000 });
+    const keys = Array.from({ length: 10 }, (_, n) => cache.keyOf({ query: `{ a${'x'.repeat(2_000)} }`, variables: { n } })!);
+    for (const key of keys) cache.set(cache.ticket(key), '{"data":{}}', 60_000);
+    // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
+    expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
+  });
+});
