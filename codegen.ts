@@ -18,7 +18,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         useIndexSignature: true,
-        contextType: '../graphql/context.ts#GatewayContext',
+        contextType: '../graphql/resolver-context.ts#ResolverContext',
         scalars: { DateTime: { input: 'string', output: 'Date' } },
         mappers: {
           Customer: '../model/types.ts#CustomerModel',

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
-import { createContext, type GatewayContext } from '../graphql/context.ts';
+import { createOperationContext, type OperationContext } from './operation-context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
@@ -86,7 +86,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     await invalidations.announce(what);
   };
 
-  const apollo = new ApolloServer<GatewayContext>({
+  const apollo = new ApolloServer<OperationContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
     introspection: !config.production,
@@ -119,7 +119,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) => createContext(stack.services, config.resilience.operationDeadlineMs, resultKeyOf(request)),
+    context: async (request) => createOperationContext(stack.services, config.resilience.operationDeadlineMs, resultKeyOf(request)),
   });
 
   const address = await fastify.listen({ port: config.port, host: config.host });

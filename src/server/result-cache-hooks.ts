@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GatewayContext } from '../graphql/context.ts';
+import type { OperationContext } from './operation-context.ts';
 import type { ResultCache } from './result-cache.ts';
 
 /**
@@ -25,7 +25,7 @@ export function registerResultCache(fastify: FastifyInstance, cache: ResultCache
   return (request) => keys.get(request);
 }
 
-export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<GatewayContext> {
+export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<OperationContext> {
   return {
     async requestDidStart() {
       return {

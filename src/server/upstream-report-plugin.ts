@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ProviderName } from '../errors.ts';
-import type { GatewayContext } from '../graphql/context.ts';
+import type { OperationContext } from './operation-context.ts';
 import type { BreakerState } from '../upstream/resilience/circuit-breaker.ts';
 import type { ProviderUsage, UpstreamReport } from '../upstream/upstream-report.ts';
 
@@ -18,7 +18,7 @@ export function upstreamReportJSON(report: UpstreamReport, breakers: Record<Prov
  * Adds `extensions.upstream`: what the operation cost each provider, and the state of each
  * provider's circuit breaker when the answer left.
  */
-export function upstreamReportPlugin(breakers: () => Record<ProviderName, BreakerState>): ApolloServerPlugin<GatewayContext> {
+export function upstreamReportPlugin(breakers: () => Record<ProviderName, BreakerState>): ApolloServerPlugin<OperationContext> {
   return {
     async requestDidStart() {
       return {

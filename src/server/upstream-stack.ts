@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuthConfig, GatewayConfig, ProviderEndpoint } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
-import type { ProviderServices } from '../graphql/context.ts';
+import type { ProviderServices } from './operation-context.ts';
 import { CustomersClient } from '../providers/customers/index.ts';
 import { HubSpotClient } from '../providers/hubspot/index.ts';
 import { StripeClient } from '../providers/stripe/index.ts';

@@ -1,14 +1,14 @@
 import type { NodeResolvers } from '../../generated/graphql.ts';
 import { fromGlobalId } from '../../model/global-id.ts';
 import type { NodeModel } from '../../model/types.ts';
-import type { GatewayContext } from '../context.ts';
+import type { ResolverContext } from '../resolver-context.ts';
 
 export const Node: NodeResolvers = {
   __resolveType: (node) => node.kind,
 };
 
 /** Any object by global id, through the same per-request loaders the fields use. */
-export async function loadNode(ctx: GatewayContext, globalId: string, argument = 'id'): Promise<NodeModel | null> {
+export async function loadNode(ctx: ResolverContext, globalId: string, argument = 'id'): Promise<NodeModel | null> {
   const { kind, id } = fromGlobalId(globalId, argument);
   switch (kind) {
     case 'Customer':

@@ -1,3 +1,4 @@
+import type { ResolverContext } from '../graphql/resolver-context.ts';
 import { createCustomerLoaders, type CustomerLoaders, type CustomersClient } from '../providers/customers/index.ts';
 import { createHubSpotLoaders, type HubSpotClient, type HubSpotLoaders } from '../providers/hubspot/index.ts';
 import { createStripeLoaders, type StripeClient, type StripeLoaders } from '../providers/stripe/index.ts';
@@ -12,11 +13,11 @@ export interface ProviderServices {
   hubspot: { client: HubSpotClient; cache: ProviderCache; defaultCurrency: string };
 }
 
-/** Everything a resolver may use, made fresh for each GraphQL operation. */
-export interface GatewayContext {
-  readonly customers: CustomerLoaders;
-  readonly stripe: StripeLoaders;
-  readonly hubspot: HubSpotLoaders;
+/**
+ * The resolvers' context plus what only the server's plugins read: the upstream report (the
+ * `upstream` extension) and the call context (the result cache asks it how fresh the answer is).
+ */
+export interface OperationContext extends ResolverContext {
   readonly report: UpstreamReport;
   readonly call: CallContext;
   /** Set when the answer may be kept by the result cache under this key. */
@@ -24,7 +25,7 @@ export interface GatewayContext {
 }
 
 /** `deadlineMs`: the operation's whole budget; every upstream call of it ends by then. */
-export function createContext(services: ProviderServices, deadlineMs: number, resultKey?: string): GatewayContext {
+export function createOperationContext(services: ProviderServices, deadlineMs: number, resultKey?: string): OperationContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs);
   // Loaders are made on first use: an operation that touches one provider pays for one.
