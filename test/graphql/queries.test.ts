@@ -94,6 +94,47 @@ describe('queries against the embedded default', () => {
     expect(filtered.data?.customer.payments.edges.every((e) => e.node.status === status)).toBe(true);
   });
 
+  it('pages deals in HubSpot id order with cursors, and tells where each page sits', async () => {
+    const customer = stack.dataset.customers.find((c) => {
+      const contact = lookup.contactOf(c.id);
+      return contact !== undefined && lookup.dealsOfContact(contact.id).length >= 2;
+    })!;
+    const deals = lookup.dealsOfContact(lookup.contactOf(customer.id)!.id);
+    const query = `query($id: ID!, $after: String) {
+      customer(id: $id) { deals(first: 1, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`;
+    type Deals = {
+      customer: {
+        deals: {
+          edges: Array<{ cursor: string; node: { id: string } }>;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+        };
+      };
+    };
+    const id = toGlobalId('Customer', customer.id);
+    const pages: Deals['customer']['deals'][] = [];
+    let after: string | null | undefined;
+    do {
+      const response = await stack.query<Deals>(query, { id, after });
+      expect(response.errors).toBeUndefined();
+      const page = response.data!.customer.deals;
+      pages.push(page);
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
+    } while (after && pages.length <= deals.length);
+
+    expect(pages.flatMap((page) => page.edges.map((edge) => edge.node.id))).toEqual(deals.map((deal) => toGlobalId('Deal', deal.id)));
+    expect(pages.map((page) => page.pageInfo.hasPreviousPage)).toEqual(deals.map((_, index) => index > 0));
+    for (const page of pages) {
+      expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor);
+      expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor);
+    }
+
+    const paymentsCursor = await stack.query(
+      `query($id: ID!, $after: String) { customer(id: $id) { deals(after: $after) { edges { cursor } } } }`,
+      { id, after: Buffer.from('payment:ch_1').toString('base64url') },
+    );
+    expect(paymentsCursor.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+
   it('answers bad input with BAD_USER_INPUT naming the argument', async () => {
     const tooMany = await stack.query(`{ customers(first: 500) { edges { cursor } } }`);
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
