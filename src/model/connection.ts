@@ -15,6 +15,34 @@ export interface Connection<T> {
   };
 }
 
+/** What only the builder of a page knows: where it sits among its source's items. */
+export interface PagePosition {
+  /** The most edges the page holds. Nodes past it are not returned; they show a next page exists. */
+  readonly first: number;
+  /** The source has more after `nodes`, though `nodes` does not show it (a provider's `has_more`). */
+  readonly hasMore?: boolean;
+  /** The page starts after an item (an `after` cursor), so one precedes it. */
+  readonly hasPreviousPage: boolean;
+}
+
+/**
+ * A page of `nodes` as a Relay connection (https://relay.dev/graphql/connections.htm). Builders may
+ * read one node past `first` to learn whether a next page exists without a second call; that node
+ * only sets `hasNextPage`. Each edge's cursor names its node's id within `scope`.
+ */
+export function toConnection<T extends { readonly id: string }>(scope: string, nodes: readonly T[], position: PagePosition): Connection<T> {
+  const edges = nodes.slice(0, position.first).map((node) => ({ cursor: encodeCursor(scope, node.id), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: (position.hasMore ?? false) || nodes.length > position.first,
+      hasPreviousPage: position.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
 export const MAX_PAGE_SIZE = 100;
 
 /** `first` as the schema allows it: 0…100. */

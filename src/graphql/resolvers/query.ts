@@ -1,6 +1,6 @@
 import { BadUserInputError } from '../../errors.ts';
 import type { QueryResolvers } from '../../generated/graphql.ts';
-import { checkFirst, decodeCursor, encodeCursor } from '../../model/connection.ts';
+import { checkFirst, decodeCursor, toConnection } from '../../model/connection.ts';
 import { expectGlobalId } from '../../model/global-id.ts';
 import type { NodeModel } from '../../model/types.ts';
 import { loadNode } from './node.ts';
@@ -23,16 +23,10 @@ export const Query: QueryResolvers = {
     const startingAfter = decodeCursor(CUSTOMER_CURSOR_SCOPE, args.after) ?? undefined;
     const email = args.email?.trim() || undefined;
     const page = await ctx.customers.page({ limit: Math.max(first, 1), startingAfter, email });
-    const customers = page.customers.slice(0, first);
-    const edges = customers.map((node) => ({ cursor: encodeCursor(CUSTOMER_CURSOR_SCOPE, node.id), node }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasMore || page.customers.length > first,
-        hasPreviousPage: startingAfter !== undefined,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-    };
+    return toConnection(CUSTOMER_CURSOR_SCOPE, page.customers, {
+      first,
+      hasMore: page.hasMore,
+      hasPreviousPage: startingAfter !== undefined,
+    });
   },
 };

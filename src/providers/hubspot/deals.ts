@@ -1,4 +1,4 @@
-import { encodeCursor, type Connection } from '../../model/connection.ts';
+import { toConnection, type Connection } from '../../model/connection.ts';
 import type { CustomerModel, DealModel } from '../../model/types.ts';
 import type { HubSpotLoaders } from './loaders.ts';
 
@@ -26,14 +26,5 @@ export async function dealsOf(
     // An association can outlive its deal for a moment; a deal HubSpot no longer has is skipped.
     if (deal !== null) deals.push(deal);
   }
-  const edges = deals.map((node) => ({ cursor: encodeCursor(DEAL_CURSOR_SCOPE, node.id), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: start + first < ids.length,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return toConnection(DEAL_CURSOR_SCOPE, deals, { first, hasMore: start + first < ids.length, hasPreviousPage: start > 0 });
 }

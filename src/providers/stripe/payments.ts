@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors.ts';
-import { encodeCursor, type Connection } from '../../model/connection.ts';
+import { toConnection, type Connection } from '../../model/connection.ts';
 import type { PaymentModel, PaymentStatusModel } from '../../model/types.ts';
 import type { StripeLoaders } from './loaders.ts';
 
@@ -38,15 +38,5 @@ export async function paymentsOf(loaders: StripeLoaders, stripeCustomer: string,
   const matches = () => charges.slice(start).filter((c) => args.status === null || c.status === args.status);
   while (matches().length <= args.first && page.hasMore && (await nextPage()));
 
-  const found = matches();
-  const edges = found.slice(0, args.first).map((node) => ({ cursor: encodeCursor(PAYMENT_CURSOR_SCOPE, node.id), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: found.length > args.first,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return toConnection(PAYMENT_CURSOR_SCOPE, matches(), { first: args.first, hasPreviousPage: start > 0 });
 }
