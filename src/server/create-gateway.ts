@@ -35,6 +35,11 @@ export interface Gateway {
 export interface GatewayOptions {
   config: GatewayConfig;
   endpoints: ProviderEndpoints;
+  /**
+   * Milliseconds since the epoch, for everything whose behaviour depends on time (breakers, the
+   * entity cache's freshness and invalidation windows); tests pass a clock they drive.
+   */
+  now?: () => number;
   /** Where logs go; standard output by default. Tests pass a stream to read them. */
   logStream?: NodeJS.WritableStream;
 }
@@ -44,7 +49,7 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → UpstreamClient (quota guard,
  * undici pool) → provider.
  */
-export async function createGateway({ config, endpoints, logStream }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, endpoints, logStream, now }: GatewayOptions): Promise<Gateway> {
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
@@ -54,9 +59,9 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
     // Per-request access logs would cost more than the warm path itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const stack = await createUpstreamStack(config, endpoints, fastify.log);
+  const stack = await createUpstreamStack(config, endpoints, fastify.log, now);
   try {
-    return await serve(fastify, stack, config);
+    return await serve(fastify, stack, config, now);
   } catch (error) {
     await fastify.close();
     await stack.close();
@@ -64,10 +69,10 @@ export async function createGateway({ config, endpoints, logStream }: GatewayOpt
   }
 }
 
-async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig): Promise<Gateway> {
+async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, now: (() => number) | undefined): Promise<Gateway> {
   let ready = false;
   // Replaying answers is only right while they are built from cached, fresh entities.
-  const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes }) : undefined;
+  const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   const zeroReport = () => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), stack.breakers()) : undefined);
   const resultKeyOf = results
     ? registerResultCache(fastify, results, (payload) => {

@@ -34,7 +34,7 @@ export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<Operat
           if (key === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return;
           const { data, errors } = response.body.singleResult;
           if (errors?.length || data === undefined || data === null) return;
-          cache.set(key, JSON.stringify({ data }), contextValue.call.freshness.reusableForMs());
+          cache.set(key, JSON.stringify({ data }), contextValue.call.freshness.reusableForMs(cache.now()));
         },
       };
     },

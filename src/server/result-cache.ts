@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 export interface ResultCacheOptions {
   /** Bytes of serialised answers kept, least recently used out first. */
   maxBytes: number;
+  /** Milliseconds since the epoch; the clock answers' freshness is measured on. */
+  now?: () => number;
 }
 
 /**
@@ -17,9 +19,14 @@ export class ResultCache {
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
 
+  readonly now: () => number;
+
   constructor(options: ResultCacheOptions) {
+    this.now = options.now ?? Date.now;
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
-    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => 2 * (payload.length + key.length) });
+    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => 2 * (payload.length + key.length),
+      perf: { now: this.now },
+    });
   }
 
   /**

@@ -14,7 +14,7 @@ export interface Running {
  * Starts what the configuration asks for: in embedded mode the three simulators in-process on
  * free ports first, then the gateway pointed at them; in remote mode the gateway alone.
  */
-export async function start(config: GatewayConfig, logStream?: NodeJS.WritableStream): Promise<Running> {
+export async function start(config: GatewayConfig, logStream?: NodeJS.WritableStream, now?: () => number): Promise<Running> {
   let simulators: SimulatorSet | undefined;
   let endpoints: ProviderEndpoints;
   if (config.mode === 'embedded' || !config.providers) {
@@ -29,7 +29,7 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
     endpoints = config.providers;
   }
   try {
-    const gateway = await createGateway({ config, endpoints, ...(logStream ? { logStream } : {}) });
+    const gateway = await createGateway({ config, endpoints, ...(logStream ? { logStream } : {}), ...(now ? { now } : {}) });
     return {
       gateway,
       ...(simulators ? { simulators } : {}),

@@ -34,13 +34,14 @@ export interface UpstreamStack {
  * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient
  * (retry → credential → circuit breaker → bulkhead → quota → undici; see upstream-client.ts).
  */
-export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger): Promise<UpstreamStack> {
+export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
+  const clock = now ? { now } : {};
   const redis = config.cache.redisUrl
     ? new RedisConnection({ url: config.cache.redisUrl, commandTimeoutMs: config.redisTimeoutMs, logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } })
     : undefined;
   await redis?.connect();
 
-  const local = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes });
+  const local = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes, ...clock });
   let store: CacheStore = local;
   let localCopy: CacheStore | undefined;
   if (!config.cache.enabled) store = createNullStore();
@@ -53,6 +54,7 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
     store,
     ...(localCopy ? { localCopy } : {}),
     maxFetchMs: config.resilience.operationDeadlineMs,
+    ...clock,
     policies: parsePolicyOverrides(config.cache.policyOverrides),
     onBackgroundError: (error) => log.warn({ err: error }, 'background cache refresh failed'),
   });
@@ -77,7 +79,7 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
         fallbackShare: config.quotaFallbackShare,
       }),
       retry: new RetryPolicy(resilience.retry),
-      breaker: new CircuitBreaker({ provider, ...resilience.breaker }),
+      breaker: new CircuitBreaker({ provider, ...resilience.breaker, ...clock }),
       bulkhead: resilience.bulkhead,
       attemptTimeoutMs: config.upstreamTimeoutMs,
       quotaMaxWaitMs: config.quotaMaxWaitMs,

@@ -12,14 +12,16 @@ const totalCalls = (upstream: Record<string, { calls: number }> | undefined) =>
 
 describe('the entity cache on the Customer 360 page', () => {
   let stack: GatewayStack;
+  let now = Date.now();
   beforeAll(async () => {
     // Customer-service entries expire after 2 s; Stripe and HubSpot keep their longer defaults.
-    stack = await GatewayStack.start({ CACHE_POLICY: 'customers.page=2/0/3600,customers.customer=2/0/3600' });
+    stack = await GatewayStack.start({ CACHE_POLICY: 'customers.page=2/0/3600,customers.customer=2/0/3600' }, () => now);
   });
   afterAll(() => stack.close());
 
   it('answers a repeat within the time to live with zero upstream calls, then revalidates with 304s', async () => {
     await stack.resetAll();
+    now += 1; // the fetches below begin after the flush, not in the same instant
     const cold = await stack.query(CUSTOMER_360, { first: 50 });
     expect(cold.errors).toBeUndefined();
     expect(totalCalls(cold.extensions?.upstream)).toBeGreaterThan(0);
@@ -31,7 +33,7 @@ describe('the entity cache on the Customer 360 page', () => {
     const after = await Promise.all([stack.simStats('customers'), stack.simStats('stripe'), stack.simStats('hubspot')]);
     expect(after.map((s) => s.requests)).toEqual(before.map((s) => s.requests));
 
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    now += 2100;
     const revalidated = await stack.query(CUSTOMER_360, { first: 50 });
     expect(revalidated.data).toEqual(cold.data);
     const customers = await stack.simStats('customers');

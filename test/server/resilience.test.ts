@@ -12,7 +12,6 @@ afterAll(() => simulators.close());
 const stripeStats = async () => (await (await fetch(`${simulators.stripe.url}/_sim/stats`)).json()) as SimStats;
 const stripeFault = (body: unknown) =>
   fetch(`${simulators.stripe.url}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('resilience', () => {
   let stack: GatewayStack | undefined;
@@ -23,36 +22,37 @@ describe('resilience', () => {
   });
 
   it('opens the circuit during a sustained outage, stops calling Stripe but for probes, and closes after recovery', async () => {
-    stack = await GatewayStack.startRemote(simulators, {
-      CACHE_ENABLED: 'false',
-      BREAKER_WINDOW_MS: '1000',
-      BREAKER_MIN_CALLS_PER_SECOND: '2',
-      BREAKER_HALF_OPEN_AFTER_MS: '800',
-      OPERATION_DEADLINE_MS: '1000',
-    });
+    // The breakers read this clock: the test moves time instead of waiting for it.
+    let now = Date.now();
+    stack = await GatewayStack.startRemote(
+      simulators,
+      { CACHE_ENABLED: 'false', BREAKER_WINDOW_MS: '1000', BREAKER_MIN_CALLS_PER_SECOND: '2', BREAKER_HALF_OPEN_AFTER_MS: '800', OPERATION_DEADLINE_MS: '1000' },
+      () => now,
+    );
     const charge = simulators.dataset.stripe.charges[0]!;
     const query = `query($id: ID!) { payment(id: $id) { id } }`;
     const ask = () => stack!.query<{ payment: { id: string } | null }>(query, { id: toGlobalId('Payment', charge.id) });
     const breaker = async () => ((await (await fetch(new URL('/readyz', stack!.url))).json()) as { breakers: { stripe: { kind: string } } }).breakers.stripe.kind;
 
     await stripeFault({ outage: true });
-    const deadline = Date.now() + 5000;
-    while ((await breaker()) !== 'open' && Date.now() < deadline) await ask();
+    for (let i = 0; i < 10 && (await breaker()) !== 'open'; i += 1) await ask();
     expect(await breaker()).toBe('open');
 
     const openedAt = (await stripeStats()).requests;
     const whileOpen = await ask();
     expect(whileOpen.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'stripe' });
     expect(whileOpen.extensions?.upstream).toMatchObject({ stripe: { calls: 0, breaker: 'open' } });
-    for (let i = 0; i < 20; i += 1) {
-      await ask();
-      await sleep(50);
-    }
-    // ~1 s of steady traffic while open: only the half-open probes reached Stripe.
-    expect((await stripeStats()).requests - openedAt).toBeLessThanOrEqual(3);
+    for (let i = 0; i < 20; i += 1) await ask();
+    expect((await stripeStats()).requests - openedAt).toBe(0);
+
+    now += 800; // half open: one probe, which fails and opens the circuit again
+    await ask();
+    expect(await breaker()).toBe('open');
+    expect((await stripeStats()).requests - openedAt).toBe(1);
 
     await fetch(`${simulators.stripe.url}/_sim/reset`, { method: 'POST' });
-    await sleep(900);
+    expect((await ask()).data?.payment).toBeNull(); // still open: Stripe is not asked
+    now += 800;
     const recovered = await ask();
     expect(recovered.data?.payment?.id).toBe(toGlobalId('Payment', charge.id));
     expect(await breaker()).toBe('closed');

@@ -43,15 +43,15 @@ export class GatewayStack {
   ) {}
 
   /** The embedded default: its own simulators. */
-  static async start(env: Record<string, string> = {}): Promise<GatewayStack> {
+  static async start(env: Record<string, string> = {}, now?: () => number): Promise<GatewayStack> {
     const logs: string[] = [];
-    const running = await start(GatewayStack.config(env), logStream(logs));
+    const running = await start(GatewayStack.config(env), logStream(logs), now);
     const { credentials } = running.simulators!;
     return new GatewayStack(running, logs, undefined, [...Object.values(credentials), ...secretsIn(env)]);
   }
 
   /** A gateway in remote mode in front of simulators the test started (and shares). */
-  static async startRemote(simulators: SimulatorSet, env: Record<string, string> = {}): Promise<GatewayStack> {
+  static async startRemote(simulators: SimulatorSet, env: Record<string, string> = {}, now?: () => number): Promise<GatewayStack> {
     const { credentials } = simulators;
     const logs: string[] = [];
     const config = GatewayStack.config({
@@ -65,7 +65,7 @@ export class GatewayStack {
       ...env,
     });
     const secrets = [...Object.values(credentials), ...secretsIn(env)];
-    return new GatewayStack(await start(config, logStream(logs)), logs, simulators, secrets);
+    return new GatewayStack(await start(config, logStream(logs), now), logs, simulators, secrets);
   }
 
   private static config(env: Record<string, string>) {

@@ -10,6 +10,7 @@ import type { RouteMatch } from './router.ts';
 import { type SimRequest, type SimResponse, withHeaders } from './sim-request.ts';
 import type { SimulatorHandle, SimulatorOptions } from './simulator-options.ts';
 import { NO_RESPONSE_STATUS, StatsRecorder } from './stats-recorder.ts';
+import { SeededRandom } from '../dataset/seeded-random.ts';
 
 /**
  * Serves one provider on `node:http`. Every non-admin request goes through, in order:
@@ -20,7 +21,10 @@ import { NO_RESPONSE_STATUS, StatsRecorder } from './stats-recorder.ts';
  */
 export async function startSimServer(adapter: ProviderAdapter, options: SimulatorOptions): Promise<SimulatorHandle> {
   const stats = new StatsRecorder(adapter.name);
-  const faults = new FaultInjector(options.latencyMs ? { latencyMs: options.latencyMs } : {}, options.random);
+  // Seeded by default, so a test that injects a 50% failure rate sees the same draws every run.
+  const dice = new SeededRandom(options.faultSeed ?? 7).fork(adapter.name);
+  const random = options.random ?? (() => dice.next());
+  const faults = new FaultInjector(options.latencyMs ? { latencyMs: options.latencyMs } : {}, random);
   const clock = options.clock ?? Date.now;
   const admin = { stats, faults, resetProvider: () => adapter.reset() };
 

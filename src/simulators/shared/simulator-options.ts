@@ -14,8 +14,10 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Milliseconds since the epoch; inject a fake clock to test windows and token expiry. */
   clock?: () => number;
-  /** The dice for rate-based faults; default Math.random. */
+  /** The dice for rate-based faults; default a stream seeded by `faultSeed`. */
   random?: () => number;
+  /** Seed of the default dice (default 7): the same faults in the same order on every run. */
+  faultSeed?: number;
 }
 
 export interface SimulatorHandle {

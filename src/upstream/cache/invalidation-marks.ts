@@ -1,10 +1,11 @@
 import { LRUCache } from 'lru-cache';
 
 /**
- * Margin added to a fetch's age when it is compared with an invalidation: the age is measured
- * a little after the fetch really began (and, for Redis, on another clock), so a write whose
- * fetch began within this long of an invalidation is refused too. Refusing costs one more
- * fetch; accepting would undo the invalidation.
+ * Margin Redis adds to a fetch's age when it compares it with an invalidation: the age is
+ * measured by the writer before its write travels to Redis, whose clock then reads a little
+ * later, so a write whose fetch began within this long after an invalidation is refused too.
+ * Refusing costs one more fetch; accepting would undo the invalidation. In process the age and
+ * the marks share one clock and need no margin.
  */
 export const INVALIDATION_MARGIN_MS = 50; // 50 ms
 
@@ -34,7 +35,7 @@ export class InvalidationMarks {
 
   /** True when `key` was invalidated (or everything cleared) since a fetch `fetchAgeMs` old began. */
   invalidatedSince(key: string, fetchAgeMs: number): boolean {
-    const begun = this.now() - fetchAgeMs - INVALIDATION_MARGIN_MS;
+    const begun = this.now() - fetchAgeMs;
     if (this.clearedAt >= begun) return true;
     const at = this.marks.get(key);
     return at !== undefined && at >= begun;
