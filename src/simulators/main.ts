@@ -5,15 +5,16 @@
  *   SIM_STRIPE_PORT     default 4102
  *   SIM_HUBSPOT_PORT    default 4103
  *   SIM_LATENCY_MS      default 0, latency added to every answer
+ *   SIM_HUBSPOT_ASSOCIATION_PAGE_SIZE  default 500, the most associations per HubSpot v4 page
  */
 import { startSimulators } from './index.ts';
 
-function integer(name: string, fallback: number, max: number): number {
+function integer(name: string, fallback: number, max: number, min = 0): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value > max) {
-    throw new TypeError(`${name} must be an integer from 0 to ${max}: '${raw}'`);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${max}: '${raw}'`);
   }
   return value;
 }
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       hubspot: port('SIM_HUBSPOT_PORT', 4103),
     },
     latencyMs: integer('SIM_LATENCY_MS', 0, 60_000),
+    hubspotAssociationPageSize: integer('SIM_HUBSPOT_ASSOCIATION_PAGE_SIZE', 500, 500, 1),
   };
   const sims = await startSimulators(options);
   const { credentials: c } = sims;

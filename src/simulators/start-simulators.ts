@@ -25,6 +25,8 @@ export interface StartSimulatorsOptions {
   seed?: number;
   /** Initial fault latency for all three, in milliseconds. */
   latencyMs?: number;
+  /** HubSpot's most associations per v4 page (see HubSpotSimulatorOptions); default 500. */
+  hubspotAssociationPageSize?: number;
   /** Credentials accepted besides the defaults (more tenants), per simulator. */
   extraCredentials?: { customers?: string[]; stripe?: string[]; hubspot?: string[] };
 }
@@ -36,7 +38,12 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
   const started = await Promise.allSettled([
     createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0, extraCredentials: options.extraCredentials?.customers ?? [] }),
     createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0, extraCredentials: options.extraCredentials?.stripe ?? [] }),
-    createHubSpotSimulator({ ...common, port: options.ports?.hubspot ?? 0, extraCredentials: options.extraCredentials?.hubspot ?? [] }),
+    createHubSpotSimulator({
+      ...common,
+      port: options.ports?.hubspot ?? 0,
+      extraCredentials: options.extraCredentials?.hubspot ?? [],
+      ...(options.hubspotAssociationPageSize === undefined ? {} : { associationPageSize: options.hubspotAssociationPageSize }),
+    }),
   ]);
   const handles = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const [customers, stripe, hubspot] = handles;

@@ -92,6 +92,7 @@ describe('simulator admin API', () => {
       [{ latencyMs: -1 }, 'latencyMs'],
       [{ rateLimit: { limit: 0, windowMs: 1000 } }, 'rateLimit.limit'],
       [{ outage: 'yes' }, 'outage'],
+      [{ associationPageSize: 501 }, 'associationPageSize'],
       [{ chaos: true }, 'chaos'],
     ] as const) {
       const response = await admin('hubspot').faults(body as never);

@@ -82,6 +82,27 @@ describe('HubSpot simulator through the official @hubspot/api-client', () => {
     });
   });
 
+  it('pages one contact\'s deal associations, batch and single, and takes the cursor back (v4)', async () => {
+    await admin.faults({ associationPageSize: 1 });
+    const dealIds = lookup.dealsOfContact(contactWithDeals.id).map((d) => d.id);
+    const v4 = client().crm.associations.v4;
+
+    const first = await v4.batchApi.getPage('contacts', 'deals', { inputs: [{ id: contactWithDeals.id }] });
+    expect(first.results.map((r) => r.to.map((t) => String(t.toObjectId)))).toEqual([[dealIds[0]]]);
+    const after = first.results[0]?.paging?.next?.after;
+    expect(after).toEqual(expect.any(String));
+    const second = await v4.batchApi.getPage('contacts', 'deals', { inputs: [{ id: contactWithDeals.id, after: after! }] });
+    expect(second.results).toEqual([
+      { _from: { id: contactWithDeals.id }, to: [{ toObjectId: Number(dealIds[1]), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 4, label: null }] }] },
+    ]);
+
+    const page = await v4.basicApi.getPage('contacts', contactWithDeals.id, 'deals');
+    expect(page.results.map((r) => String(r.toObjectId))).toEqual([dealIds[0]]);
+    const last = await v4.basicApi.getPage('contacts', contactWithDeals.id, 'deals', page.paging?.next?.after);
+    expect(last.results.map((r) => String(r.toObjectId))).toEqual([dealIds[1]]);
+    expect(last.paging).toBeUndefined();
+  });
+
   it('exchanges the refresh token for an access token that works until it expires', async () => {
     const token = await client().oauth.tokensApi.create(
       'refresh_token', undefined, undefined,

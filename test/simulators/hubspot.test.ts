@@ -72,6 +72,31 @@ describe('HubSpot simulator on the wire', () => {
     expect(body.paging?.next.after).toBeDefined();
   });
 
+  it('pages each input of the associations batch read on its own, and takes its cursor back beside the id', async () => {
+    await admin.faults({ associationPageSize: 1 });
+    const two = dataset.hubspot.contacts.filter((c) => lookup.dealsOfContact(c.id).length === 2).slice(0, 2);
+    const one = dataset.hubspot.contacts.find((c) => lookup.dealsOfContact(c.id).length === 1)!;
+    type Batch = { results: Array<{ from: { id: string }; to: Array<{ toObjectId: number }>; paging?: { next: { after: string; link: string } } }> };
+    const read = async (inputs: Array<{ id: string; after?: string }>) =>
+      (await (await post('/crm/v4/associations/contacts/deals/batch/read', { inputs })).json()) as Batch;
+
+    const first = await read([...two, one].map((c) => ({ id: c.id })));
+    const byContact = new Map(first.results.map((r) => [r.from.id, r]));
+    expect(byContact.get(one.id)?.paging).toBeUndefined();
+    const next = two.map((c) => ({ id: c.id, after: byContact.get(c.id)!.paging!.next.after }));
+    // The cursor is opaque, as HubSpot's is: not the id of the last association.
+    expect(next.map((input) => input.after)).not.toContain(String(lookup.dealsOfContact(two[0]!.id)[0]!.id));
+
+    const second = await read(next);
+    const deals = (c: { id: string }) =>
+      [first, second].flatMap((b) => b.results.filter((r) => r.from.id === c.id).flatMap((r) => r.to.map((t) => String(t.toObjectId))));
+    for (const contact of [...two, one]) expect(deals(contact)).toEqual(lookup.dealsOfContact(contact.id).map((d) => d.id));
+    expect(second.results.every((r) => r.paging === undefined)).toBe(true);
+
+    const bad = await post('/crm/v4/associations/contacts/deals/batch/read', { inputs: [{ id: one.id, after: 'not-a-cursor' }] });
+    expect(bad.status).toBe(400);
+  });
+
   it('rejects batches over 100 inputs with a 400 VALIDATION_ERROR', async () => {
     const inputs = Array.from({ length: 101 }, (_, i) => ({ id: String(1001 + i) }));
     for (const path of ['/crm/v3/objects/contacts/batch/read', '/crm/v4/associations/contacts/deals/batch/read']) {

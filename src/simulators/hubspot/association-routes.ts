@@ -1,11 +1,14 @@
 import { isPlainObject, parseJson } from '../shared/read-body.ts';
 import type { RouteHandler } from '../shared/router.ts';
+import { headerValue, type SimRequest, type SimResponse } from '../shared/sim-request.ts';
+import { decodeAfter, encodeAfter, pageAfter } from './association-cursor.ts';
 import { hubspotError } from './hubspot-error.ts';
 import type { HubSpotStore } from './hubspot-store.ts';
 import type { ObjectType } from './object-type.ts';
 import { scrambleOrder } from './scramble-order.ts';
 
 const MAX_BATCH = 100;
+/** The v4 GET's `limit` maximum and default. */
 const MAX_PAGE = 500;
 
 /** HubSpot-defined, unlabelled association types (contact→deal 4, deal→contact 3). */
@@ -23,49 +26,72 @@ function associationJson(from: ObjectType, to: ObjectType, toId: string) {
   };
 }
 
-/** `GET /crm/v4/objects/<from>/:id/associations/<to>?after=&limit=`; an unknown id has none. */
-export function getAssociations(store: HubSpotStore, from: ObjectType, to: ObjectType): RouteHandler {
-  return (req) => {
+/**
+ * `GET /crm/v4/objects/<from>/:id/associations/<to>?after=&limit=`; an unknown id has none. `limit`
+ * is 1–500 (default 500) and a page holds at most `pageSize`; `paging` only when more follow.
+ */
+export function getAssociations(store: HubSpotStore, from: ObjectType, to: ObjectType, pageSize: number): RouteHandler {
+  return (req, { faults }) => {
     const rawLimit = req.query.get('limit') ?? String(MAX_PAGE);
     const limit = Number(rawLimit);
     if (!/^\d+$/.test(rawLimit) || limit < 1 || limit > MAX_PAGE) {
       return hubspotError(req, 400, 'VALIDATION_ERROR', `limit must be an integer from 1 to ${MAX_PAGE}, got '${rawLimit}'`);
     }
-    const after = Number(req.query.get('after') ?? '0');
-    const ids = store.associated(from.plural, req.params.id ?? '', to.plural).filter((id) => Number(id) > after);
-    const results = ids.slice(0, limit).map((id) => associationJson(from, to, id));
-    const last = ids[limit - 1];
-    if (ids.length <= limit || last === undefined) return { status: 200, body: { results } };
-    return { status: 200, body: { results, paging: { next: { after: last } } } };
+    const rawAfter = req.query.get('after') ?? undefined;
+    const afterId = rawAfter === undefined ? undefined : decodeAfter(rawAfter);
+    if (rawAfter !== undefined && afterId === undefined) return invalidAfter(req, rawAfter);
+    const id = req.params.id ?? '';
+    const size = Math.min(limit, faults.associationPageSize ?? pageSize);
+    const { page, last } = pageAfter(store.associated(from.plural, id, to.plural), afterId, size);
+    const results = page.map((toId) => associationJson(from, to, toId));
+    if (last === undefined) return { status: 200, body: { results } };
+    return { status: 200, body: { results, paging: nextPaging(req, from, to, id, last) } };
   };
 }
 
 /**
- * `POST /crm/v4/associations/<from>/<to>/batch/read`. An input with no associations (or an
- * unknown id) is not in `results` but in `errors`, one NO_ASSOCIATIONS_FOUND entry each, and the
- * status becomes 207 — real HubSpot does this, and clients must treat it as "none", not failure.
+ * `POST /crm/v4/associations/<from>/<to>/batch/read`, inputs `{id, after?}`. Each result is one
+ * page of one input's associations, with its own `paging.next.after` when more follow; the caller
+ * sends that back beside the id for the next page ("The 'paging' field will only be present if
+ * there are more pages", https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations).
+ * An input with no associations (or an unknown id) is not in `results` but in `errors`, one
+ * NO_ASSOCIATIONS_FOUND entry each, and the status becomes 207 — real HubSpot does this, and
+ * clients must treat it as "none", not failure.
  */
-export function batchReadAssociations(store: HubSpotStore, from: ObjectType, to: ObjectType, clock: () => number): RouteHandler {
-  return (req) => {
+export function batchReadAssociations(
+  store: HubSpotStore,
+  from: ObjectType,
+  to: ObjectType,
+  clock: () => number,
+  pageSize: number,
+): RouteHandler {
+  return (req, { faults }) => {
     const startedAt = new Date(clock()).toISOString();
     const body = parseJson(req.body);
     if (!isPlainObject(body) || !Array.isArray(body.inputs)) {
-      return hubspotError(req, 400, 'VALIDATION_ERROR', 'Invalid input JSON: expected {"inputs": [{"id": "…"}]}');
+      return hubspotError(req, 400, 'VALIDATION_ERROR', 'Invalid input JSON: expected {"inputs": [{"id": "…", "after": "…"}]}');
     }
     if (body.inputs.length > MAX_BATCH) {
       return hubspotError(req, 400, 'VALIDATION_ERROR', `Batch input limit is ${MAX_BATCH}, got ${body.inputs.length} inputs`);
     }
-    const ids = body.inputs.map((input) => (isPlainObject(input) ? input.id : undefined));
-    if (!ids.every((id): id is string | number => typeof id === 'string' || typeof id === 'number')) {
-      return hubspotError(req, 400, 'VALIDATION_ERROR', 'Every input must be an object with an "id"');
+    const inputs = body.inputs.map(batchInput);
+    if (!inputs.every((input): input is BatchInput => input !== undefined)) {
+      return hubspotError(req, 400, 'VALIDATION_ERROR', 'Every input must be an object with an "id" and an optional string "after"');
     }
 
+    const size = faults.associationPageSize ?? pageSize;
     const results = [];
     const errors = [];
-    for (const id of new Set(ids.map(String))) {
-      const toIds = store.associated(from.plural, id, to.plural);
-      if (toIds.length > 0) {
-        results.push({ from: { id }, to: toIds.map((toId) => associationJson(from, to, toId)) });
+    const seen = new Set<string>();
+    for (const { id, after } of inputs) {
+      if (seen.has(`${id} ${after ?? ''}`)) continue;
+      seen.add(`${id} ${after ?? ''}`);
+      const afterId = after === undefined ? undefined : decodeAfter(after);
+      if (after !== undefined && afterId === undefined) return invalidAfter(req, after);
+      const { page, last } = pageAfter(store.associated(from.plural, id, to.plural), afterId, size);
+      if (page.length > 0) {
+        const result = { from: { id }, to: page.map((toId) => associationJson(from, to, toId)) };
+        results.push(last === undefined ? result : { ...result, paging: nextPaging(req, from, to, id, last) });
         continue;
       }
       errors.push({
@@ -84,4 +110,27 @@ export function batchReadAssociations(store: HubSpotStore, from: ObjectType, to:
       body: { status: 'COMPLETE', results: ordered, numErrors: errors.length, errors, startedAt, completedAt },
     };
   };
+}
+
+interface BatchInput {
+  id: string;
+  after?: string;
+}
+
+function batchInput(input: unknown): BatchInput | undefined {
+  if (!isPlainObject(input) || (typeof input.id !== 'string' && typeof input.id !== 'number')) return undefined;
+  if (input.after === undefined) return { id: String(input.id) };
+  return typeof input.after === 'string' ? { id: String(input.id), after: input.after } : undefined;
+}
+
+/** `link` is deprecated ("should be ignored") but still sent: the GET for the same next page. */
+function nextPaging(req: SimRequest, from: ObjectType, to: ObjectType, id: string, last: string) {
+  const after = encodeAfter(TYPE_IDS[`${from.plural}:${to.plural}`] ?? 0, last);
+  const link = new URL(`http://${headerValue(req, 'host') ?? 'localhost'}/crm/v4/objects/${from.plural}/${encodeURIComponent(id)}/associations/${to.plural}`);
+  link.searchParams.set('after', after);
+  return { next: { after, link: link.href } };
+}
+
+function invalidAfter(req: SimRequest, after: string): SimResponse {
+  return hubspotError(req, 400, 'VALIDATION_ERROR', `Invalid after cursor '${after}'`);
 }

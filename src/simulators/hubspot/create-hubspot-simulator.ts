@@ -20,7 +20,15 @@ export interface HubSpotSimulatorOptions extends SimulatorOptions {
   oauth?: { clientId?: string; clientSecret?: string; refreshTokens?: string[]; accessTokenTtlSeconds?: number };
   /** Default 100 requests per rolling 10 000 ms and 250 000 per day, per token. */
   rateLimit?: Partial<HubSpotLimits>;
+  /**
+   * The most associations one v4 page holds, on the GET and the batch read; 1–500, default 500
+   * (the GET's documented `limit` maximum; HubSpot documents no other size for the batch read).
+   * The `associationPageSize` fault overrides it while set.
+   */
+  associationPageSize?: number;
 }
+
+const DEFAULT_ASSOCIATION_PAGE_SIZE = 500;
 
 const AUTH_NOT_FOUND =
   'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
@@ -28,6 +36,10 @@ const AUTH_NOT_FOUND =
 /** HubSpot CRM v3 objects, v4 associations and the OAuth token endpoint. */
 export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = options.clock ?? Date.now;
+  const pageSize = options.associationPageSize ?? DEFAULT_ASSOCIATION_PAGE_SIZE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > DEFAULT_ASSOCIATION_PAGE_SIZE) {
+    throw new TypeError(`associationPageSize must be an integer from 1 to ${DEFAULT_ASSOCIATION_PAGE_SIZE}: ${pageSize}`);
+  }
   const store = new HubSpotStore(options.dataset ?? buildDataset());
   const tokens = new Set([options.token ?? SIM_CREDENTIALS.hubspotToken, ...(options.extraCredentials ?? [])]);
   const oauth = new OAuthRegistry(
@@ -54,8 +66,8 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
   }
   for (const [from, to] of [[CONTACTS, DEALS], [DEALS, CONTACTS]] as const) {
     router
-      .add('GET', `/crm/v4/objects/${from.plural}/:id/associations/${to.plural}`, getAssociations(store, from, to))
-      .add('POST', `/crm/v4/associations/${from.plural}/${to.plural}/batch/read`, batchReadAssociations(store, from, to, clock));
+      .add('GET', `/crm/v4/objects/${from.plural}/:id/associations/${to.plural}`, getAssociations(store, from, to, pageSize))
+      .add('POST', `/crm/v4/associations/${from.plural}/${to.plural}/batch/read`, batchReadAssociations(store, from, to, clock, pageSize));
   }
 
   function authenticate(req: SimRequest, { faults, now }: RequestContext): Authentication {

@@ -18,6 +18,11 @@ export interface Faults {
   resetRate?: number;
   /** HubSpot: every OAuth access token is treated as expired. */
   expireTokens?: boolean;
+  /**
+   * HubSpot: the most associations one v4 page holds (GET and batch read), replacing the
+   * simulator's own `associationPageSize`, so a test can make every association list page.
+   */
+  associationPageSize?: number;
 }
 
 /** Holds the active faults and rolls the dice for the rate-based ones. */

@@ -1,6 +1,8 @@
+import type { RequestContext } from './provider-adapter.ts';
 import type { SimRequest, SimResponse } from './sim-request.ts';
 
-export type RouteHandler = (req: SimRequest) => SimResponse;
+/** `context` carries the active faults, for handlers whose answer a fault reshapes (page sizes). */
+export type RouteHandler = (req: SimRequest, context: RequestContext) => SimResponse;
 
 export interface RouteOptions {
   /** Served without credentials and outside the rate limit (HubSpot's token endpoint). */

@@ -81,22 +81,22 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
     if (faults.roll(context.faults.errorRate)) {
       return adapter.errorResponse(req, context.faults.errorStatus ?? 500, 'Simulated upstream failure.');
     }
-    if (match?.public) return run(req, match);
+    if (match?.public) return run(req, match, context);
     const auth = adapter.authenticate(req, context);
     if (!auth.ok) return auth.response;
     req.principal = auth.principal;
     const admission = adapter.admit(req, auth.budgetKey, context);
     if (admission.rejection) return withHeaders(admission.rejection, admission.headers);
     const response = match
-      ? run(req, match)
+      ? run(req, match, context)
       : adapter.errorResponse(req, 404, `Unrecognized request URL (${req.method}: ${req.path}).`);
     return withHeaders(response, admission.headers);
   }
 
-  function run(req: SimRequest, match: RouteMatch): SimResponse {
+  function run(req: SimRequest, match: RouteMatch, context: RequestContext): SimResponse {
     req.params = match.params;
     try {
-      return match.handler(req);
+      return match.handler(req, context);
     } catch (error) {
       console.error(`[sim:${adapter.name}] handler ${match.key} threw`, error);
       return adapter.errorResponse(req, 500, 'An unexpected error occurred in the simulator.');
