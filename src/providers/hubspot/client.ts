@@ -16,6 +16,12 @@ export const HUBSPOT_BATCH_SIZE = 100;
  */
 const ABSENT_CATEGORIES = new Set(['OBJECT_NOT_FOUND', 'NO_ASSOCIATIONS_FOUND']);
 
+/** One input of the associations batch read: a contact, and where its next page starts. */
+interface AssociationInput {
+  id: string;
+  after?: string;
+}
+
 export class HubSpotClient {
   constructor(private readonly upstream: UpstreamClient) {}
 
@@ -28,18 +34,40 @@ export class HubSpotClient {
     return this.batchRead('deals', ids, DEAL_PROPERTIES, 'id', call);
   }
 
-  /** Deal ids associated with each contact (CRM v4 associations batch read). */
+  /**
+   * Every deal id associated with each contact (CRM v4 associations batch read). HubSpot pages
+   * each contact's list on its own (`results[].paging.next.after`, sent back beside the id), so
+   * the reads go in rounds: each round is one batch call for every contact that still has a page
+   * to come, until none has.
+   */
   async readDealIds(contactIds: readonly string[], call: CallContext): Promise<Map<string, string[]>> {
-    const response = await this.upstream.request({
-      method: 'POST',
-      path: '/crm/v4/associations/contacts/deals/batch/read',
-      json: { inputs: contactIds.map((id) => ({ id })) },
-      expect: [207],
-      call,
-    });
-    const body = parseWire('hubspot', wireAssociationsBatch, response.body, 'associations batch');
-    checkBatchErrors(body.errors);
-    return new Map(body.results.map((result) => [result.from.id, result.to.map((to) => to.toObjectId)]));
+    const deals = new Map<string, string[]>();
+    let inputs: AssociationInput[] = contactIds.map((id) => ({ id }));
+    while (inputs.length > 0) {
+      const sent = new Map(inputs.map((input) => [input.id, input.after]));
+      const response = await this.upstream.request({
+        method: 'POST',
+        path: '/crm/v4/associations/contacts/deals/batch/read',
+        json: { inputs },
+        expect: [207],
+        call,
+      });
+      const body = parseWire('hubspot', wireAssociationsBatch, response.body, 'associations batch');
+      checkBatchErrors(body.errors);
+      const next: AssociationInput[] = [];
+      for (const result of body.results) {
+        deals.set(result.from.id, [...(deals.get(result.from.id) ?? []), ...result.to.map((to) => to.toObjectId)]);
+        const after = result.paging?.next?.after;
+        if (after === undefined) continue;
+        // A cursor that does not move would loop for ever; HubSpot has broken its promise.
+        if (after === sent.get(result.from.id)) {
+          throw new UpstreamError(ErrorCode.UpstreamBadResponse, 'hubspot', 'HubSpot sent an unexpected associations batch', { detail: `paging.next.after repeated for ${result.from.id}` });
+        }
+        next.push({ id: result.from.id, after });
+      }
+      inputs = next;
+    }
+    return deals;
   }
 
   private async batchRead(

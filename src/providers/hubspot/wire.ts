@@ -25,13 +25,17 @@ export const wireBatchRead = z.object({
   errors: z.array(wireBatchError).optional(),
 });
 
-/** CRM v4 associations batch read; `toObjectId` arrives as a number or a string. */
+/**
+ * CRM v4 associations batch read; `toObjectId` arrives as a number or a string. Each result is one
+ * page of one input's associations; `paging.next.after` is present only when more follow.
+ */
 export const wireAssociationsBatch = z.object({
   status: z.string(),
   results: z.array(
     z.object({
       from: z.object({ id: z.coerce.string() }),
       to: z.array(z.object({ toObjectId: z.union([z.number(), z.string()]).transform(String) })),
+      paging: z.object({ next: z.object({ after: z.string().min(1) }).optional() }).optional(),
     }),
   ),
   errors: z.array(wireBatchError).optional(),
