@@ -135,6 +135,21 @@ describe('HubSpot simulator on the wire', () => {
     expect(await limited.json()).toMatchObject({ policyName: 'DAILY', message: 'You have reached your daily limit.' });
   });
 
+  it('sends OAuth calls the ten-second headers only, and holds them to no daily budget', async () => {
+    await admin.faults({ rateLimit: { limit: 1000, windowMs: 10_000 } });
+    const oauth = { authorization: `Bearer ${await accessToken()}` };
+    const rateLimitHeaders = (response: Response) =>
+      Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('x-hubspot-ratelimit')));
+    expect(rateLimitHeaders(await get('/crm/v3/objects/contacts/1001', oauth))).toEqual({
+      'x-hubspot-ratelimit-max': '1000',
+      'x-hubspot-ratelimit-remaining': '999',
+      'x-hubspot-ratelimit-interval-milliseconds': '10000',
+    });
+    // Past the private app's daily budget of 50, OAuth calls still go through.
+    for (let i = 0; i < 50; i++) await get('/crm/v3/objects/contacts/1001', oauth);
+    expect((await get('/crm/v3/objects/contacts/1001', oauth)).status).toBe(200);
+  });
+
   it('shares one budget between the access tokens of one installation', async () => {
     await admin.faults({ rateLimit: { limit: 2, windowMs: 10_000 } });
     const first = await accessToken();

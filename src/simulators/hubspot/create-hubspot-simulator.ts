@@ -89,7 +89,8 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
     router,
     contentType: 'application/json;charset=utf-8',
     authenticate,
-    admit: (req, key, { faults, now }) => limiter.admit(req, key, now, faults.rateLimit),
+    // Private app tokens are their own budget key; OAuth calls spend `oauth:<installation>`.
+    admit: (req, key, { faults, now }) => limiter.admit(req, key, now, tokens.has(key), faults.rateLimit),
     errorResponse(req, status, message) {
       if (status === 429) {
         const body = { status: 'error', message: 'You have reached your ten second limit.', errorType: 'RATE_LIMIT', correlationId: req.requestId, policyName: 'TEN_SECONDLY_ROLLING' };

@@ -13,9 +13,12 @@ export interface HubSpotLimits {
 }
 
 /**
- * Both HubSpot budgets, announced on every authenticated response with the
- * `X-HubSpot-RateLimit-*` headers. The daily budget is checked first and only spent by requests
- * the burst limit let through, so a 429 never costs daily quota.
+ * HubSpot's budgets, announced on every authenticated response with the `X-HubSpot-RateLimit-*`
+ * headers. The daily budget is checked first and only spent by requests the burst limit let
+ * through, so a 429 never costs daily quota. OAuth apps have no daily limit, and their calls carry
+ * no `-Daily` or `-Daily-Remaining` header ("OAuth authenticated calls will not include
+ * X-HubSpot-RateLimit-Daily or X-HubSpot-RateLimit-Daily-Remaining because there is no daily limit
+ * for these calls", https://developers.hubspot.com/changelog/rate-limit-headers-will-now-appear-for-oauth-authenticated-calls).
  */
 export class HubSpotRateLimiter {
   readonly #burst = new RollingWindowLimiter();
@@ -26,19 +29,22 @@ export class HubSpotRateLimiter {
     this.#limits = limits;
   }
 
-  admit(req: SimRequest, key: string, now: number, override?: { limit: number; windowMs: number }): Admission {
+  /** `dailyLimited`: a private app token (true) or an OAuth access token (false). */
+  admit(req: SimRequest, key: string, now: number, dailyLimited: boolean, override?: { limit: number; windowMs: number }): Admission {
     const { limit, windowMs } = override ?? this.#limits.burst;
     const dailyLimit = this.#limits.daily;
-    const daily = this.#daily.peek(key, now, dailyLimit, DAY_MS);
-    const burst = daily.allowed ? this.#burst.take(key, now, limit, windowMs) : undefined;
-    const spent = burst?.allowed ? this.#daily.take(key, now, dailyLimit, DAY_MS) : daily;
-    const headers = {
+    const daily = dailyLimited ? this.#daily.peek(key, now, dailyLimit, DAY_MS) : undefined;
+    const burst = daily?.allowed !== false ? this.#burst.take(key, now, limit, windowMs) : undefined;
+    const spent = burst?.allowed && daily ? this.#daily.take(key, now, dailyLimit, DAY_MS) : daily;
+    const headers: Record<string, string> = {
       'x-hubspot-ratelimit-max': String(limit),
       'x-hubspot-ratelimit-remaining': String(burst?.remaining ?? 0),
       'x-hubspot-ratelimit-interval-milliseconds': String(windowMs),
-      'x-hubspot-ratelimit-daily': String(dailyLimit),
-      'x-hubspot-ratelimit-daily-remaining': String(spent.remaining),
     };
+    if (spent) {
+      headers['x-hubspot-ratelimit-daily'] = String(dailyLimit);
+      headers['x-hubspot-ratelimit-daily-remaining'] = String(spent.remaining);
+    }
     if (burst?.allowed) return { headers };
     const policy = burst ? 'TEN_SECONDLY_ROLLING' : 'DAILY';
     const message = burst ? 'You have reached your ten second limit.' : 'You have reached your daily limit.';
