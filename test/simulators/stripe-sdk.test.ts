@@ -91,6 +91,19 @@ describe('Stripe simulator through the official stripe SDK', () => {
     expect(error).toMatchObject({ code: 'resource_missing', statusCode: 404, message: "No such charge: 'ch_doesnotexist'" });
   });
 
+  it('answers the version the SDK pins by default, and raises StripeInvalidRequestError for an unknown one', async () => {
+    const { hostname, port } = new URL(sim.url);
+    const unpinned = new Stripe(SIM_CREDENTIALS.stripeSecretKey, { host: hostname, port, protocol: 'http', maxNetworkRetries: 0 });
+    const listed = await unpinned.customers.list({ limit: 1 });
+    expect(listed.lastResponse.headers['stripe-version']).toBe(Stripe.API_VERSION);
+
+    const unknown = '2025-02-30.acacia' as typeof Stripe.API_VERSION;
+    const wrong = new Stripe(SIM_CREDENTIALS.stripeSecretKey, { host: hostname, port, protocol: 'http', apiVersion: unknown, maxNetworkRetries: 0 });
+    const error = await wrong.customers.list({ limit: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    expect(error).toMatchObject({ statusCode: 400, message: `Invalid Stripe API version: ${unknown}` });
+  });
+
   it('raises StripeAuthenticationError for an unknown key', async () => {
     const error = await client('sk_test_notAKnownKey').customers.list().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);

@@ -29,6 +29,19 @@ describe('Stripe simulator on the wire', () => {
     expect(unpinned.headers.get('stripe-version')).toBe('2025-02-24.acacia');
   });
 
+  it('refuses a Stripe-Version it does not know with 400 invalid_request_error naming it, before doing anything', async () => {
+    const charge = dataset.stripe.charges.find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!;
+    const refund = await fetch(`${sim.url}/v1/refunds`, {
+      method: 'POST',
+      headers: { ...bearer, 'stripe-version': '2024-06-21', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ charge: charge.id }),
+    });
+    expect(refund.status).toBe(400);
+    expect(await errorOf(refund)).toEqual({ type: 'invalid_request_error', message: 'Invalid Stripe API version: 2024-06-21' });
+    const after = (await (await get(`/v1/charges/${charge.id}`)).json()) as { amount_refunded: number };
+    expect(after.amount_refunded).toBe(0);
+  });
+
   it('accepts the key as Basic user name and rejects a missing key with 401', async () => {
     const basic = `Basic ${Buffer.from(`${SIM_CREDENTIALS.stripeSecretKey}:`).toString('base64')}`;
     expect((await get('/v1/charges?limit=1', { authorization: basic })).status).toBe(200);

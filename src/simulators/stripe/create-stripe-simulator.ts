@@ -2,7 +2,7 @@ import { buildDataset } from '../dataset/build-dataset.ts';
 import { FixedWindowLimiter } from '../shared/fixed-window-limiter.ts';
 import type { Admission, ProviderAdapter } from '../shared/provider-adapter.ts';
 import { Router } from '../shared/router.ts';
-import { headerValue, type SimResponse } from '../shared/sim-request.ts';
+import type { SimResponse } from '../shared/sim-request.ts';
 import { startSimServer } from '../shared/sim-server.ts';
 import type { SimulatorHandle, SimulatorOptions } from '../shared/simulator-options.ts';
 import { SIM_CREDENTIALS } from '../sim-credentials.ts';
@@ -11,6 +11,7 @@ import { IdempotencyStore } from './idempotency-store.ts';
 import { listHandler } from './list-handler.ts';
 import { retrieveHandler } from './retrieve-handler.ts';
 import { searchCustomers } from './search-customers.ts';
+import { requestedVersion, STRIPE_API_VERSIONS } from './stripe-api-versions.ts';
 import { authenticateStripe } from './stripe-auth.ts';
 import { stripeError } from './stripe-error.ts';
 import { stripeRequestId } from './stripe-request-id.ts';
@@ -19,8 +20,10 @@ import { StripeStore } from './stripe-store.ts';
 export interface StripeSimulatorOptions extends SimulatorOptions {
   /** Default `SIM_CREDENTIALS.stripeSecretKey`. */
   secretKey?: string;
-  /** Sent when the request names no `Stripe-Version`. */
+  /** The account's default API version, used when a request names no `Stripe-Version`; one of `apiVersions`. */
   defaultApiVersion?: string;
+  /** `Stripe-Version` values accepted; default STRIPE_API_VERSIONS, every version Stripe knows. */
+  apiVersions?: readonly string[];
 }
 
 const RATE_PER_SECOND = { test: 25, live: 100 } as const;
@@ -34,7 +37,9 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
   const store = new StripeStore(options.dataset ?? buildDataset());
   const idempotency = new IdempotencyStore();
   const keys = new Set([options.secretKey ?? SIM_CREDENTIALS.stripeSecretKey, ...(options.extraCredentials ?? [])]);
+  const versions = new Set(options.apiVersions ?? STRIPE_API_VERSIONS);
   const defaultVersion = options.defaultApiVersion ?? '2025-02-24.acacia';
+  if (!versions.has(defaultVersion)) throw new TypeError(`defaultApiVersion must be one of apiVersions: '${defaultVersion}'`);
   const limiter = new FixedWindowLimiter();
 
   const router = new Router()
@@ -66,7 +71,11 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
     name: 'stripe',
     router,
     contentType: 'application/json',
-    authenticate: (req) => authenticateStripe(req, keys),
+    authenticate(req) {
+      const auth = authenticateStripe(req, keys);
+      const { rejection } = requestedVersion(req, versions);
+      return auth.ok && rejection ? { ok: false, response: rejection } : auth;
+    },
     admit(req, key, { faults, now }): Admission {
       const mode = key.startsWith('sk_live_') ? 'live' : 'test';
       const { limit, windowMs } = faults.rateLimit ?? { limit: RATE_PER_SECOND[mode], windowMs: 1000 };
@@ -83,7 +92,7 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
     finish(req, response) {
       const headers: Record<string, string> = {
         'request-id': stripeRequestId(req),
-        'stripe-version': headerValue(req, 'stripe-version') ?? defaultVersion,
+        'stripe-version': requestedVersion(req, versions).version ?? defaultVersion,
         'cache-control': 'no-cache, no-store',
         ...response.headers,
       };
