@@ -5,11 +5,26 @@ export interface Quota {
   /**
    * Resolves with the milliseconds waited once a request may go; rejects with
    * UPSTREAM_RATE_LIMITED when that would take longer than `maxWaitMs` (default: the configured).
+   * Callers are served in the order they asked.
    */
   acquire(maxWaitMs?: number): Promise<number>;
   /** The provider said stop: nobody goes before `ms` from now. */
   pause(ms: number): void;
 }
+
+/** Time and timers, injected so that tests drive the clock instead of sleeping. */
+export interface QuotaClock {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: QuotaClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export interface QuotaGuardOptions {
   provider: ProviderName;
@@ -19,6 +34,8 @@ export interface QuotaGuardOptions {
   windowMs: number;
   /** Longest a request waits for budget before failing with UPSTREAM_RATE_LIMITED. */
   maxWaitMs: number;
+  /** Default: `performance.now` and the global timers. */
+  clock?: QuotaClock;
 }
 
 /**
@@ -31,6 +48,21 @@ export function guardedWindowMs(windowMs: number): number {
   return windowMs + Math.max(50, Math.ceil(windowMs / 10));
 }
 
+/** Checks the options every quota shares; a bad one throws a TypeError naming it. */
+export function checkQuotaOptions(options: { limit: number; windowMs: number; maxWaitMs: number }): void {
+  if (!(Number.isInteger(options.limit) && options.limit >= 1)) throw new TypeError(`limit must be a positive integer: ${options.limit}`);
+  if (!(options.windowMs > 0)) throw new TypeError(`windowMs must be a positive number: ${options.windowMs}`);
+  if (!(options.maxWaitMs >= 0)) throw new TypeError(`maxWaitMs must not be negative: ${options.maxWaitMs}`);
+}
+
+interface Waiter {
+  askedAt: number;
+  /** The latest time this waiter accepts to go. */
+  deadline: number;
+  resolve(waitedMs: number): void;
+  reject(error: UpstreamError): void;
+}
+
 /**
  * Spends a provider's request budget inside this process: never more than `limit` requests in
  * any `windowMs` (a sliding log of send times). A token bucket would be simpler, but its burst
@@ -38,75 +70,104 @@ export function guardedWindowMs(windowMs: number): number {
  * count fixed (Stripe) or rolling (HubSpot) windows. Written by hand because it also obeys the
  * provider's own word at run time (a 429's Retry-After pauses every caller); cockatiel's
  * bulkhead limits concurrency, not rate.
+ *
+ * Waiters form one FIFO queue, and each one's wait is exact, read from the log: with the log
+ * full, waiter k (0-based, in queue order) goes at `sent[k] + window`, waiter `limit + k` one
+ * window after waiter k, and nobody before a pause ends. A caller is refused at once only when
+ * that time is past its `maxWaitMs`, so after a burst, callers that fit at the window's
+ * rollover wait for it instead of being refused on an average (`waiters · window / limit`).
  */
 export class QuotaGuard implements Quota {
   /** Send times of the last `limit` requests, oldest first. */
   private readonly sent: number[] = [];
   private pausedUntil = 0;
-  private readonly waiters: Array<{ resolve: () => void; timer: NodeJS.Timeout }> = [];
-  private pump: NodeJS.Timeout | undefined;
+  private queue: Waiter[] = [];
+  private pump: unknown;
+  private readonly windowMs: number;
+  private readonly clock: QuotaClock;
 
   constructor(private readonly options: QuotaGuardOptions) {
-    if (!(options.limit >= 1)) throw new TypeError(`limit must be a positive number: ${options.limit}`);
-    if (!(options.windowMs > 0)) throw new TypeError(`windowMs must be a positive number: ${options.windowMs}`);
-    if (!(options.maxWaitMs >= 0)) throw new TypeError(`maxWaitMs must not be negative: ${options.maxWaitMs}`);
+    checkQuotaOptions(options);
+    this.windowMs = guardedWindowMs(options.windowMs);
+    this.clock = options.clock ?? systemClock;
   }
 
-  /** Resolves with the milliseconds waited once a request may go; rejects after maxWaitMs. */
-  async acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
-    if (this.waiters.length === 0 && this.tryTake()) return 0;
-    const started = performance.now();
-    // Waiters queue behind each other, so the wait is at least one slot per waiter ahead.
-    const slot = guardedWindowMs(this.options.windowMs) / this.options.limit;
-    const expected = this.msUntilFree() + this.waiters.length * slot;
-    if (expected > maxWaitMs) throw this.rateLimited(expected);
-    await new Promise<void>((resolve, reject) => {
-      const waiter = {
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(this.rateLimited(this.msUntilFree()));
-        }, maxWaitMs),
-      };
-      this.waiters.push(waiter);
-      this.schedule();
+  /** Resolves with the milliseconds waited once a request may go; rejects at once if it would wait past maxWaitMs. */
+  acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
+    const now = this.clock.now();
+    this.serve(now);
+    const schedule = [...this.sent];
+    for (let i = 0; i < this.queue.length; i += 1) schedule.push(this.nextSlot(schedule, now));
+    const at = this.nextSlot(schedule, now);
+    if (this.queue.length === 0 && at <= now) {
+      this.send(now);
+      return Promise.resolve(0);
+    }
+    if (at - now > maxWaitMs) return Promise.reject(this.rateLimited(at - now));
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ askedAt: now, deadline: now + maxWaitMs, resolve, reject });
+      this.schedule(at, now);
     });
-    return performance.now() - started;
   }
 
   /** The provider said stop (429 + Retry-After): nobody goes before `ms` from now. */
   pause(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, performance.now() + ms);
+    const now = this.clock.now();
+    this.pausedUntil = Math.max(this.pausedUntil, now + ms);
+    // Waiters that can no longer go before their deadline learn it now, not at the deadline.
+    this.serve(now);
   }
 
-  private tryTake(): boolean {
-    if (this.msUntilFree() > 0) return false;
-    this.sent.push(performance.now());
-    if (this.sent.length > this.options.limit) this.sent.shift();
-    return true;
-  }
+  // Private:
 
-  private msUntilFree(): number {
-    const now = performance.now();
-    const paused = this.pausedUntil - now;
-    const oldest = this.sent.length < this.options.limit ? undefined : this.sent[0];
-    const windowFull = oldest === undefined ? 0 : oldest + guardedWindowMs(this.options.windowMs) - now;
-    return Math.max(0, paused, windowFull);
-  }
-
-  private schedule(): void {
-    if (this.pump) return;
-    this.pump = setTimeout(() => {
-      this.pump = undefined;
-      while (this.waiters.length > 0 && this.tryTake()) {
-        const waiter = this.waiters.shift();
-        if (waiter) {
-          clearTimeout(waiter.timer);
-          waiter.resolve();
-        }
+  /**
+   * Walks the queue in order: lets go every waiter whose slot has come, refuses those whose slot
+   * is now (after a pause) past their deadline, and sets the timer for the next one.
+   */
+  private serve(now: number): void {
+    if (this.queue.length === 0) return;
+    const schedule = [...this.sent];
+    const waiting: Waiter[] = [];
+    let next: number | undefined;
+    for (const waiter of this.queue) {
+      const at = this.nextSlot(schedule, now);
+      if (at <= now) {
+        this.send(now);
+        schedule.push(now);
+        waiter.resolve(now - waiter.askedAt);
+      } else if (at > waiter.deadline) {
+        waiter.reject(this.rateLimited(at - now));
+      } else {
+        schedule.push(at);
+        waiting.push(waiter);
+        next ??= at;
       }
-      if (this.waiters.length > 0) this.schedule();
-    }, Math.max(1, Math.ceil(this.msUntilFree())));
+    }
+    this.queue = waiting;
+    if (this.pump !== undefined) this.clock.clearTimeout(this.pump);
+    this.pump = undefined;
+    if (next !== undefined) this.schedule(next, now);
+  }
+
+  /** The earliest time the request after those in `schedule` (send times, oldest first) may go. */
+  private nextSlot(schedule: readonly number[], now: number): number {
+    const { limit } = this.options;
+    const freedAt = schedule.length < limit ? -Infinity : schedule[schedule.length - limit]! + this.windowMs;
+    return Math.max(now, this.pausedUntil, freedAt);
+  }
+
+  private send(now: number): void {
+    this.sent.push(now);
+    if (this.sent.length > this.options.limit) this.sent.shift();
+  }
+
+  private schedule(at: number, now: number): void {
+    if (this.pump !== undefined) return;
+    // Timers have millisecond resolution; rounding up never lets a waiter go early.
+    this.pump = this.clock.setTimeout(() => {
+      this.pump = undefined;
+      this.serve(this.clock.now());
+    }, Math.max(1, Math.ceil(at - now)));
   }
 
   private rateLimited(waitMs: number): UpstreamError {

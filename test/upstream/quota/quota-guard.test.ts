@@ -1,29 +1,104 @@
 import { describe, expect, it } from 'vitest';
 import { QuotaGuard } from '../../../src/upstream/quota/quota-guard.ts';
+import { FakeClock, settle } from './fake-clock.ts';
 
-describe('QuotaGuard', () => {
-  it('never lets more than `limit` requests start within one window', async () => {
-    const guard = new QuotaGuard({ provider: 'stripe', limit: 5, windowMs: 200, maxWaitMs: 2000 });
+/** Records, on the fake clock, when each caller went or was refused. */
+function tracked(guard: QuotaGuard, clock: FakeClock) {
+  const events: string[] = [];
+  const went: Record<string, number> = {};
+  const ask = (name: string, maxWaitMs?: number) =>
+    guard.acquire(maxWaitMs).then(
+      () => {
+        went[name] = clock.now();
+        events.push(`${name} went`);
+      },
+      (error: { code?: string; retryAfter?: number }) => {
+        events.push(`${name} refused ${error.code} retryAfter=${error.retryAfter}`);
+      },
+    );
+  return { ask, events, went };
+}
+
+describe('QuotaGuard on a driven clock', () => {
+  it('after a burst, accepts the callers that fit at the window\'s rollover instead of refusing them', async () => {
+    const clock = new FakeClock();
+    // windowMs 1000 is guarded as 1100: the burst's slots free at t = 1100.
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 5, windowMs: 1000, maxWaitMs: 200, clock });
+    const { ask, events, went } = tracked(guard, clock);
+    const burst = ['b0', 'b1', 'b2', 'b3', 'b4'].map((name) => ask(name));
+    await Promise.all(burst);
+    await clock.advance(1000);
+    const followers = ['f0', 'f1', 'f2', 'f3', 'f4'].map((name) => ask(name));
+    await clock.advance(99);
+    expect(events.filter((e) => e.startsWith('f'))).toEqual([]); // nobody early
+    await clock.advance(1);
+    await Promise.all(followers);
+    expect(events.filter((e) => e.startsWith('f'))).toEqual(['f0 went', 'f1 went', 'f2 went', 'f3 went', 'f4 went']);
+    expect(['f0', 'f1', 'f2', 'f3', 'f4'].map((name) => went[name])).toEqual([1100, 1100, 1100, 1100, 1100]);
+  });
+
+  it('serves waiters in the order they asked, whatever their own maxWait', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'hubspot', limit: 2, windowMs: 1000, maxWaitMs: 10_000, clock });
+    const { ask, events } = tracked(guard, clock);
+    const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((name, i) => ask(name, 5000 + (i % 3) * 1000));
+    await clock.advance(10_000);
+    await Promise.all(all);
+    expect(events).toEqual(['a went', 'b went', 'c went', 'd went', 'e went', 'f went', 'g went']);
+  });
+
+  it('gives each waiter its exact slot from the log and refuses, at once, only one whose slot is past its maxWait', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 2, windowMs: 1000, maxWaitMs: 1500, clock });
+    const { ask, events, went } = tracked(guard, clock);
+    await Promise.all([ask('s0'), ask('s1')]); // t = 0
+    await clock.advance(500);
+    const waiting = [ask('a'), ask('b'), ask('c'), ask('d', 1700)];
+    await settle();
+    // a and b go at 1100 (600 ms away); c would go at 2200 (1700 ms away): refused now.
+    expect(events.slice(2)).toEqual(['c refused UPSTREAM_RATE_LIMITED retryAfter=2']);
+    await clock.advance(3000);
+    await Promise.all(waiting);
+    expect(events.slice(3)).toEqual(['a went', 'b went', 'd went']);
+    expect([went['a'], went['b'], went['d']]).toEqual([1100, 1100, 2200]);
+  });
+
+  it('never lets more than `limit` requests go within one guarded window', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 5, windowMs: 200, maxWaitMs: 10_000, clock });
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 12 }, () => guard.acquire().then(() => starts.push(performance.now()))));
-    starts.sort((a, b) => a - b);
-    for (let i = 5; i < starts.length; i += 1) expect(starts[i]! - starts[i - 5]!).toBeGreaterThanOrEqual(200);
+    const all = Array.from({ length: 23 }, () => guard.acquire().then(() => starts.push(clock.now())));
+    await clock.advance(10_000);
+    await Promise.all(all);
+    expect(starts).toHaveLength(23);
+    for (let i = 5; i < starts.length; i += 1) expect(starts[i]! - starts[i - 5]!).toBeGreaterThanOrEqual(250);
   });
 
-  it('fails at once with UPSTREAM_RATE_LIMITED and retryAfter when the wait would pass the deadline', async () => {
-    const guard = new QuotaGuard({ provider: 'hubspot', limit: 1, windowMs: 10_000, maxWaitMs: 100 });
+  it('fails at once with UPSTREAM_RATE_LIMITED and retryAfter when the wait would pass maxWait', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'hubspot', limit: 1, windowMs: 10_000, maxWaitMs: 100, clock });
     await guard.acquire();
-    await expect(guard.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 11 });
+    await expect(guard.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', provider: 'hubspot', retryAfter: 11, byGateway: true });
   });
 
-  it('holds everyone back while the provider asked for a pause', async () => {
-    const guard = new QuotaGuard({ provider: 'customers', limit: 100, windowMs: 1000, maxWaitMs: 1000 });
-    guard.pause(150);
-    const waited = await guard.acquire();
-    expect(waited).toBeGreaterThanOrEqual(140);
+  it('holds everyone back while the provider asked for a pause, and refuses at once those it pushes past their maxWait', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'customers', limit: 1, windowMs: 1000, maxWaitMs: 1000, clock });
+    const { ask, events, went } = tracked(guard, clock);
+    await ask('first');
+    await clock.advance(200);
+    const waiting = [ask('patient', 5000), ask('hasty', 2500)]; // slots at 1100 and 2200
+    guard.pause(1500); // nobody before 1700; then hasty's slot is 2800, past its 2700 deadline
+    await settle();
+    expect(events).toEqual(['first went', 'hasty refused UPSTREAM_RATE_LIMITED retryAfter=3']);
+    await clock.advance(5000);
+    await Promise.all(waiting);
+    expect(went['patient']).toBe(1700);
   });
 
   it('refuses a nonsensical configuration, naming the option', () => {
-    expect(() => new QuotaGuard({ provider: 'stripe', limit: 0, windowMs: 1000, maxWaitMs: 0 })).toThrow('limit must be a positive number: 0');
+    expect(() => new QuotaGuard({ provider: 'stripe', limit: 0, windowMs: 1000, maxWaitMs: 0 })).toThrow('limit must be a positive integer: 0');
+    expect(() => new QuotaGuard({ provider: 'stripe', limit: 1, windowMs: 0, maxWaitMs: 0 })).toThrow('windowMs must be a positive number: 0');
+    expect(() => new QuotaGuard({ provider: 'stripe', limit: 1, windowMs: 1, maxWaitMs: -1 })).toThrow(TypeError);
   });
 });
