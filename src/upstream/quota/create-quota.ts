@@ -22,5 +22,6 @@ export function createQuota(options: QuotaOptions): Quota {
   if (!redis) return new QuotaGuard({ provider, limit, windowMs, maxWaitMs });
   const fallback = new QuotaGuard({ provider, limit: Math.max(1, Math.floor(limit * options.fallbackShare)), windowMs, maxWaitMs });
   const tenant = createHash('sha256').update(`tributary-quota:${provider}:${options.credential}`).digest('base64url').slice(0, 16);
-  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v1:quota:${provider}:${tenant}`, fallback });
+  // v2: the waiter queue came in, and the hash tag keeps every key of one quota in one Cluster slot.
+  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v2:quota:{${provider}:${tenant}}`, fallback });
 }

@@ -1,29 +1,69 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { budgetSpent, guardedWindowMs, type Quota, type QuotaGuard } from './quota-guard.ts';
+import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quota, type QuotaClock, type QuotaGuard } from './quota-guard.ts';
 
 /**
- * One budget for every gateway instance: the same sliding log as QuotaGuard, kept in a Redis
- * sorted set and checked-and-spent by one atomic script, on Redis's clock so instances' clocks
- * need not agree. A pause (429 + Retry-After) is a key every instance reads. While Redis is away
- * each instance falls back to its local guard, sized to a conservative share of the budget.
+ * One attempt of one caller, atomic, on Redis's clock so that instances' clocks need not agree.
+ * KEYS: log (sorted set of sends by time), pause (a time), queue (waiters by ticket), leases
+ * (waiters by the time their entry lapses), seq (the ticket counter); all share one hash tag, so
+ * one slot on Redis Cluster.
+ * ARGV: limit, guarded window ms, caller id, ms the caller may still wait, lease grace ms, the
+ * caller's ticket from an earlier attempt ('' on the first).
+ * Returns {1, 0, ''} go now; {0, wait, ticket} come back in `wait` ms; {-1, wait, ''} refused.
+ *
+ * The caller takes its place in the queue (or keeps the one it had), and its exact time is read
+ * from the log the way QuotaGuard reads it: the r-th waiter in the queue goes at the r-th slot
+ * the log frees. So only the head(s) of the queue are let go while the log has room, and a
+ * caller that arrives later, on any instance, cannot take a slot from one that waits.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
-if paused > now then return paused - now end
+local id = ARGV[3]
+local maxWait = tonumber(ARGV[4])
+local grace = tonumber(ARGV[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return 0
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
+for _, member in ipairs(lapsed) do redis.call('ZREM', KEYS[3], member) end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+local rank = redis.call('ZRANK', KEYS[3], id)
+if not rank then
+  local ticket = tonumber(ARGV[6]) or redis.call('INCR', KEYS[5])
+  redis.call('ZADD', KEYS[3], ticket, id)
+  rank = redis.call('ZRANK', KEYS[3], id)
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+local sent = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local schedule = {}
+for i = 2, #sent, 2 do schedule[#schedule + 1] = tonumber(sent[i]) end
+local at = now
+for _ = 0, rank do
+  at = math.max(now, paused)
+  if #schedule >= limit then at = math.max(at, schedule[#schedule - limit + 1] + window) end
+  schedule[#schedule + 1] = at
+end
+if at <= now then
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('ZREM', KEYS[4], id)
+  redis.call('ZADD', KEYS[1], now, id)
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, 0, ''}
+end
+local wait = at - now
+if wait > maxWait then
+  redis.call('ZREM', KEYS[3], id)
+  redis.call('ZREM', KEYS[4], id)
+  return {-1, wait, ''}
+end
+redis.call('ZADD', KEYS[4], at + grace, id)
+local ttl = wait + grace + window
+for k = 3, 5 do
+  if redis.call('PTTL', KEYS[k]) < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
+end
+return {0, wait, redis.call('ZSCORE', KEYS[3], id)}
 `;
 
 const PAUSE = `
@@ -35,45 +75,83 @@ if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARG
 return 0
 `;
 
+const DEFAULT_LEASE_GRACE_MS = 250; // 0.25 s
+
 export interface SharedQuotaOptions {
   provider: ProviderName;
   limit: number;
   windowMs: number;
   maxWaitMs: number;
   redis: RedisConnection;
-  /** `<prefix>:v1:quota:<provider>:<credential fingerprint>` */
+  /**
+   * `<prefix>:v2:quota:{<provider>:<credential fingerprint>}`; must hold a `{hash tag}` so that
+   * every key of the script lands in one Redis Cluster slot.
+   */
   key: string;
   fallback: QuotaGuard;
+  /**
+   * How long past its slot a waiter's place is kept for it (default 250 ms). A waiter that dies
+   * holds up the queue this long at most; one that is merely late gets its place back.
+   */
+  leaseGraceMs?: number;
+  /** Default: `performance.now` and the global timers. */
+  clock?: QuotaClock;
 }
 
+/**
+ * One budget for every gateway instance: the same sliding log as QuotaGuard and the same FIFO
+ * order of waiters, kept in Redis and checked-and-spent by one atomic script per attempt (above).
+ * A waiter sleeps until the exact time the script names, then asks again; it is let go only when
+ * it is at the head of the queue and the log has room. A pause (429 + Retry-After) is a key
+ * every instance reads. While Redis is away each instance falls back to its local guard, sized
+ * to a conservative share of the budget.
+ */
 export class SharedQuota implements Quota {
-  constructor(private readonly options: SharedQuotaOptions) {}
+  private readonly keys: string[];
+  private readonly leaseGraceMs: number;
+  private readonly clock: QuotaClock;
+
+  constructor(private readonly options: SharedQuotaOptions) {
+    checkQuotaOptions(options);
+    if (!/\{[^}]+\}/.test(options.key)) throw new TypeError(`key must hold a {hash tag} so that all quota keys share one Redis Cluster slot: ${options.key}`);
+    this.leaseGraceMs = options.leaseGraceMs ?? DEFAULT_LEASE_GRACE_MS;
+    if (!(this.leaseGraceMs > 0)) throw new TypeError(`leaseGraceMs must be a positive number: ${options.leaseGraceMs}`);
+    this.clock = options.clock ?? systemClock;
+    const { key } = options;
+    this.keys = [`${key}:log`, `${key}:pause`, `${key}:queue`, `${key}:leases`, `${key}:seq`];
+  }
 
   async acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
-    const { redis, key, limit, windowMs, provider, fallback } = this.options;
-    const started = performance.now();
+    const { redis, limit, windowMs, provider, fallback } = this.options;
+    const started = this.clock.now();
+    const id = randomUUID();
+    let ticket = '';
     for (;;) {
-      let waitMs: number;
+      const elapsed = this.clock.now() - started;
+      const mayWait = Math.max(0, Math.floor(maxWaitMs - elapsed));
+      let answer: [number, number, string];
       try {
-        const answer = await redis.run((client) =>
-          client.eval(ACQUIRE, { keys: [`${key}:log`, `${key}:pause`], arguments: [String(limit), String(guardedWindowMs(windowMs)), randomUUID()] }),
-        );
-        waitMs = Number(answer);
+        answer = (await redis.run((client) =>
+          client.eval(ACQUIRE, {
+            keys: this.keys,
+            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket],
+          }),
+        )) as [number, number, string];
       } catch {
-        const elapsed = performance.now() - started;
-        return elapsed + (await fallback.acquire(Math.max(0, maxWaitMs - elapsed)));
+        // Our place in the queue lapses by itself; the local guard takes over for this call.
+        return elapsed + (await fallback.acquire(mayWait));
       }
-      if (waitMs === 0) return performance.now() - started;
-      const elapsed = performance.now() - started;
-      if (elapsed + waitMs > maxWaitMs) throw budgetSpent(provider, waitMs);
-      // A little jitter so that waiting instances do not all retry in the same millisecond.
-      await new Promise((resolve) => setTimeout(resolve, waitMs + Math.random() * 5));
+      const [status, waitMs, place] = answer;
+      if (status === 1) return this.clock.now() - started;
+      if (status === -1) throw budgetSpent(provider, waitMs);
+      ticket = String(place);
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
     }
   }
 
   pause(ms: number): void {
     this.options.fallback.pause(ms);
-    const { redis, key } = this.options;
-    void redis.run((client) => client.eval(PAUSE, { keys: [`${key}:pause`], arguments: [String(Math.ceil(ms))] })).catch(() => undefined);
+    const { redis } = this.options;
+    void redis.run((client) => client.eval(PAUSE, { keys: [this.keys[1]!], arguments: [String(Math.ceil(ms))] })).catch(() => undefined);
   }
 }

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QuotaGuard, type Quota } from '../../../src/upstream/quota/quota-guard.ts';
+import { SharedQuota } from '../../../src/upstream/quota/shared-quota.ts';
+import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
+import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
+
+const quiet = { warn: () => undefined, info: () => undefined };
+const redisUp = await redisForTests();
+
+interface Budget {
+  limit: number;
+  windowMs: number;
+  maxWaitMs: number;
+}
+
+/**
+ * The same contract for every quota, local and shared, the way undici tests its cache stores.
+ * Real time with a small window, but no assertion on how long anything took: only on how many
+ * went, in what order, and who was refused. (The one timing check is a lower bound the guard
+ * keeps with its guarded window's 50 ms to spare.)
+ */
+function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget): Quota; close(): Promise<void> }>, skip = false) {
+  describe.skipIf(skip)(`${name} quota contract`, () => {
+    let make: (budget: Budget) => Quota;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      ({ make, close } = await setup());
+    });
+    afterAll(() => close());
+
+    /** Asks in order; records, in the order they happen, who went and who was refused. */
+    function callers(quota: Quota) {
+      const events: string[] = [];
+      const ask = (who: string, maxWaitMs?: number) =>
+        quota.acquire(maxWaitMs).then(
+          () => void events.push(`${who} went`),
+          (error: { code?: string }) => void events.push(`${who} refused ${error.code}`),
+        );
+      return { ask, events };
+    }
+
+    it('MUST never let more than `limit` requests go within one window', async () => {
+      const quota = make({ limit: 3, windowMs: 200, maxWaitMs: 5000 });
+      const starts: number[] = [];
+      await Promise.all(Array.from({ length: 10 }, () => quota.acquire().then(() => starts.push(performance.now()))));
+      expect(starts).toHaveLength(10);
+      starts.sort((a, b) => a - b);
+      for (let i = 3; i < starts.length; i += 1) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(200);
+    });
+
+    it('MUST serve waiting callers in the order they asked (FIFO)', async () => {
+      const quota = make({ limit: 1, windowMs: 100, maxWaitMs: 5000 });
+      const { ask, events } = callers(quota);
+      await Promise.all(['c0', 'c1', 'c2', 'c3', 'c4'].map((who) => ask(who)));
+      expect(events).toEqual(['c0 went', 'c1 went', 'c2 went', 'c3 went', 'c4 went']);
+    });
+
+    it('MUST accept, after a burst, every caller that fits at the window\'s rollover', async () => {
+      // The burst's slots free one guarded window (250 ms) later, all at once: three followers
+      // fit within a 300 ms maxWait, though an even spread would put the third 417 ms away.
+      const quota = make({ limit: 3, windowMs: 200, maxWaitMs: 300 });
+      const { ask, events } = callers(quota);
+      await Promise.all(['b0', 'b1', 'b2'].map((who) => ask(who)));
+      await Promise.all(['f0', 'f1', 'f2'].map((who) => ask(who)));
+      expect(events).toEqual(['b0 went', 'b1 went', 'b2 went', 'f0 went', 'f1 went', 'f2 went']);
+    });
+
+    it('MUST refuse, at once, only the caller whose exact wait exceeds its maxWait', async () => {
+      // Slots: the followers a and b at the rollover (~250 ms), c one window after (~500 ms).
+      const quota = make({ limit: 2, windowMs: 200, maxWaitMs: 300 });
+      const { ask, events } = callers(quota);
+      await Promise.all(['b0', 'b1'].map((who) => ask(who)));
+      await Promise.all(['a', 'b', 'c'].map((who) => ask(who)));
+      expect(events).toEqual(['b0 went', 'b1 went', 'c refused UPSTREAM_RATE_LIMITED', 'a went', 'b went']);
+    });
+
+    it('MUST refuse with retryAfter while the provider asked for a pause longer than maxWait', async () => {
+      const quota = make({ limit: 10, windowMs: 200, maxWaitMs: 300 });
+      quota.pause(1500);
+      await expect(quota.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 2, byGateway: true });
+    });
+  });
+}
+
+quotaContract('local', async () => ({
+  make: (budget) => new QuotaGuard({ provider: 'stripe', ...budget }),
+  close: async () => undefined,
+}));
+
+quotaContract(
+  'shared (Redis)',
+  async () => {
+    const redis = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
+    await redis.connect();
+    return {
+      make: (budget) =>
+        new SharedQuota({
+          provider: 'stripe',
+          ...budget,
+          redis,
+          key: `${uniquePrefix('quota-contract')}:v2:quota:{stripe:t}`,
+          fallback: new QuotaGuard({ provider: 'stripe', ...budget }),
+        }),
+      close: () => redis.close(),
+    };
+  },
+  !redisUp,
+);

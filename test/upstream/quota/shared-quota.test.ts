@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQuota } from '../../../src/upstream/quota/create-quota.ts';
+import { QuotaGuard, systemClock, type QuotaClock } from '../../../src/upstream/quota/quota-guard.ts';
+import { SharedQuota } from '../../../src/upstream/quota/shared-quota.ts';
+import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
+import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
+
+const quiet = { warn: () => undefined, info: () => undefined };
+const redisUp = await redisForTests();
+
+describe.skipIf(!redisUp)('SharedQuota across instances', () => {
+  // Two gateway instances: each its own Redis connection.
+  const instances: RedisConnection[] = [];
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const redis = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
+      await redis.connect();
+      instances.push(redis);
+    }
+  });
+  afterAll(() => Promise.all(instances.map((redis) => redis.close())));
+
+  const budget = { provider: 'hubspot' as const, limit: 1, windowMs: 200, maxWaitMs: 2000 };
+  const quotaOn = (redis: RedisConnection, key: string, clock?: QuotaClock, leaseGraceMs?: number) =>
+    new SharedQuota({ ...budget, redis, key, fallback: new QuotaGuard(budget), ...(clock ? { clock } : {}), ...(leaseGraceMs ? { leaseGraceMs } : {}) });
+
+  it('does not starve a waiter on one instance while another instance keeps asking', async () => {
+    const key = `${uniquePrefix('starve')}:v2:quota:{hubspot:t}`;
+    const busy = quotaOn(instances[0]!, key);
+    const patient = quotaOn(instances[1]!, key);
+    await busy.acquire();
+    let patientDone = false;
+    const waited = patient.acquire(2000).then(
+      () => 'went',
+      () => 'refused',
+    );
+    void waited.then(() => (patientDone = true));
+    // The busy instance's new callers keep arriving, asking for a slot they can have at once.
+    let busyWentWhileWaiting = 0;
+    let asked = 0;
+    while (!patientDone && asked < 20_000) {
+      asked += 1;
+      await busy.acquire(0).then(
+        () => (busyWentWhileWaiting += patientDone ? 0 : 1),
+        () => undefined,
+      );
+    }
+    expect(await waited).toBe('went');
+    expect(busyWentWhileWaiting).toBe(0);
+  });
+
+  it('lets the queue move on when a waiter dies: its place lapses after the lease grace', async () => {
+    const key = `${uniquePrefix('lapse')}:v2:quota:{hubspot:t}`;
+    // A waiter whose timers never fire: it takes its place and never asks again.
+    const dead: QuotaClock = { ...systemClock, setTimeout: () => undefined };
+    const live = quotaOn(instances[0]!, key, undefined, 50);
+    await live.acquire();
+    void quotaOn(instances[1]!, key, dead, 50).acquire(2000);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let the dead waiter take its place
+    await expect(live.acquire(2000)).resolves.toBeGreaterThan(0);
+  });
+
+  it('keeps every key of one quota under one hash tag, so one Redis Cluster slot', async () => {
+    const prefix = uniquePrefix('tag');
+    const redis = instances[0]!;
+    const quota = createQuota({ ...budget, credential: 'secret-token', redis, keyPrefix: prefix, fallbackShare: 0.5 });
+    await quota.acquire();
+    await Promise.all([quota.acquire(2000), quota.acquire(2000)]);
+    const keys = await redis.run((client) => client.keys(`${prefix}:*`));
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    const tags = new Set(keys.map((k) => /\{[^}]+\}/.exec(k)?.[0]));
+    expect(tags.size).toBe(1);
+    expect([...tags][0]).toMatch(/^\{hubspot:[\w-]+\}$/);
+    expect(keys.join(' ')).not.toContain('secret-token');
+  });
+
+  it('refuses a key without a hash tag, and other nonsensical options, naming them', () => {
+    const redis = instances[0]!;
+    expect(() => new SharedQuota({ ...budget, redis, key: 'tributary:v2:quota:hubspot:t', fallback: new QuotaGuard(budget) })).toThrow(/key must hold a \{hash tag\}/);
+    expect(() => quotaOn(redis, 'k:{t}', undefined, -1)).toThrow('leaseGraceMs must be a positive number: -1');
+    expect(() => new SharedQuota({ ...budget, limit: 0, redis, key: 'k:{t}', fallback: new QuotaGuard(budget) })).toThrow('limit must be a positive integer: 0');
+  });
+});
