@@ -8,9 +8,12 @@ import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quot
  * KEYS: log (sorted set of sends by time), pause (a time), queue (waiters by ticket), leases
  * (waiters by the time their entry lapses), seq (the ticket counter); all share one hash tag, so
  * one slot on Redis Cluster.
- * ARGV: limit, guarded window ms, caller id, ms the caller may still wait, lease grace ms, the
- * caller's ticket from an earlier attempt ('' on the first).
- * Returns {1, 0, ''} go now; {0, wait, ticket} come back in `wait` ms; {-1, wait, ''} refused.
+ * ARGV: limit, guarded window ms, caller id, ms the caller may wait, lease grace ms, and from an
+ * earlier attempt the caller's ticket and deadline on Redis's clock ('' on the first).
+ * Returns {1, 0} go now; {0, wait, ticket, deadline} come back in `wait` ms; {-1, wait} refused.
+ * The deadline is fixed on the first attempt, on Redis's clock, as QuotaGuard fixes it on its
+ * own: a waiter admitted for its exact slot is not refused later because its event loop was
+ * slow to hand it the answer.
  *
  * The caller takes its place in the queue (or keeps the one it had), and its exact time is read
  * from the log the way QuotaGuard reads it: the r-th waiter in the queue goes at the r-th slot
@@ -25,6 +28,7 @@ local window = tonumber(ARGV[2])
 local id = ARGV[3]
 local maxWait = tonumber(ARGV[4])
 local grace = tonumber(ARGV[5])
+local deadline = tonumber(ARGV[7]) or (now + maxWait)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
 for _, member in ipairs(lapsed) do redis.call('ZREM', KEYS[3], member) end
@@ -50,20 +54,20 @@ if at <= now then
   redis.call('ZREM', KEYS[4], id)
   redis.call('ZADD', KEYS[1], now, id)
   redis.call('PEXPIRE', KEYS[1], window)
-  return {1, 0, ''}
+  return {1, 0}
 end
 local wait = at - now
-if wait > maxWait then
+if at > deadline then
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
-  return {-1, wait, ''}
+  return {-1, wait}
 end
 redis.call('ZADD', KEYS[4], at + grace, id)
 local ttl = wait + grace + window
 for k = 3, 5 do
   if redis.call('PTTL', KEYS[k]) < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
-return {0, wait, redis.call('ZSCORE', KEYS[3], id)}
+return {0, wait, redis.call('ZSCORE', KEYS[3], id), tostring(deadline)}
 `;
 
 const PAUSE = `
@@ -126,25 +130,27 @@ export class SharedQuota implements Quota {
     const started = this.clock.now();
     const id = randomUUID();
     let ticket = '';
+    let deadline = '';
     for (;;) {
       const elapsed = this.clock.now() - started;
       const mayWait = Math.max(0, Math.floor(maxWaitMs - elapsed));
-      let answer: [number, number, string];
+      let answer: [number, number, string?, string?];
       try {
         answer = (await redis.run((client) =>
           client.eval(ACQUIRE, {
             keys: this.keys,
-            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket],
+            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket, deadline],
           }),
-        )) as [number, number, string];
+        )) as [number, number, string?, string?];
       } catch {
         // Our place in the queue lapses by itself; the local guard takes over for this call.
         return elapsed + (await fallback.acquire(mayWait));
       }
-      const [status, waitMs, place] = answer;
+      const [status, waitMs, place, until] = answer;
       if (status === 1) return this.clock.now() - started;
       if (status === -1) throw budgetSpent(provider, waitMs);
       ticket = String(place);
+      deadline = String(until);
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
     }
   }

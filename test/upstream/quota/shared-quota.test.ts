@@ -60,6 +60,21 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     await expect(live.acquire(2000)).resolves.toBeGreaterThan(0);
   });
 
+  it('does not refuse an admitted waiter whose event loop runs late: its deadline is on Redis\'s clock', async () => {
+    const key = `${uniquePrefix('late')}:v2:quota:{hubspot:t}`;
+    // An instance whose clock lurches a second ahead after the first attempt (a long GC pause,
+    // a starved event loop) and whose timers wake a little early.
+    let calls = 0;
+    const lurching: QuotaClock = {
+      ...systemClock,
+      now: () => performance.now() + (calls++ > 1 ? 1000 : 0), // after `started` and the first attempt
+      setTimeout: (callback, ms) => systemClock.setTimeout(callback, Math.max(0, ms - 20)),
+    };
+    const first = quotaOn(instances[0]!, key);
+    await first.acquire();
+    await expect(quotaOn(instances[1]!, key, lurching).acquire(500)).resolves.toBeGreaterThan(0);
+  });
+
   it('keeps every key of one quota under one hash tag, so one Redis Cluster slot', async () => {
     const prefix = uniquePrefix('tag');
     const redis = instances[0]!;
