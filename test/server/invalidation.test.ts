@@ -2,19 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/model/global-id.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
+import { eventually } from '../support/eventually.ts';
 import { PrivateRedis, redisForTests } from '../support/redis.ts';
 
 // Needs redis-server on the PATH; the same condition as the shared Redis suites.
 const redisUp = await redisForTests();
-
-/** Asks until `done` holds, at most `tries` times; the test fails if it never does. */
-async function eventually(probe: () => Promise<boolean>, tries = 200): Promise<void> {
-  for (let i = 0; i < tries; i += 1) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('condition never held');
-}
 
 describe.skipIf(!redisUp)('an invalidation on one instance', () => {
   let simulators: SimulatorSet;

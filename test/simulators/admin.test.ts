@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIM_CREDENTIALS, startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
+import { createCustomersSimulator, SIM_CREDENTIALS, startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { simAdmin } from './sim-admin.ts';
 
 let sims: SimulatorSet;
@@ -77,10 +77,13 @@ describe('simulator admin API', () => {
   });
 
   it('adds latency before answering', async () => {
-    await admin('customers').faults({ latencyMs: 150 });
-    const started = performance.now();
-    await call('customers');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    const waits: number[] = [];
+    const sim = await createCustomersSimulator({ sleep: async (ms) => waits.push(ms) });
+    await simAdmin(sim.url).faults({ latencyMs: 150 });
+    const answer = await fetch(`${sim.url}${probe.customers.path}`, { headers: { authorization: probe.customers.authorization } });
+    expect(answer.status).toBe(200);
+    expect(waits).toEqual([150]);
+    await sim.close();
   });
 
   it('reports the active faults and rejects a bad fault body naming the field', async () => {

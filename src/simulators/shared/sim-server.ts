@@ -58,7 +58,7 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
 
     const simReq = toSimRequest(req, url, body);
     const active = faults.current;
-    if (active.latencyMs) await sleep(active.latencyMs);
+    if (active.latencyMs) await (options.sleep ?? sleep)(active.latencyMs);
     if (faults.roll(active.resetRate)) {
       stats.record(routeKey, NO_RESPONSE_STATUS, 0);
       req.socket.destroy();

@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   clock?: () => number;
   /** The dice for rate-based faults; default a stream seeded by `faultSeed`. */
   random?: () => number;
+  /** How the latency fault waits; default a timer. Tests pass one that records instead. */
+  sleep?: (ms: number) => Promise<unknown>;
   /** Seed of the default dice (default 7): the same faults in the same order on every run. */
   faultSeed?: number;
 }
