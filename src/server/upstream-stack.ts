@@ -19,6 +19,9 @@ import { CircuitBreaker, type BreakerState } from '../upstream/resilience/circui
 import { RetryPolicy } from '../upstream/resilience/retry-policy.ts';
 import { UpstreamClient } from '../upstream/upstream-client.ts';
 
+/** An OAuth access token is renewed this long before it expires, so no call carries one that lapses in flight. */
+const OAUTH_REFRESH_MARGIN_MS = 60 * 1000; // 1 min
+
 export type ProviderEndpoints = Record<ProviderName, ProviderEndpoint>;
 
 export interface UpstreamStack {
@@ -115,7 +118,7 @@ function createCredential(provider: ProviderName, auth: AuthConfig, config: Gate
     case 'bearer':
       return new StaticBearer(auth.token);
     case 'oauth-refresh': {
-      const oauth = new OAuthRefreshToken({ provider, ...auth, refreshMarginMs: 60_000, timeoutMs: config.upstreamTimeoutMs });
+      const oauth = new OAuthRefreshToken({ provider, ...auth, refreshMarginMs: OAUTH_REFRESH_MARGIN_MS, timeoutMs: config.upstreamTimeoutMs });
       closers.push(() => oauth.close());
       return oauth;
     }

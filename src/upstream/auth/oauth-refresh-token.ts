@@ -38,6 +38,8 @@ export class OAuthRefreshToken implements Credential {
   private readonly now: () => number;
 
   constructor(private readonly options: OAuthRefreshOptions) {
+    if (!(options.refreshMarginMs >= 0)) throw new TypeError(`refreshMarginMs must not be negative: ${options.refreshMarginMs}`);
+    if (!(options.timeoutMs > 0)) throw new TypeError(`timeoutMs must be positive: ${options.timeoutMs}`);
     this.now = options.now ?? Date.now;
     this.refreshToken = options.refreshToken;
     const url = new URL(options.tokenUrl);

@@ -14,6 +14,8 @@ export interface BulkheadOptions {
  * back-pressure (byGateway), so it never counts against the provider's health.
  */
 export function bulkheadStage(provider: ProviderName, options: BulkheadOptions): Stage {
+  if (!(Number.isInteger(options.maxConcurrent) && options.maxConcurrent >= 1)) throw new TypeError(`maxConcurrent must be a positive integer: ${options.maxConcurrent}`);
+  if (!(Number.isInteger(options.maxQueued) && options.maxQueued >= 0)) throw new TypeError(`maxQueued must be a non-negative integer: ${options.maxQueued}`);
   const policy = bulkhead(options.maxConcurrent, options.maxQueued);
   return (next) => async (req) => {
     const { call } = req;

@@ -28,6 +28,8 @@ export class HttpTransport {
   private readonly prefix: string;
 
   constructor(private readonly options: HttpTransportOptions) {
+    if (!(options.attemptTimeoutMs > 0)) throw new TypeError(`attemptTimeoutMs must be positive: ${options.attemptTimeoutMs}`);
+    if (!(Number.isInteger(options.connections) && options.connections >= 1)) throw new TypeError(`connections must be a positive integer: ${options.connections}`);
     const url = new URL(options.baseUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.pool = new Pool(url.origin, { connections: options.connections, keepAliveTimeout: 10_000 /* 10s */ });
