@@ -65,6 +65,8 @@ export interface GatewayConfig {
     policyOverrides: string;
   };
   redisTimeoutMs: number;
+  /** While Redis is down, the pause between the PINGs that check whether it is back. */
+  redisProbeIntervalMs: number;
   /** Share of each provider's budget one instance may spend alone while Redis is away. */
   quotaFallbackShare: number;
   /** Each provider's budget, for both modes (the simulators enforce the real providers' limits). */
@@ -120,7 +122,8 @@ export const CONFIG_KEYS = {
   CACHE_MAX_BYTES: 'Estimated heap bytes (keys included) the in-process entity store keeps, least recently used first out (default 67108864)',
   RESULT_CACHE_MAX_BYTES: 'Bytes of whole answers replayed while their data is fresh (default 33554432; 0 turns it off)',
   CACHE_POLICY: 'Freshness overrides, resource=ttl[/swr[/maxStale]] in seconds, comma separated',
-  REDIS_TIMEOUT_MS: 'Longest a Redis command may take before the gateway falls back to in-process (default 100)',
+  REDIS_TIMEOUT_MS: 'Longest a Redis command or probe may take before it counts as failed and the caller falls back to in-process (default 100)',
+  REDIS_PROBE_INTERVAL_MS: 'While Redis is down, the pause between PINGs that check whether it is back (default 250)',
   QUOTA_FALLBACK_SHARE: 'Share of each quota one instance spends alone while Redis is away, 0–1 (default 0.5)',
 } as const;
 
@@ -178,6 +181,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       policyOverrides: cachePolicy(env, 'CACHE_POLICY'),
     },
     redisTimeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 100, 1, 60_000),
+    redisProbeIntervalMs: integer(env, 'REDIS_PROBE_INTERVAL_MS', 250, 10, 60_000),
     quotaFallbackShare: fraction(env, 'QUOTA_FALLBACK_SHARE', 0.5),
     rateLimits: {
       customers: rateLimit(env, 'CUSTOMERS', 100, 1000),

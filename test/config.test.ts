@@ -53,6 +53,8 @@ describe('configuration', () => {
     expect(failure({ ...REMOTE, CUSTOMERS_API_URL: 'ftp://x' }).variable).toBe('CUSTOMERS_API_URL');
     expect(failure({ ...REMOTE, STRIPE_SECRET_KEY: 'pk_live_123' }).variable).toBe('STRIPE_SECRET_KEY');
     expect(failure({ ...REMOTE, HUBSPOT_DEFAULT_CURRENCY: 'dollars' }).variable).toBe('HUBSPOT_DEFAULT_CURRENCY');
+    expect(failure({ REDIS_PROBE_INTERVAL_MS: '0' }).variable).toBe('REDIS_PROBE_INTERVAL_MS');
+    expect(loadConfig({}).redisProbeIntervalMs).toBe(250);
   });
 
   it('never puts a secret in its messages', () => {

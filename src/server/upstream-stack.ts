@@ -40,7 +40,12 @@ export interface UpstreamStack {
 export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
   const clock = now ? { now } : {};
   const redis = config.cache.redisUrl
-    ? new RedisConnection({ url: config.cache.redisUrl, commandTimeoutMs: config.redisTimeoutMs, logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) } })
+    ? new RedisConnection({
+        url: config.cache.redisUrl,
+        commandTimeoutMs: config.redisTimeoutMs,
+        probeIntervalMs: config.redisProbeIntervalMs,
+        logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },
+      })
     : undefined;
   await redis?.connect();
 

@@ -40,10 +40,14 @@ export function uniquePrefix(name: string): string {
 export class PrivateRedis {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArguments: string[] = [],
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `debugCommand`: allow DEBUG from 127.0.0.1 (Redis 7 refuses it by default), for `stall`. */
+  static async start(options: { debugCommand?: boolean } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.debugCommand ? ['--enable-debug-command', 'local'] : []);
     await redis.start();
     return redis;
   }
@@ -53,7 +57,7 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArguments], { stdio: 'ignore' });
     const spawned = new Promise<never>((_, reject) => this.process?.once('error', (error) => reject(new Error(`redis-server could not start: ${error.message}`))));
     const deadline = Date.now() + 5000;
     const up = (async () => {
@@ -63,6 +67,24 @@ export class PrivateRedis {
       }
     })();
     await Promise.race([up, spawned]);
+  }
+
+  /**
+   * Makes Redis answer nobody for `seconds` with `DEBUG SLEEP`, sent on a connection of its own;
+   * its socket stays open, as with a slow command. Resolves when Redis answers again.
+   */
+  stall(seconds: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host: '127.0.0.1', port: this.port });
+      socket.on('error', reject);
+      socket.on('connect', () => socket.write(`DEBUG SLEEP ${seconds}\r\n`));
+      socket.on('data', (data) => {
+        socket.destroy();
+        const reply = data.toString();
+        if (reply.startsWith('+OK')) resolve();
+        else reject(new Error(`DEBUG SLEEP: ${reply.trim()} (start the PrivateRedis with debugCommand: true)`));
+      });
+    });
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { createClient, type RedisClientType } from '@keyv/redis';
+import { RedisHealth, type RedisHealthState, type Timers } from './redis-health.ts';
 
 export interface RedisLogger {
   warn(message: string): void;
@@ -7,69 +8,98 @@ export interface RedisLogger {
 
 export interface RedisConnectionOptions {
   url: string;
-  /** Longest any command may take before the caller falls back. */
+  /** Longest any command (and any probe) may take before the caller falls back. */
   commandTimeoutMs: number;
   logger: RedisLogger;
+  /** While Redis is down, the pause between PINGs that check whether it is back (default 250 ms). */
+  probeIntervalMs?: number;
+  /** Commands in a row without an answer in time that take Redis down (default 3). */
+  failuresToDown?: number;
+  /** Probes in a row answered in time that bring Redis back (default 2). */
+  probesToUp?: number;
+  /** The command timeouts and the probe timer; tests pass their own to drive time. */
+  timers?: Timers;
+  now?: () => number;
 }
 
 export class RedisUnavailableError extends Error {
-  constructor(reason: string) {
+  readonly code = 'REDIS_UNAVAILABLE';
+
+  constructor(readonly reason: string) {
     super(`Redis unavailable: ${reason}`);
     this.name = 'RedisUnavailableError';
   }
 }
 
-type RedisState = { kind: 'connecting' } | { kind: 'up' } | { kind: 'down'; since: number; reason: string } | { kind: 'closed' };
-
 /**
  * One Redis client for the cache and the quota, with the rule that Redis trouble is never an
  * outage: commands do not queue while disconnected (`disableOfflineQueue`), every command races a
- * short timeout, and callers get a RedisUnavailableError at once so they can fall back to their
- * in-process path. The client reconnects on its own; each change of state is logged once.
+ * short timeout, and callers get a RedisUnavailableError at once while Redis is down so they can
+ * fall back to their in-process path. Whether it is down is RedisHealth's call (failures in a
+ * row, then probes until it answers again); the client reconnects on its own, and each change of
+ * state is logged once.
  */
 export class RedisConnection {
   readonly client: RedisClientType;
-  private state: RedisState = { kind: 'connecting' };
+  private readonly health: RedisHealth;
   private readonly subscribers: RedisClientType[] = [];
+  private readonly timers: Timers;
 
   constructor(private readonly options: RedisConnectionOptions) {
+    const { commandTimeoutMs } = options;
+    if (!(Number.isFinite(commandTimeoutMs) && commandTimeoutMs > 0)) throw new TypeError(`commandTimeoutMs must be a positive number: ${commandTimeoutMs}`);
+    this.timers = options.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
+    this.health = new RedisHealth({
+      probe: () => this.withTimeout(this.client.ping()).then(() => undefined),
+      onChange: (next, previous) => this.logChange(next, previous),
+      ...(options.probeIntervalMs !== undefined ? { probeIntervalMs: options.probeIntervalMs } : {}),
+      ...(options.failuresToDown !== undefined ? { failuresToDown: options.failuresToDown } : {}),
+      ...(options.probesToUp !== undefined ? { probesToUp: options.probesToUp } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.client = createClient({
       url: options.url,
       disableOfflineQueue: true,
       socket: {
-        connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+        connectTimeout: Math.max(commandTimeoutMs, 1000),
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000), // up to 2s
       },
     }) as RedisClientType;
-    this.client.on('ready', () => this.moveTo({ kind: 'up' }));
-    this.client.on('error', (error: Error) => this.markDown(error.message || error.name));
-    this.client.on('end', () => this.markDown('connection ended'));
+    this.client.on('ready', () => this.health.connected());
+    this.client.on('error', (error: Error) => this.health.lost(error.message || error.name));
+    this.client.on('end', () => this.health.lost('connection ended'));
   }
 
   /** Starts connecting; resolves once connected or after the timeout, never rejects. */
   async connect(): Promise<void> {
-    const connecting = this.client.connect().catch((error: unknown) => this.markDown(String(error)));
+    const connecting = this.client.connect().catch((error: unknown) => this.health.lost(String(error)));
     await Promise.race([connecting, delay(Math.max(this.options.commandTimeoutMs, 1000))]);
   }
 
   get available(): boolean {
-    return this.state.kind === 'up' && this.client.isReady;
+    return this.health.state.kind === 'up' && this.client.isReady;
   }
 
   /** Runs a command with the timeout, or fails fast when Redis is known to be away. */
   async run<T>(command: (client: RedisClientType) => Promise<T>): Promise<T> {
-    if (!this.available) throw new RedisUnavailableError(this.state.kind === 'down' ? this.state.reason : this.state.kind);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError(`no answer within ${this.options.commandTimeoutMs} ms`)), this.options.commandTimeoutMs);
-    });
+    if (!this.available) {
+      const { state } = this.health;
+      throw new RedisUnavailableError(state.kind === 'down' ? state.reason : state.kind === 'up' ? 'not connected' : state.kind);
+    }
     try {
-      return await Promise.race([command(this.client), timeout]);
+      const result = await this.withTimeout(command(this.client));
+      this.health.succeeded();
+      return result;
     } catch (error) {
-      if (error instanceof RedisUnavailableError) this.markDown(error.message);
-      throw error instanceof RedisUnavailableError ? error : new RedisUnavailableError(error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
+      if (isUnavailable(error)) {
+        this.health.failed(error.reason);
+        throw error;
+      }
+      // An error on an open socket is Redis's answer (a script error, a wrong type): Redis is
+      // alive. On a closed one the client's `error` event has already told the health.
+      if (this.client.isReady) this.health.succeeded();
+      throw new RedisUnavailableError(error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -87,7 +117,7 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
-    this.state = { kind: 'closed' };
+    this.health.close();
     // A client still trying to reconnect is open but not ready: a graceful close would wait for
     // a Redis that may never come back, so shutdown during an outage would hang.
     for (const subscriber of this.subscribers) {
@@ -98,18 +128,28 @@ export class RedisConnection {
     else this.client.destroy();
   }
 
-  private markDown(reason: string): void {
-    if (this.state.kind === 'down' || this.state.kind === 'closed') return;
-    this.moveTo({ kind: 'down', since: Date.now(), reason });
+  // Private: the timeout every command and probe races, and the log of state changes.
+
+  private async withTimeout<T>(pending: Promise<T>): Promise<T> {
+    const { commandTimeoutMs } = this.options;
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.timers.setTimeout(() => reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
+    });
+    try {
+      return await Promise.race([pending, timeout]);
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
   }
 
-  private moveTo(next: RedisState): void {
-    const previous = this.state;
-    if (previous.kind === 'closed' || previous.kind === next.kind) return;
-    this.state = next;
+  private logChange(next: RedisHealthState, previous: RedisHealthState): void {
     switch (next.kind) {
       case 'up':
-        this.options.logger.info(previous.kind === 'down' ? 'redis is back: shared cache and quota in use again' : 'redis connected');
+        if (previous.kind === 'down') {
+          const seconds = ((this.options.now ?? Date.now)() - previous.since) / 1000;
+          this.options.logger.info(`redis is back after ${seconds.toFixed(1)} s: shared cache and quota in use again`);
+        } else this.options.logger.info('redis connected');
         break;
       case 'down':
         this.options.logger.warn(`redis unavailable (${next.reason}): answering from the in-process cache and a local share of each quota`);
@@ -119,6 +159,10 @@ export class RedisConnection {
         break;
     }
   }
+}
+
+function isUnavailable(error: unknown): error is RedisUnavailableError {
+  return (error as { code?: unknown } | null)?.code === 'REDIS_UNAVAILABLE';
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
+import { PrivateRedis, redisForTests } from '../../support/redis.ts';
+
+// Needs redis-server on the PATH; the same condition as the shared Redis suites.
+const redisUp = await redisForTests();
+
+const COMMAND_TIMEOUT_MS = 100;
+const STALL_SECONDS = 0.3; // three command timeouts: long enough for failures in a row
+
+/** Checks `condition` every 20 ms; gives up after a bound far beyond what the test expects. */
+async function eventually(condition: () => boolean, boundMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + boundMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return condition();
+}
+
+describe.skipIf(!redisUp)('RedisConnection when Redis stalls on a healthy socket', () => {
+  let redis: PrivateRedis;
+  let connection: RedisConnection;
+  const logs: string[] = [];
+
+  beforeEach(async () => {
+    logs.length = 0;
+    redis = await PrivateRedis.start({ debugCommand: true });
+    connection = new RedisConnection({
+      url: redis.url,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      // Back within a second of a 300 ms stall: two answered probes, 200 ms apart.
+      probeIntervalMs: 200,
+      logger: { warn: (m) => logs.push(`warn: ${m}`), info: (m) => logs.push(`info: ${m}`) },
+    });
+    await connection.connect();
+    expect(await eventually(() => connection.available)).toBe(true);
+  });
+  afterEach(async () => {
+    await connection?.close();
+    await redis?.stop();
+  });
+
+  it('is used again once Redis answers, though the client never reconnects', async () => {
+    let stallOver = false;
+    const stalled = redis.stall(STALL_SECONDS).then(() => (stallOver = true));
+    // Commands every 20 ms, as under load: those the stall leaves unanswered fail in a row.
+    const commands: Array<Promise<unknown>> = [];
+    while (connection.available && !stallOver) {
+      commands.push(connection.run((client) => client.ping()).catch(() => undefined));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await expect(connection.run((client) => client.ping())).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE' });
+    await Promise.all([stalled, ...commands]);
+    expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(1);
+
+    expect(await eventually(() => connection.available)).toBe(true);
+    await connection.run((client) => client.set('answered', 'yes'));
+    expect(await connection.run((client) => client.get('answered'))).toBe('yes');
+    expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(1);
+    expect(logs.filter((line) => line.includes('redis is back'))).toHaveLength(1);
+    expect(logs.find((line) => line.includes('redis unavailable'))).toContain('commands in a row failed, the last with: no answer within 100 ms');
+  });
+
+  it('stays in use through a single slow command', async () => {
+    const stalled = redis.stall(STALL_SECONDS);
+    let failed = false;
+    while (!failed) failed = await connection.run((client) => client.ping()).then(() => false, () => true);
+    await stalled;
+
+    expect(connection.available).toBe(true);
+    expect(await connection.run((client) => client.ping())).toBe('PONG');
+    expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(0);
+  });
+});
