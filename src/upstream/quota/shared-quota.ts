@@ -80,6 +80,8 @@ return 0
 `;
 
 const DEFAULT_LEASE_GRACE_MS = 250; // 0.25 s
+/** How soon a call asks a slow (not down) Redis again. */
+const SHARED_RETRY_MS = 10; // 10 ms
 
 export interface SharedQuotaOptions {
   provider: ProviderName;
@@ -114,6 +116,8 @@ export class SharedQuota implements Quota {
   private readonly keys: string[];
   private readonly leaseGraceMs: number;
   private readonly clock: QuotaClock;
+  /** Where the last call got its budget; starts shared, as other instances may be spending. */
+  private mode: 'shared' | 'local' = 'shared';
 
   constructor(private readonly options: SharedQuotaOptions) {
     checkQuotaOptions(options);
@@ -143,16 +147,39 @@ export class SharedQuota implements Quota {
           }),
         )) as [number, number, string?, string?];
       } catch {
-        // Our place in the queue lapses by itself; the local guard takes over for this call.
+        if (redis.available) {
+          // Redis is slow, not gone: the command that timed out may still run when it wakes and
+          // spend a slot, so spending a local one as well could put both into the provider's
+          // window. Ask Redis again, within this call's wait.
+          if (mayWait <= SHARED_RETRY_MS) throw budgetSpent(provider, SHARED_RETRY_MS);
+          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, SHARED_RETRY_MS));
+          continue;
+        }
+        // Redis is down. Our place in the queue lapses by itself; the local guard takes over.
+        this.enterLocalMode();
         return elapsed + (await fallback.acquire(mayWait));
       }
       const [status, waitMs, place, until] = answer;
-      if (status === 1) return this.clock.now() - started;
+      if (status === 1) {
+        this.mode = 'shared';
+        return this.clock.now() - started;
+      }
       if (status === -1) throw budgetSpent(provider, waitMs);
       ticket = String(place);
       deadline = String(until);
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
     }
+  }
+
+  /**
+   * The shared window may be full of other instances' sends that the local guard never saw, so
+   * on the way from shared to local it waits one whole window before spending its share: a
+   * Redis outage costs a window of calls, and never a 429.
+   */
+  private enterLocalMode(): void {
+    if (this.mode === 'local') return;
+    this.mode = 'local';
+    this.options.fallback.pause(guardedWindowMs(this.options.windowMs));
   }
 
   pause(ms: number): void {
