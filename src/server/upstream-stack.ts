@@ -54,7 +54,9 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
   let localCopy: CacheStore | undefined;
   if (!config.cache.enabled) store = createNullStore();
   else if (redis) {
-    const tiered = createTieredStore(createRedisStore(redis, config.cache.keyPrefix), local);
+    // Entries under `<prefix>:cache:`, so that a flush (a scan of that namespace) never touches
+    // the quota's keys (`<prefix>:v2:quota:…`): its pauses and its waiters' queue must survive.
+    const tiered = createTieredStore(createRedisStore(redis, `${config.cache.keyPrefix}:cache`), local);
     store = tiered;
     localCopy = tiered.local;
   }

@@ -45,3 +45,25 @@ describe.skipIf(!redisUp)('an invalidation on one instance', () => {
     expect(after.extensions?.upstream?.stripe).toMatchObject({ calls: 1, cacheHits: 0 });
   });
 });
+
+describe.skipIf(!redisUp)('a cache flush', () => {
+  it("leaves the shared quota's keys (its pauses and its waiters' queue) in Redis", async () => {
+    const redis = await PrivateRedis.start();
+    const simulators = await startSimulators();
+    const stack = await GatewayStack.startRemote(simulators, { REDIS_URL: redis.url });
+    try {
+      const customer = simulators.dataset.customers[0]!;
+      await stack.query(`query($id: ID!) { customer(id: $id) { name } }`, { id: toGlobalId('Customer', customer.id) });
+      const quotaKeys = async () => (await redis.keys()).filter((key) => key.includes(':quota:'));
+      const before = await quotaKeys();
+      expect(before.length).toBeGreaterThan(0);
+      await stack.gateway.flushCache();
+      expect(await quotaKeys()).toEqual(before);
+      expect((await redis.keys()).some((key) => key.includes(':cache:'))).toBe(false);
+    } finally {
+      await stack.close();
+      await simulators.close();
+      await redis.stop();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { createClient } from '@keyv/redis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
@@ -85,6 +86,17 @@ export class PrivateRedis {
         else reject(new Error(`DEBUG SLEEP: ${reply.trim()} (start the PrivateRedis with debugCommand: true)`));
       });
     });
+  }
+
+  /** Every key it holds, sorted (a test's Redis is small). */
+  async keys(): Promise<string[]> {
+    const client = createClient({ url: this.url });
+    await client.connect();
+    try {
+      return (await client.keys('*')).sort();
+    } finally {
+      await client.close();
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,3 @@
-import { Keyv } from 'keyv';
 import { LRUCache } from 'lru-cache';
 import { InvalidationMarks } from './invalidation-marks.ts';
 
@@ -39,45 +38,36 @@ export interface MemoryStoreOptions {
  * plus the LRU's own node. Entity-cache entries carry their JSON size as `bytes`; other values
  * are measured once, here.
  */
-function estimatedSize(key: string, wrapped: unknown): number {
-  const value = (wrapped as { value?: unknown } | undefined)?.value;
+function estimatedSize(key: string, value: unknown): number {
   const bytes = (value as { bytes?: unknown } | undefined)?.bytes;
   const json = typeof bytes === 'number' ? bytes : JSON.stringify(value ?? null).length;
   return 2 * key.length + 2 * json + 128;
 }
 
 /**
- * The default store: keyv over an LRU bounded by entries and by estimated bytes, values kept as
- * objects (no serialisation), so a warm read costs a map lookup.
+ * The default store: an LRU bounded by entries and by estimated bytes, values kept as objects (no
+ * serialisation), so a warm read costs a map lookup. Not behind keyv: keyv's `set` awaits before
+ * it stores, and an invalidation landing in that gap was overwritten by the write it had just
+ * refused; here the check and the write are one synchronous step.
  */
 export function createMemoryStore({ maxEntries, maxBytes, now = () => performance.now() }: MemoryStoreOptions): CacheStore {
-  const lru = new LRUCache<string, object>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (value, key) => estimatedSize(key, value) });
   const marks = new InvalidationMarks(now);
-  // keyv hands Map-like stores a ttl number as third argument, which LRUCache reads as options;
-  // keyv keeps the expiry inside the value anyway, so the adapter drops it.
-  const mapLike = {
-    get: (key: string) => lru.get(key),
-    set: (key: string, value: object) => Boolean(lru.set(key, value)),
-    delete: (key: string) => lru.delete(key),
-    clear: () => lru.clear(),
-    has: (key: string) => lru.has(key),
-  };
-  const keyv = new Keyv({ store: mapLike, serialize: undefined, deserialize: undefined, useKeyPrefix: false });
+  const lru = new LRUCache<string, object>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (value, key) => estimatedSize(key, value), perf: { now } });
   return {
     kind: 'memory',
     remembers: true,
-    getMany: async <V>(keys: readonly string[]) => (await keyv.getMany<V>([...keys])) as Array<V | undefined>,
+    getMany: async <V>(keys: readonly string[]) => keys.map((key) => lru.get(key) as V | undefined),
     set: async (key, value, ttlMs, fetchAgeMs) => {
       if (marks.invalidatedSince(key, fetchAgeMs)) return;
-      await keyv.set(key, value, ttlMs);
+      lru.set(key, value as object, { ttl: Math.max(1, ttlMs) });
     },
     invalidate: async (key, holdMs) => {
       marks.mark(key, holdMs);
-      await keyv.delete(key);
+      lru.delete(key);
     },
     clear: async () => {
       marks.markAll();
-      await keyv.clear();
+      lru.clear();
     },
     close: async () => undefined,
   };

@@ -5,6 +5,12 @@ import { freshnessOf, type CacheEntry } from './cache-entry.ts';
 import { RESOURCES, type CachePolicies, type ResourceName } from './cache-policy.ts';
 import type { CacheStore } from './cache-store.ts';
 
+/**
+ * Added to the longest fetch for how long an invalidation is remembered: the write that follows
+ * a fetch, a slow cache round trip, a background refresh started at the deadline's edge.
+ */
+const HOLD_MARGIN_MS = 10 * 1000; // 10 s
+
 /** Bumped when the shape of cached values changes, so old entries are never read. */
 const KEY_VERSION = 'v1';
 
@@ -63,10 +69,13 @@ interface InFlight {
 export class EntityCache {
   private readonly inflight = new Map<string, InFlight>();
   private readonly now: () => number;
+  /** How long an invalidation refuses older writes: the longest fetch, and then some. */
+  private readonly holdMs: number;
 
   constructor(private readonly options: EntityCacheOptions) {
     if (!(options.maxFetchMs > 0)) throw new TypeError(`maxFetchMs must be positive: ${options.maxFetchMs}`);
     this.now = options.now ?? Date.now;
+    this.holdMs = options.maxFetchMs + HOLD_MARGIN_MS;
   }
 
   get storeKind(): CacheStore['kind'] | 'off' {
@@ -84,7 +93,7 @@ export class EntityCache {
    * reader joins a fetch begun before the invalidation.
    */
   async invalidate(what: Invalidation): Promise<void> {
-    const holdMs = this.options.maxFetchMs;
+    const holdMs = this.holdMs;
     if ('all' in what) {
       this.inflight.clear();
       await this.options.store.clear(holdMs);
@@ -99,7 +108,7 @@ export class EntityCache {
    * its single-flight table must follow, or a later Redis outage would serve what was dropped.
    */
   async invalidateLocally(what: Invalidation): Promise<void> {
-    const holdMs = this.options.maxFetchMs;
+    const holdMs = this.holdMs;
     const local = this.options.localCopy;
     if ('all' in what) {
       this.inflight.clear();
@@ -176,6 +185,9 @@ export class EntityCache {
 
   /** Stores one entity fetched by a fetch that began at `begunAt` (this cache's clock). */
   private async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>, begunAt: number): Promise<void> {
+    const fetchAgeMs = Math.max(0, this.now() - begunAt);
+    // Older than any invalidation mark is kept: whether one came meanwhile can no longer be told.
+    if (fetchAgeMs >= this.holdMs) return;
     const policy = this.options.policies[resource];
     const entry: CacheEntry<V> = {
       value: fetched.value,
@@ -184,7 +196,7 @@ export class EntityCache {
       ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
     };
     // A cache write never fails a request.
-    await this.options.store.set(key, entry, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - begunAt)).catch(() => undefined);
+    await this.options.store.set(key, entry, policy.ttlMs + policy.maxStaleMs, fetchAgeMs).catch(() => undefined);
   }
 
   private async fetchShared<V>(

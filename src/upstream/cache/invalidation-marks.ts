@@ -19,10 +19,21 @@ const MAX_MARKS = 100_000;
  * back after it.
  */
 export class InvalidationMarks {
-  private readonly marks = new LRUCache<string, number>({ max: MAX_MARKS, ttlAutopurge: false });
+  private readonly marks: LRUCache<string, number>;
+  /** Writes of fetches begun at or before this are refused: the last clear, or a mark pushed out. */
   private clearedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.marks = new LRUCache<string, number>({
+      max: MAX_MARKS,
+      perf: { now },
+      // A mark pushed out early by a storm of invalidations must still refuse what it refused:
+      // forgetting it raises the floor for every key instead.
+      dispose: (at, _key, reason) => {
+        if (reason === 'evict') this.clearedAt = Math.max(this.clearedAt, at);
+      },
+    });
+  }
 
   mark(key: string, holdMs: number): void {
     this.marks.set(key, this.now(), { ttl: Math.max(1, holdMs) });

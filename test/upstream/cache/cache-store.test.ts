@@ -49,6 +49,13 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
       expect(await store.getMany(['raced', 'other'])).toEqual([undefined, { v: 'new' }]);
     });
 
+    it('lets an invalidation issued while a write is under way win', async () => {
+      const writing = store.set('k', { v: 'old' }, 10_000, 1_000);
+      await store.invalidate('k', 10_000);
+      await writing;
+      expect(await store.getMany(['k'])).toEqual([undefined]);
+    });
+
     it('refuses the writes of fetches begun before a clear', async () => {
       await store.clear(10_000);
       await store.set('any', { v: 'old' }, 10_000, 5_000);
@@ -118,8 +125,11 @@ describe('memory store', () => {
     await store.invalidate('k', 10_000);
     now += 1_000;
     await store.set('k', { v: 'began after' }, 10_000, 500);
-    await store.set('k2', { v: 'began before' }, 10_000, 1_001);
     expect(await store.getMany(['k'])).toEqual([{ v: 'began after' }]);
+    await store.invalidate('k', 10_000);
+    now += 1_000;
+    await store.set('k', { v: 'began before' }, 10_000, 1_001);
+    expect(await store.getMany(['k'])).toEqual([undefined]);
   });
 
   it('bounds its size in bytes, keys included', async () => {
