@@ -18,7 +18,20 @@ export interface BenchOptions {
   outDir: string;
   /** The whole run is stopped (and every child killed) after this long. */
   timeLimitSeconds: number;
+  /** Soak mode: one system on one workload under load this long, memory sampled throughout. */
+  soak?: SoakOptions;
+  /** Extra `node` flags for the systems under test (not the simulators), e.g. a V8 heap setting. */
+  nodeArgs: string[];
 }
+
+export interface SoakOptions {
+  seconds: number;
+  /** Seconds between two memory samples of the system's process. */
+  sampleSeconds: number;
+}
+
+/** `--soak` without `--only`/`--workloads`: the pair the hardening issue asks about. */
+const SOAK_DEFAULTS = { system: 'tributary-warm', workload: 'W3', sampleSeconds: 5 } as const;
 
 const FULL = {
   latencyMs: 20,
@@ -47,6 +60,10 @@ export const USAGE = `npm run bench -- [options]
   --only <system,...>     some of: ${SYSTEM_IDS.join(', ')}
   --workloads <W,...>     some of: ${WORKLOAD_IDS.join(', ')}
   --out <dir>             where the results JSON goes (default bench/results)
+  --soak <s>              soak mode: one system on one workload for <s> seconds after the warm-up,
+                          sampling its RSS and heap (default pair: --only ${SOAK_DEFAULTS.system} --workloads ${SOAK_DEFAULTS.workload})
+  --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
+  --node-args "<flags>"   node flags for the systems under test, e.g. "--max-semi-space-size=2"
   --help                  this text
 `;
 
@@ -65,22 +82,57 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
       only: { type: 'string' },
       workloads: { type: 'string' },
       out: { type: 'string' },
+      soak: { type: 'string' },
+      sample: { type: 'string' },
+      'node-args': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return 'help';
   const base = values.quick ? QUICK : FULL;
+  const soak = soakOptions(values.soak, values.sample);
+  const systems = list('--only', values.only ?? (soak ? SOAK_DEFAULTS.system : undefined), SYSTEM_IDS);
+  const workloads = list('--workloads', values.workloads ?? (soak ? SOAK_DEFAULTS.workload : undefined), WORKLOAD_IDS);
+  if (soak && (systems.length !== 1 || workloads.length !== 1)) {
+    throw new TypeError(`--soak runs one system on one workload: --only ${systems.join(',')} --workloads ${workloads.join(',')}`);
+  }
   return {
     quick: values.quick,
     latencyMs: integer('--latency', values.latency, base.latencyMs, 0, 10_000),
     warmupSeconds: integer('--warmup', values.warmup, base.warmupSeconds, 0, 600),
     durationSeconds: integer('--duration', values.duration, base.durationSeconds, 1, 600),
     connections: integer('--connections', values.connections, base.connections, 1, 1000),
-    systems: list('--only', values.only, SYSTEM_IDS),
-    workloads: list('--workloads', values.workloads, WORKLOAD_IDS),
+    systems,
+    workloads,
     outDir: values.out ?? defaultOutDir,
-    timeLimitSeconds: base.timeLimitSeconds,
+    // A soak's own length plus the usual allowance for starting, checking and warming up.
+    timeLimitSeconds: soak ? soak.seconds + base.timeLimitSeconds : base.timeLimitSeconds,
+    ...(soak ? { soak } : {}),
+    nodeArgs: nodeArgs(values['node-args']),
   };
+}
+
+function soakOptions(seconds: string | undefined, sample: string | undefined): SoakOptions | undefined {
+  if (seconds === undefined) {
+    if (sample !== undefined) throw new TypeError(`--sample only applies with --soak: ${JSON.stringify(sample)}`);
+    return undefined;
+  }
+  return {
+    seconds: integer('--soak', seconds, 0, 10, 24 * 60 * 60),
+    sampleSeconds: integer('--sample', sample, SOAK_DEFAULTS.sampleSeconds, 1, 600),
+  };
+}
+
+/**
+ * Node flags, space-separated; each must start with `-` so that a script or a stray value cannot
+ * slip in. Only flags that change how the process runs belong here (V8 and Node options).
+ */
+function nodeArgs(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const flags = raw.split(/\s+/).filter(Boolean);
+  const bad = flags.filter((flag) => !/^--?[a-z]/i.test(flag));
+  if (bad.length > 0) throw new TypeError(`--node-args takes node flags such as "--max-semi-space-size=2": ${JSON.stringify(raw)}`);
+  return flags;
 }
 
 function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {

@@ -10,6 +10,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Seed of the random page choice, so every system is offered the same kind of sequence. */
   seed?: number;
+  /** Called on every response, e.g. to count throughput per interval during a soak. */
+  onResponse?: () => void;
 }
 
 export interface LoadResult {
@@ -74,7 +76,11 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
       },
     ],
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => latencies.add(responseTimeMs));
+  const { onResponse } = options;
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => {
+    latencies.add(responseTimeMs);
+    onResponse?.();
+  });
   const result = await instance;
 
   const responses = latencies.count;

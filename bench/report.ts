@@ -71,7 +71,7 @@ export interface BenchResults {
   finishedAt: string;
   elapsedSeconds: number;
   machine: Machine;
-  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds'>;
+  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak'>;
   workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit> }>;
   results: Measurement[];
 }
@@ -228,7 +228,8 @@ function legend(results: BenchResults): string[] {
       `closed-loop connections: ${options.warmupSeconds} s of warm-up (not counted), then ${options.durationSeconds} s measured. ` +
       `Before measuring, each system's answer to the workload's first request is compared with Tributary's (\`data\` deep-equal). ` +
       (limits ? `For W0–W3 every provider allows ${formatNumber(limits.limit)} requests per ${limits.windowMs / 1000} s, so that the real quotas do not measure all systems the same; ` : '') +
-      `W4 holds HubSpot to its real limit.`,
+      `W4 holds HubSpot to its real limit.` +
+      (options.nodeArgs.length > 0 ? ` The systems ran with \`node ${options.nodeArgs.join(' ')}\`.` : ''),
     '',
     '**Columns.** *req/s*: responses per second, any status. *÷*: that rate divided by tributary (warm)\'s and by the ceiling\'s. ' +
       '*p50/p99*: response time percentiles of every response. *errors*: responses that were not HTTP 2xx, plus 2xx responses ' +

@@ -11,13 +11,15 @@
  *      workload's limits, warm up, measure, read the simulators' counts and the process's peak
  *      RSS, stop it;
  *   4. the results go to bench/results/<timestamp>.json and a Markdown table to standard output.
+ * With `--soak <s>`, steps 2 and 3 are replaced by one long measurement of one system on one
+ * workload, its memory sampled throughout (bench/soak.ts); results go to bench/results/soak-*.json.
  * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
  * time limit.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseBenchOptions, USAGE, type BenchOptions } from './bench-options.ts';
+import { parseBenchOptions, USAGE, type BenchOptions, type SoakOptions } from './bench-options.ts';
 import { measureLoad } from './measure-load.ts';
 import { ceilingAnswers, collectReferenceAnswers, differenceFromReference, postGraphQL } from './reference-answers.ts';
 import {
@@ -31,15 +33,15 @@ import {
   type BenchResults,
   type Measurement,
 } from './report.ts';
-import { PROVIDERS, SimAdmin, trafficBetween, type Provider } from './sim-admin.ts';
+import { SimAdmin, trafficBetween } from './sim-admin.ts';
+import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, type SoakResults } from './soak.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
-import { freePort, killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
-import { GRAPHQL_PATH, SYSTEMS, type SystemId, type SystemSpec } from './systems.ts';
-import { buildWorkloads, RAISED_LIMIT, type RateLimit, type Workload } from './workloads.ts';
+import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
+import { faults, raisedLimits, startSystem, W0_BODY, type RunningSystem } from './start-system.ts';
+import { SYSTEMS, type SystemId, type SystemSpec } from './systems.ts';
+import { buildWorkloads, type Workload } from './workloads.ts';
 
-const READY_TIMEOUT_MS = 60_000; // 60s: a cold tsx start of a gateway takes a few seconds
 const SIMULATORS_START_TIMEOUT_MS = 30_000; // 30s
-const W0_BODY = JSON.stringify({ query: '{ __typename }' });
 /** Quick runs start W3's pages at every tenth customer: 96 reference answers instead of 951. */
 const QUICK_PAGE_STRIDE = 10;
 
@@ -72,6 +74,11 @@ async function main(): Promise<void> {
     progress(`simulators: starting with ${options.latencyMs} ms latency`);
     const sims = JSON.parse(await simulators.firstLine(SIMULATORS_START_TIMEOUT_MS)) as SimulatorAddresses;
     const admin = new SimAdmin(sims);
+
+    if (options.soak) {
+      await soakOne({ ...options, soak: options.soak }, sims, admin, workloads[0] as Workload, startedAt, scratch);
+      return;
+    }
 
     progress('reference: Tributary answers every request body of the run');
     const referenceStarted = performance.now();
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
         connections: options.connections,
         systems: options.systems,
         workloads: options.workloads,
+        nodeArgs: options.nodeArgs,
       },
       workloads: workloads.map(describeWorkload),
       results,
@@ -123,6 +131,35 @@ async function main(): Promise<void> {
     await simulators.stop();
     cleanUp();
   }
+}
+
+/**
+ * Soak mode: no comparison, so no reference answers, except the ceiling's own (it serves them).
+ * A soak that fails throws: there is no second system to go on with.
+ */
+async function soakOne(options: BenchOptions & { soak: SoakOptions }, sims: SimulatorAddresses, admin: SimAdmin, workload: Workload, startedAt: Date, scratch: string): Promise<void> {
+  const spec = SYSTEMS[options.systems[0] as SystemId];
+  let answersFile = '';
+  if (spec.id === 'ceiling') {
+    const reference = await referenceAnswers(options, sims, admin, [workload]);
+    answersFile = writeCeilingAnswers({ options, sims, admin, reference, scratch }, workload);
+  }
+  const loadAverageAtStart = loadavg()[0] ?? 0;
+  progress(`soak: ${spec.id} on ${workload.id} for ${options.soak.seconds} s after ${options.warmupSeconds} s of warm-up, a sample every ${options.soak.sampleSeconds} s`);
+  const measured = await runSoak({ options, sims, admin, answersFile, progress }, spec, workload);
+  const results: SoakResults = {
+    schemaVersion: SOAK_SCHEMA_VERSION,
+    kind: 'soak',
+    commit: currentCommit(REPO_ROOT),
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: describeMachine(),
+    loadAverageAtStart,
+    ...measured,
+  };
+  const path = writeSoakResults(options.outDir, results);
+  process.stdout.write(`${renderSoakMarkdown(results)}\n`);
+  progress(`results: ${path}`);
 }
 
 /** Starts a Tributary with every limit raised, asks it every body the run will send, stops it. */
@@ -147,7 +184,7 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
   let system: RunningSystem | undefined;
   try {
     const answersFile = spec.id === 'ceiling' ? writeCeilingAnswers(context, workload) : '';
-    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id);
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id, { nodeArgs: options.nodeArgs });
 
     // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
     const checked = workload.bodies[0] ?? '';
@@ -195,41 +232,6 @@ function writeCeilingAnswers(context: RunContext, workload: Workload): string {
   const bodies = [...new Set([W0_BODY, ...workload.bodies])];
   writeFileSync(path, JSON.stringify(ceilingAnswers(new Map(bodies.map((body) => [body, context.reference.get(body)])))));
   return path;
-}
-
-interface RunningSystem {
-  process: ServiceProcess;
-  /** The GraphQL endpoint. */
-  url: string;
-}
-
-async function startSystem(
-  spec: SystemSpec,
-  context: { sims: SimulatorAddresses; limits: Record<Provider, RateLimit>; answersFile: string },
-  name: string,
-): Promise<RunningSystem> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const child = new ServiceProcess(name, spec.script, spec.env({ port, ...context }));
-  const isReady =
-    spec.readiness === 'readyz'
-      ? async () => (await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200
-      : async () => (await postGraphQL(origin + GRAPHQL_PATH, W0_BODY, 1000)).status === 200;
-  try {
-    await child.waitUntilReady(isReady, READY_TIMEOUT_MS);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  return { process: child, url: origin + GRAPHQL_PATH };
-}
-
-function raisedLimits(): Record<Provider, RateLimit> {
-  return { customers: RAISED_LIMIT, stripe: RAISED_LIMIT, hubspot: RAISED_LIMIT };
-}
-
-function faults(latencyMs: number, limits: Record<Provider, RateLimit>) {
-  return Object.fromEntries(PROVIDERS.map((p) => [p, { latencyMs, rateLimit: limits[p] }])) as Record<Provider, { latencyMs: number; rateLimit: RateLimit }>;
 }
 
 function summarize(m: Measurement): string {

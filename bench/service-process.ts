@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MEMORY_REQUEST, type ProcessMemory } from './memory-probe.ts';
 
 /** The repository root: scripts are given relative to it, and children run in it. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -16,6 +17,17 @@ const OUTPUT_LINES_KEPT = 40;
  */
 const INHERITED_VARIABLES = ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'LANG', 'TZ'];
 
+export interface ServiceOptions {
+  keepStdin?: boolean;
+  /** Node flags before the script, e.g. `--max-semi-space-size=2`. */
+  nodeArgs?: readonly string[];
+  /** Load bench/memory-probe.ts and open an IPC channel to it, for `memory()`. */
+  memoryProbe?: boolean;
+}
+
+/** How long the probe may take to answer: the process may be busy executing a large operation. */
+const PROBE_TIMEOUT_MS = 2000;
+
 /**
  * One system under test, or the simulators, as a child process: `node --import tsx <script>`
  * run directly (not through npm), so `pid` is the Node process whose memory we read.
@@ -28,13 +40,14 @@ export class ServiceProcess {
   #exitCode: number | null | undefined;
   #exitSignal: NodeJS.Signals | null = null;
 
-  constructor(name: string, script: string, env: Record<string, string>, options: { keepStdin?: boolean } = {}) {
+  constructor(name: string, script: string, env: Record<string, string>, options: ServiceOptions = {}) {
     this.name = name;
     const inherited = Object.fromEntries(INHERITED_VARIABLES.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
-    this.#child = spawn(process.execPath, ['--import', 'tsx', script], {
+    const probe = options.memoryProbe ? ['--import', './bench/memory-probe.ts'] : [];
+    this.#child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...probe, script], {
       cwd: REPO_ROOT,
       env: { ...inherited, ...env },
-      stdio: [options.keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: [options.keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.memoryProbe ? (['ipc'] as const) : [])],
     });
     RUNNING.add(this.#child);
     this.exited = new Promise((resolve) => {
@@ -115,14 +128,34 @@ export class ServiceProcess {
    * undefined where /proc is not available.
    */
   peakRssBytes(): number | undefined {
-    if (this.pid === undefined || !this.running) return undefined;
-    try {
-      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
-      const kib = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status)?.[1];
-      return kib === undefined ? undefined : Number(kib) * 1024;
-    } catch {
-      return undefined;
-    }
+    return this.#procStatus('VmHWM');
+  }
+
+  /** The process's resident set size now (`VmRSS`), in bytes; undefined where /proc is not available. */
+  rssBytes(): number | undefined {
+    return this.#procStatus('VmRSS');
+  }
+
+  /**
+   * What the memory probe reports (heap, external, GC counts); undefined without a probe, or when
+   * it does not answer within PROBE_TIMEOUT_MS.
+   */
+  memory(): Promise<ProcessMemory | undefined> {
+    const child = this.#child;
+    if (!this.running || !child.connected) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(undefined), PROBE_TIMEOUT_MS);
+      const onMessage = (message: unknown) => done(message as ProcessMemory);
+      const done = (memory: ProcessMemory | undefined) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(memory);
+      };
+      child.on('message', onMessage);
+      child.send(MEMORY_REQUEST, (error) => {
+        if (error) done(undefined);
+      });
+    });
   }
 
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
@@ -132,6 +165,18 @@ export class ServiceProcess {
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** A `kB` line of /proc/<pid>/status, in bytes. */
+  #procStatus(field: 'VmHWM' | 'VmRSS'): number | undefined {
+    if (this.pid === undefined || !this.running) return undefined;
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const kib = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(status)?.[1];
+      return kib === undefined ? undefined : Number(kib) * 1024;
+    } catch {
+      return undefined;
+    }
   }
 
   #remember(text: string): void {
