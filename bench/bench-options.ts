@@ -63,7 +63,8 @@ export const USAGE = `npm run bench -- [options]
   --soak <s>              soak mode: one system on one workload for <s> seconds after the warm-up,
                           sampling its RSS and heap (default pair: --only ${SOAK_DEFAULTS.system} --workloads ${SOAK_DEFAULTS.workload})
   --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
-  --node-args "<flags>"   node flags for the systems under test, e.g. "--max-semi-space-size=2"
+  --node-args=<flags>     node flags for the systems under test, quoted, with "=" (its value starts
+                          with a dash): --node-args="--max-semi-space-size=2 --max-old-space-size=160"
   --help                  this text
 `;
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/bench-options.ts';
 import type { BenchResults, Measured } from '../../bench/report.ts';
+import type { SoakResults } from '../../bench/soak.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -78,5 +79,65 @@ describe('the benchmark harness', () => {
     const quick = parseBenchOptions(['--quick', '--latency', '5'], out);
     expect(full).toMatchObject({ latencyMs: 20, systems: ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm'] });
     expect(quick).toMatchObject({ quick: true, latencyMs: 5, warmupSeconds: 0, durationSeconds: 1 });
+  });
+
+  it('soaks Tributary for a few seconds, sampling its RSS and its heap, and prints the verdict', async () => {
+    const soakOut = join(out, 'soak');
+    const { code, stdout, stderr } = await runBench(['--soak', '10', '--sample', '2', '--warmup', '0', '--workloads', 'W1', '--connections', '2', '--out', soakOut], 80_000);
+    expect(code, stderr).toBe(0);
+
+    const files = readdirSync(soakOut).filter((name) => /^soak-.*\.json$/.test(name));
+    expect(files).toHaveLength(1);
+    const results = JSON.parse(readFileSync(join(soakOut, files[0] ?? ''), 'utf8')) as SoakResults;
+    expect(results).toMatchObject({ kind: 'soak', system: 'tributary-warm', workload: 'W1', options: { seconds: 10, sampleSeconds: 2, nodeArgs: [] } });
+    expect(results.load.responses).toBeGreaterThan(0);
+    expect(results.load.errors.total).toBe(0);
+    // A sample at the start, one every 2 s, one at the end: a busy machine may drop one or two.
+    expect(results.samples.length).toBeGreaterThanOrEqual(4);
+    for (const sample of results.samples) {
+      expect(sample.rssBytes).toBeGreaterThan(0);
+      expect(sample.heapUsedBytes).toBeGreaterThan(0);
+    }
+    expect(results.summary.peakRssBytes).toBeGreaterThanOrEqual(results.summary.rssBytes.max);
+    expect(results.summary.rssSlopeMiBPerMinute).not.toBeNull();
+
+    expect(stdout).toContain('#### Soak: tributary-warm on W1, 10 s');
+    expect(stdout).toMatch(/Target \(issue 9\): peak RSS under 200 MiB: \*\*(met|missed)\*\*/);
+  }, 90_000);
+
+  it('soaks one system on one workload, tributary-warm on W3 unless told otherwise', () => {
+    expect(parseBenchOptions(['--soak', '600'], out)).toMatchObject({
+      systems: ['tributary-warm'],
+      workloads: ['W3'],
+      soak: { seconds: 600, sampleSeconds: 5 },
+      nodeArgs: [],
+    });
+    expect(parseBenchOptions(['--soak', '60', '--sample', '2', '--only', 'naive', '--workloads', 'W1'], out)).toMatchObject({
+      systems: ['naive'],
+      workloads: ['W1'],
+      soak: { seconds: 60, sampleSeconds: 2 },
+    });
+    expect(parseBenchOptions([], out)).not.toHaveProperty('soak');
+  });
+
+  it('gives a soak its own length on top of the run time limit', () => {
+    const soak = parseBenchOptions(['--soak', '600'], out);
+    const plain = parseBenchOptions([], out);
+    if (soak === 'help' || plain === 'help') throw new Error('unexpected help');
+    expect(soak.timeLimitSeconds).toBe(plain.timeLimitSeconds + 600);
+  });
+
+  it('refuses a soak over several systems or workloads, a sample without a soak, and a too short soak', () => {
+    expect(() => parseBenchOptions(['--soak', '60', '--only', 'naive,tributary-warm'], out)).toThrow(/--soak runs one system on one workload: --only naive,tributary-warm --workloads W3/);
+    expect(() => parseBenchOptions(['--soak', '60', '--workloads', 'W1,W3'], out)).toThrow(/--soak runs one system on one workload/);
+    expect(() => parseBenchOptions(['--sample', '2'], out)).toThrow(/--sample only applies with --soak: "2"/);
+    expect(() => parseBenchOptions(['--soak', '5'], out)).toThrow(/--soak must be an integer from 10 to 86400: "5"/);
+  });
+
+  it('passes node flags to the systems, and refuses anything that is not a flag', () => {
+    expect(parseBenchOptions(['--node-args= --max-semi-space-size=2  --max-old-space-size=160 '], out)).toMatchObject({
+      nodeArgs: ['--max-semi-space-size=2', '--max-old-space-size=160'],
+    });
+    expect(() => parseBenchOptions(['--node-args=--expose-gc evil.js'], out)).toThrow(/--node-args takes node flags such as/);
   });
 });
