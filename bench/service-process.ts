@@ -25,6 +25,9 @@ export interface ServiceOptions {
   memoryProbe?: boolean;
 }
 
+/** USER_HZ: Linux reports CPU times in /proc in hundredths of a second on every architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** How long the probe may take to answer: the process may be busy executing a large operation. */
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -134,6 +137,25 @@ export class ServiceProcess {
   /** The process's resident set size now (`VmRSS`), in bytes; undefined where /proc is not available. */
   rssBytes(): number | undefined {
     return this.#procStatus('VmRSS');
+  }
+
+  /**
+   * CPU time the process has used so far (user + system, from /proc/<pid>/stat), in seconds;
+   * undefined where /proc is not available. Per response, it compares runs on a machine whose
+   * other load moves req/s from one minute to the next.
+   */
+  cpuSeconds(): number | undefined {
+    if (this.pid === undefined || !this.running) return undefined;
+    try {
+      // Fields after the command name, which is in brackets and may hold spaces: utime and stime
+      // are the 14th and 15th fields of the line, in clock ticks (USER_HZ, 100 on Linux).
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

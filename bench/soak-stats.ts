@@ -19,6 +19,8 @@ export interface MemorySample {
   gc?: { minor: number; major: number; pauseMs: number };
   /** Responses received since the previous sample. */
   responses: number;
+  /** CPU seconds (user + system) the process has used since it started. */
+  cpuSeconds?: number;
 }
 
 /**
@@ -47,6 +49,11 @@ export interface SoakSummary {
   heapSlopeMiBPerMinute: number | null;
   flat: boolean | null;
   underTarget: boolean | null;
+  /**
+   * CPU milliseconds the process spent per response between the first and the last sample: what
+   * a runtime flag costs, readable on a machine whose other load moves req/s.
+   */
+  cpuMsPerResponse: number | null;
 }
 
 /** Summarises a soak's samples; `peakRssBytes` is the process's own VmHWM, read at the end. */
@@ -69,7 +76,20 @@ export function summarizeSoak(samples: readonly MemorySample[], durationSeconds:
     heapSlopeMiBPerMinute: slopePerMinute(withHeap.filter((s) => s.atSeconds >= half).map((s) => [s.atSeconds, s.heapUsedBytes])),
     flat: rssSlope === null ? null : rssSlope < FLAT_SLOPE_MIB_PER_MINUTE,
     underTarget: maxRss < RSS_TARGET_BYTES,
+    cpuMsPerResponse: cpuPerResponse(samples),
   };
+}
+
+/** CPU ms per response from the first to the last sample that has a CPU reading. */
+export function cpuPerResponse(samples: readonly MemorySample[]): number | null {
+  const timed = samples.filter((s) => s.cpuSeconds !== undefined);
+  const first = timed[0];
+  const last = timed[timed.length - 1];
+  if (first === undefined || last === undefined || first === last) return null;
+  // A sample's responses arrived before it was taken: the first one's belong to before the span.
+  const responses = samples.filter((s) => s.atSeconds > first.atSeconds && s.atSeconds <= last.atSeconds).reduce((sum, s) => sum + s.responses, 0);
+  if (responses === 0) return null;
+  return (((last.cpuSeconds ?? 0) - (first.cpuSeconds ?? 0)) * 1000) / responses;
 }
 
 /**

@@ -75,11 +75,13 @@ export async function runSoak(context: SoakContext, spec: SystemSpec, workload: 
     const sample = async () => {
       const atSeconds = Math.round((performance.now() - started) / 100) / 10;
       const rssBytes = system.process.rssBytes();
+      const cpuSeconds = system.process.cpuSeconds();
       const memory = await system.process.memory();
       if (rssBytes === undefined) return;
       samples.push({
         atSeconds,
         rssBytes,
+        ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
         ...(memory ? { heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external, spaces: memory.spaces, gc: memory.gc } : {}),
         responses,
       });
@@ -138,9 +140,9 @@ export function renderSoakMarkdown(results: SoakResults): string {
   const lines = [
     `#### Soak: ${results.system} on ${results.workload}, ${options.seconds} s`,
     '',
-    `| peak RSS MiB | RSS start / middle / end MiB | RSS slope, 2nd half, MiB/min | RSS growth after ${SETTLED_AT_SECONDS} s MiB | heap used start / middle / end MiB | heap slope MiB/min | req/s | p99 ms | errors | 429s |`,
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${summary.peakRssBytes === null ? '—' : mib(summary.peakRssBytes)} | ${triple(summary.rssBytes)} | ${signed(summary.rssSlopeMiBPerMinute)} | ${summary.rssGrowthAfterSettledBytes === null ? '—' : signed(summary.rssGrowthAfterSettledBytes / 2 ** 20)} | ${summary.heapUsedBytes ? triple(summary.heapUsedBytes) : '—'} | ${signed(summary.heapSlopeMiBPerMinute)} | ${formatNumber(load.requestsPerSecond)} | ${formatNumber(load.latencyMs.p99)} | ${load.errors.total} | ${results.upstream.total.rateLimited} |`,
+    `| peak RSS MiB | RSS start / middle / end MiB | RSS slope, 2nd half, MiB/min | RSS growth after ${SETTLED_AT_SECONDS} s MiB | heap used start / middle / end MiB | heap slope MiB/min | req/s | CPU ms/response | p99 ms | errors | 429s |`,
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${summary.peakRssBytes === null ? '—' : mib(summary.peakRssBytes)} | ${triple(summary.rssBytes)} | ${signed(summary.rssSlopeMiBPerMinute)} | ${summary.rssGrowthAfterSettledBytes === null ? '—' : signed(summary.rssGrowthAfterSettledBytes / 2 ** 20)} | ${summary.heapUsedBytes ? triple(summary.heapUsedBytes) : '—'} | ${signed(summary.heapSlopeMiBPerMinute)} | ${formatNumber(load.requestsPerSecond)} | ${summary.cpuMsPerResponse === null ? '—' : formatNumber(summary.cpuMsPerResponse)} | ${formatNumber(load.latencyMs.p99)} | ${load.errors.total} | ${results.upstream.total.rateLimited} |`,
     '',
     `Target (issue 9): peak RSS under ${mib(RSS_TARGET_BYTES)} MiB: **${verdict(summary.underTarget, 'met', 'missed')}**; ` +
       `flat (second-half slope under ${FLAT_SLOPE_MIB_PER_MINUTE} MiB/min): **${verdict(summary.flat, 'yes', 'no')}**.`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nearest, slopePerMinute, summarizeSoak, thin, type MemorySample } from '../../bench/soak-stats.ts';
+import { cpuPerResponse, nearest, slopePerMinute, summarizeSoak, thin, type MemorySample } from '../../bench/soak-stats.ts';
 
 const MiB = 2 ** 20;
 
@@ -92,5 +92,23 @@ describe('picking samples', () => {
     expect(rows[20]).toBe(120);
     expect(rows[10]).toBe(60);
     expect(thin([1, 2, 3], 21)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('CPU per response', () => {
+  it('divides the CPU time between the first and the last sample by the responses in between', () => {
+    const samples: MemorySample[] = [
+      { atSeconds: 0, rssBytes: MiB, responses: 999, cpuSeconds: 10 },
+      { atSeconds: 5, rssBytes: MiB, responses: 100, cpuSeconds: 11 },
+      { atSeconds: 10, rssBytes: MiB, responses: 300, cpuSeconds: 12 },
+    ];
+    // 2 CPU seconds over 400 responses; the 999 counted before the first sample are not in the span.
+    expect(cpuPerResponse(samples)).toBeCloseTo(5, 9);
+  });
+
+  it('has no figure without two CPU readings or without responses', () => {
+    expect(cpuPerResponse([{ atSeconds: 0, rssBytes: MiB, responses: 5, cpuSeconds: 1 }])).toBeNull();
+    expect(cpuPerResponse([{ atSeconds: 0, rssBytes: MiB, responses: 0 }, { atSeconds: 5, rssBytes: MiB, responses: 10 }])).toBeNull();
+    expect(cpuPerResponse([{ atSeconds: 0, rssBytes: MiB, responses: 0, cpuSeconds: 1 }, { atSeconds: 5, rssBytes: MiB, responses: 0, cpuSeconds: 2 }])).toBeNull();
   });
 });
