@@ -22,6 +22,8 @@ export interface BenchOptions {
   soak?: SoakOptions;
   /** Extra `node` flags for the systems under test (not the simulators), e.g. a V8 heap setting. */
   nodeArgs: string[];
+  /** Tributary built first (`npm run build`) and run as deployed, `node dist/main.js`, not through tsx. */
+  compiled: boolean;
 }
 
 export interface SoakOptions {
@@ -65,6 +67,8 @@ export const USAGE = `npm run bench -- [options]
   --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
   --node-args=<flags>     node flags for the systems under test, quoted, with "=" (its value starts
                           with a dash): --node-args="--max-semi-space-size=2 --max-old-space-size=160"
+  --compiled              build Tributary first and run it as deployed (node dist/main.js), not
+                          through tsx, whose loader holds about 50 MiB of its own
   --help                  this text
 `;
 
@@ -86,6 +90,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
       soak: { type: 'string' },
       sample: { type: 'string' },
       'node-args': { type: 'string' },
+      compiled: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -110,6 +115,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     timeLimitSeconds: soak ? soak.seconds + base.timeLimitSeconds : base.timeLimitSeconds,
     ...(soak ? { soak } : {}),
     nodeArgs: nodeArgs(values['node-args']),
+    compiled: values.compiled,
   };
 }
 

@@ -37,7 +37,7 @@ import { SimAdmin, trafficBetween } from './sim-admin.ts';
 import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, type SoakResults } from './soak.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
-import { faults, raisedLimits, startSystem, W0_BODY, type RunningSystem } from './start-system.ts';
+import { buildForBench, faults, raisedLimits, startSystem, W0_BODY, type RunningSystem } from './start-system.ts';
 import { SYSTEMS, type SystemId, type SystemSpec } from './systems.ts';
 import { buildWorkloads, type Workload } from './workloads.ts';
 
@@ -69,6 +69,10 @@ async function main(): Promise<void> {
   const workloads = options.workloads.map((id) => all[id]);
   const scratch = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
   CLEANUPS.push(() => rmSync(scratch, { recursive: true, force: true }));
+  if (options.compiled) {
+    progress('building Tributary (--compiled)');
+    buildForBench();
+  }
   const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(options.latencyMs) }, { keepStdin: true });
   try {
     progress(`simulators: starting with ${options.latencyMs} ms latency`);
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
         systems: options.systems,
         workloads: options.workloads,
         nodeArgs: options.nodeArgs,
+        compiled: options.compiled,
       },
       workloads: workloads.map(describeWorkload),
       results,
@@ -184,7 +189,7 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
   let system: RunningSystem | undefined;
   try {
     const answersFile = spec.id === 'ceiling' ? writeCeilingAnswers(context, workload) : '';
-    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id, { nodeArgs: options.nodeArgs });
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id, { nodeArgs: options.nodeArgs, compiled: options.compiled });
 
     // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
     const checked = workload.bodies[0] ?? '';

@@ -21,7 +21,7 @@ export interface ServiceOptions {
   keepStdin?: boolean;
   /** Node flags before the script, e.g. `--max-semi-space-size=2`. */
   nodeArgs?: readonly string[];
-  /** Load bench/memory-probe.ts and open an IPC channel to it, for `memory()`. */
+  /** Load bench/memory-probe-agent.mjs and open an IPC channel to it, for `memory()`. */
   memoryProbe?: boolean;
 }
 
@@ -46,8 +46,10 @@ export class ServiceProcess {
   constructor(name: string, script: string, env: Record<string, string>, options: ServiceOptions = {}) {
     this.name = name;
     const inherited = Object.fromEntries(INHERITED_VARIABLES.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])));
-    const probe = options.memoryProbe ? ['--import', './bench/memory-probe.ts'] : [];
-    this.#child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', ...probe, script], {
+    const probe = options.memoryProbe ? ['--import', './bench/memory-probe-agent.mjs'] : [];
+    // Compiled JavaScript runs as deployed; TypeScript goes through tsx's loader.
+    const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    this.#child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, ...probe, script], {
       cwd: REPO_ROOT,
       env: { ...inherited, ...env },
       stdio: [options.keepStdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.memoryProbe ? (['ipc'] as const) : [])],

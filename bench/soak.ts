@@ -37,7 +37,7 @@ export interface SoakResults {
   loadAverageAtStart: number;
   system: SystemSpec['id'];
   workload: Workload['id'];
-  options: Pick<BenchOptions, 'latencyMs' | 'warmupSeconds' | 'connections' | 'nodeArgs'> & SoakOptions;
+  options: Pick<BenchOptions, 'latencyMs' | 'warmupSeconds' | 'connections' | 'nodeArgs' | 'compiled'> & SoakOptions;
   /** RSS after start-up, before any request. */
   idleRssBytes: number | null;
   load: LoadResult;
@@ -61,6 +61,7 @@ export async function runSoak(context: SoakContext, spec: SystemSpec, workload: 
   const { soak } = options;
   const system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile }, spec.id, {
     nodeArgs: options.nodeArgs,
+    compiled: options.compiled,
     memoryProbe: true,
   });
   try {
@@ -113,7 +114,7 @@ export async function runSoak(context: SoakContext, spec: SystemSpec, workload: 
     return {
       system: spec.id,
       workload: workload.id,
-      options: { latencyMs: options.latencyMs, warmupSeconds: options.warmupSeconds, connections: options.connections, nodeArgs: options.nodeArgs, ...soak },
+      options: { latencyMs: options.latencyMs, warmupSeconds: options.warmupSeconds, connections: options.connections, nodeArgs: options.nodeArgs, compiled: options.compiled, ...soak },
       idleRssBytes,
       load: result,
       upstream: upstreamUse(trafficBetween(before, after), result.sent),

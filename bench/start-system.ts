@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { postGraphQL } from './reference-answers.ts';
 import { PROVIDERS, type Provider } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
@@ -21,11 +22,12 @@ export async function startSystem(
   spec: SystemSpec,
   context: { sims: SimulatorAddresses; limits: Record<Provider, RateLimit>; answersFile: string },
   name: string,
-  options: Pick<ServiceOptions, 'nodeArgs' | 'memoryProbe'> = {},
+  options: Pick<ServiceOptions, 'nodeArgs' | 'memoryProbe'> & { compiled?: boolean } = {},
 ): Promise<RunningSystem> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = new ServiceProcess(name, spec.script, spec.env({ port, ...context }), options);
+  const { compiled, ...serviceOptions } = options;
+  const child = new ServiceProcess(name, compiled ? compiledScript(spec.script) : spec.script, spec.env({ port, ...context }), serviceOptions);
   const isReady =
     spec.readiness === 'readyz'
       ? async () => (await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200
@@ -46,4 +48,15 @@ export function raisedLimits(): Record<Provider, RateLimit> {
 /** What the simulators are reset to: the run's latency and a workload's budgets. */
 export function faults(latencyMs: number, limits: Record<Provider, RateLimit>) {
   return Object.fromEntries(PROVIDERS.map((p) => [p, { latencyMs, rateLimit: limits[p] }])) as Record<Provider, { latencyMs: number; rateLimit: RateLimit }>;
+}
+
+/** `src/main.ts` → `dist/main.js` (tsconfig.build.json's layout); other scripts run as they are. */
+export function compiledScript(script: string): string {
+  const match = /^src\/(.+)\.ts$/.exec(script);
+  return match ? `dist/${match[1]}.js` : script;
+}
+
+/** `npm run build`, once, before any compiled system starts. */
+export function buildForBench(): void {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 }
