@@ -64,6 +64,8 @@ export interface UpstreamErrorOptions {
   detail?: string;
   /** The same request may well succeed if repeated (5xx, reset, attempt timeout, cut body). */
   transient?: boolean;
+  /** The provider's HTTP status, when it answered one; for the logs and the pipeline. */
+  status?: number;
   /**
    * The gateway stopped the call itself (its deadline, its quota, a full bulkhead, an open
    * circuit): the provider had no part in it, so the breaker does not count it and retries do
@@ -78,6 +80,7 @@ export class UpstreamError extends GatewayError {
   readonly detail: string | undefined;
   readonly transient: boolean;
   readonly byGateway: boolean;
+  readonly status: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -91,6 +94,7 @@ export class UpstreamError extends GatewayError {
     this.detail = options.detail;
     this.transient = options.transient ?? false;
     this.byGateway = options.byGateway ?? false;
+    this.status = options.status;
   }
 
   override publicExtensions(): Record<string, unknown> {

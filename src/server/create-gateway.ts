@@ -46,8 +46,8 @@ export interface GatewayOptions {
 
 /**
  * Fastify serves /healthz and /readyz and hosts Apollo Server at /graphql. The request path:
- * Apollo → resolvers → per-request DataLoaders → provider client → UpstreamClient (quota guard,
- * undici pool) → provider.
+ * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
+ * (its stages in upstream-client.ts) → provider.
  */
 export async function createGateway({ config, endpoints, logStream, now }: GatewayOptions): Promise<Gateway> {
   const fastify = Fastify({
@@ -83,7 +83,10 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
   const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what) => {
-    void stack.cache.invalidateLocally(what).finally(() => results?.clear());
+    void stack.cache
+      .invalidateLocally(what)
+      .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
+      .finally(() => results?.clear());
   });
   const invalidate = async (what: Invalidation) => {
     await stack.cache.invalidate(what);

@@ -15,16 +15,23 @@ interface Message {
 /**
  * Invalidations reach every other instance through Redis pub/sub, where they empty the result
  * cache and the in-process copy of the entity cache (`onRemote`); without Redis there is no other
- * instance to tell. While Redis is away an announcement reaches no one: other instances keep
- * their copies until those expire (at most the entities' ttl) — see the README.
+ * instance to tell. Pub/sub delivers at most once: an instance whose subscription was
+ * interrupted treats its return as "everything changed" and empties both. While Redis is away an
+ * announcement reaches no one: other instances keep their copies until they hear from Redis
+ * again, or until those expire (at most the entities' ttl) — see the README.
  */
 export async function createInvalidationBus(redis: RedisConnection | undefined, channel: string, onRemote: (what: Invalidation) => void): Promise<InvalidationBus> {
   if (!redis) return { announce: async () => undefined };
   const self = randomUUID();
-  await redis.subscribe(channel, (text) => {
-    const message = parse(text);
-    if (message.from !== self) onRemote(message.what);
-  });
+  await redis.subscribe(
+    channel,
+    (text) => {
+      const message = parse(text);
+      if (message.from !== self) onRemote(message.what);
+    },
+    // Messages sent while this instance was not listening are lost: assume everything changed.
+    () => onRemote({ all: true }),
+  );
   return {
     announce: async (what) => {
       const message: Message = { from: self, what };

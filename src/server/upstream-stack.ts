@@ -34,8 +34,8 @@ export interface UpstreamStack {
 
 /**
  * Everything that outlives a request, composed in one place. Per request, DataLoaders batch in
- * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient
- * (retry → credential → circuit breaker → bulkhead → quota → undici; see upstream-client.ts).
+ * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient,
+ * whose stages are composed, in order, in upstream-client.ts.
  */
 export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
   const clock = now ? { now } : {};

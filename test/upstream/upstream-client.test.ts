@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripeSimulator, SIM_CREDENTIALS, type SimStats, type SimulatorHandle } from '../../src/simulators/index.ts';
-import { StaticBearer } from '../../src/upstream/auth/credential.ts';
+import { StaticBearer, type Credential } from '../../src/upstream/auth/credential.ts';
 import { CallContext } from '../../src/upstream/call-context.ts';
 import { QuotaGuard } from '../../src/upstream/quota/quota-guard.ts';
 import { CircuitBreaker } from '../../src/upstream/resilience/circuit-breaker.ts';
@@ -57,5 +59,45 @@ describe('UpstreamClient and the circuit breaker', () => {
     expect((await stats()).requests - before).toBe(1);
     await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
     await c.close();
+  });
+});
+
+describe('UpstreamClient and credentials', () => {
+  it('renews the credential after a 401 and tries once more, but not after a 403 (a scope a new token would lack too)', async () => {
+    for (const status of [401, 403]) {
+      let requests = 0;
+      const server = createServer((_req, res) => {
+        requests += 1;
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{"status":"error"}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const renewed: string[] = [];
+      const credential: Credential = {
+        identity: 'test',
+        authorization: async () => 'Bearer token-1',
+        renew: async (refused) => {
+          renewed.push(refused);
+          return true;
+        },
+      };
+      const client = new UpstreamClient({
+        provider: 'hubspot',
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credential,
+        headers: {},
+        quota: new QuotaGuard({ provider: 'hubspot', limit: 100, windowMs: 1000, maxWaitMs: 0 }),
+        retry: new RetryPolicy({ maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0, budgetReserve: 0 }),
+        breaker: new CircuitBreaker({ provider: 'hubspot', failureRate: 0.5, windowMs: 1000, minCallsPerSecond: 1, halfOpenAfterMs: 1000 }),
+        bulkhead: { maxConcurrent: 2, maxQueued: 10 },
+        attemptTimeoutMs: 5000,
+        quotaMaxWaitMs: 0,
+      });
+      const failure = await client.request({ method: 'GET', path: '/x', call: new CallContext(new UpstreamReport(), 5000) }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'UPSTREAM_UNAUTHORIZED', status });
+      expect(renewed).toEqual(status === 401 ? ['Bearer token-1'] : []);
+      expect(requests).toBe(status === 401 ? 2 : 1);
+      await client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -42,9 +42,9 @@ export class HubSpotClient {
    */
   async readDealIds(contactIds: readonly string[], call: CallContext): Promise<Map<string, string[]>> {
     const deals = new Map<string, string[]>();
+    const cursorsSeen = new Map<string, Set<string>>();
     let inputs: AssociationInput[] = contactIds.map((id) => ({ id }));
     while (inputs.length > 0) {
-      const sent = new Map(inputs.map((input) => [input.id, input.after]));
       const response = await this.upstream.request({
         method: 'POST',
         path: '/crm/v4/associations/contacts/deals/batch/read',
@@ -56,13 +56,17 @@ export class HubSpotClient {
       checkBatchErrors(body.errors);
       const next: AssociationInput[] = [];
       for (const result of body.results) {
-        deals.set(result.from.id, [...(deals.get(result.from.id) ?? []), ...result.to.map((to) => to.toObjectId)]);
+        const list = deals.get(result.from.id) ?? [];
+        if (list.length === 0) deals.set(result.from.id, list);
+        for (const to of result.to) list.push(to.toObjectId);
         const after = result.paging?.next?.after;
         if (after === undefined) continue;
-        // A cursor that does not move would loop for ever; HubSpot has broken its promise.
-        if (after === sent.get(result.from.id)) {
+        // A cursor seen before (a cycle of any length) would loop for ever: HubSpot broke its promise.
+        const seen = cursorsSeen.get(result.from.id) ?? new Set<string>();
+        if (seen.has(after)) {
           throw new UpstreamError(ErrorCode.UpstreamBadResponse, 'hubspot', 'HubSpot sent an unexpected associations batch', { detail: `paging.next.after repeated for ${result.from.id}` });
         }
+        cursorsSeen.set(result.from.id, seen.add(after));
         next.push({ id: result.from.id, after });
       }
       inputs = next;

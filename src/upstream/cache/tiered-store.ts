@@ -17,25 +17,32 @@ export interface TieredStore extends CacheStore {
  * again, so that the stale entry does not come back with Redis.
  */
 export function createTieredStore(shared: CacheStore, local: CacheStore): TieredStore {
-  const pending = new Map<string, number>();
-  let pendingClear: number | undefined;
+  // Each remembered invalidation is its own object, so that one remembered again while a replay
+  // is running is not forgotten when the older one is done (compared by identity).
+  const pending = new Map<string, { holdMs: number }>();
+  let pendingClear: { holdMs: number } | undefined;
+  let replaying: Promise<void> | undefined;
 
-  const replay = async (): Promise<void> => {
-    if (pendingClear !== undefined) {
-      await shared.clear(pendingClear);
-      pendingClear = undefined;
-      pending.clear();
+  const replayOnce = async (): Promise<void> => {
+    const clear = pendingClear;
+    if (clear) {
+      await shared.clear(clear.holdMs);
+      if (pendingClear === clear) pendingClear = undefined;
     }
-    for (const [key, holdMs] of [...pending]) {
-      await shared.invalidate(key, holdMs);
-      pending.delete(key);
-    }
+    const batch = [...pending];
+    await Promise.all(batch.map(([key, { holdMs }]) => shared.invalidate(key, holdMs)));
+    for (const [key, entry] of batch) if (pending.get(key) === entry) pending.delete(key);
   };
+  // One replay at a time, shared by every request that finds Redis back.
+  const replay = (): Promise<void> =>
+    (replaying ??= replayOnce().finally(() => {
+      replaying = undefined;
+    }));
   const remember = (key: string, holdMs: number) => {
     if (pendingClear !== undefined) return;
-    pending.set(key, holdMs);
+    pending.set(key, { holdMs });
     if (pending.size > MAX_PENDING) {
-      pendingClear = holdMs;
+      pendingClear = { holdMs };
       pending.clear();
     }
   };
@@ -65,7 +72,7 @@ export function createTieredStore(shared: CacheStore, local: CacheStore): Tiered
       await Promise.all([
         local.clear(holdMs),
         shared.clear(holdMs).catch(() => {
-          pendingClear = holdMs;
+          pendingClear = { holdMs };
           pending.clear();
         }),
       ]);

@@ -13,7 +13,9 @@ export function credentialStage(credential: Credential): Stage {
     try {
       return await next({ ...req, headers: { ...req.headers, authorization } });
     } catch (error) {
-      const refused = isUpstreamError(error) && error.code === ErrorCode.UpstreamUnauthorized;
+      // Only a 401 says the token is no good (RFC 6750 §3.1); a 403 is a token without the
+      // right scope, and a new one would be refused the same way.
+      const refused = isUpstreamError(error) && error.code === ErrorCode.UpstreamUnauthorized && error.status === 401;
       if (!refused || !(await credential.renew(authorization))) throw error;
       return next({ ...req, headers: { ...req.headers, authorization: await credential.authorization(req.call) } });
     }

@@ -82,7 +82,7 @@ function checkStatus(provider: ProviderName, status: number, headers: IncomingHt
   if ((status >= 200 && status < 300) || status === 304 || expect.includes(status)) return;
   const detail = `HTTP ${status}`;
   if (status === 401 || status === 403) {
-    throw new UpstreamError(ErrorCode.UpstreamUnauthorized, provider, `${provider} refused the gateway's credentials`, { detail });
+    throw new UpstreamError(ErrorCode.UpstreamUnauthorized, provider, `${provider} refused the gateway's credentials`, { detail, status });
   }
   if (status === 429) {
     const retryAfter = parseRetryAfter(first(headers['retry-after'])) ?? 1;

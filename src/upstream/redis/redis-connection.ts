@@ -105,15 +105,22 @@ export class RedisConnection {
 
   /**
    * Calls `onMessage` for every message on `channel`, on a connection of its own (a subscribed
-   * client can do nothing else). It resubscribes by itself after reconnecting.
+   * client can do nothing else). It resubscribes by itself after reconnecting; pub/sub keeps
+   * nothing for a subscriber that is away, so `onGap` is told each time it comes back (or first
+   * connects late), when messages may have been missed.
    */
-  async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
+  async subscribe(channel: string, onMessage: (message: string) => void, onGap: () => void = () => undefined): Promise<void> {
     const subscriber = this.client.duplicate();
     subscriber.on('error', () => undefined); // the main client already reports Redis's state
+    let listening = false;
+    subscriber.on('ready', () => {
+      if (listening) onGap();
+    });
     this.subscribers.push(subscriber);
     await Promise.race([subscriber.connect().then(() => subscriber.subscribe(channel, onMessage)), delay(Math.max(this.options.commandTimeoutMs, 1000))]).catch(
       () => undefined,
     );
+    listening = true;
   }
 
   async close(): Promise<void> {
