@@ -53,8 +53,10 @@ export interface GatewayConfig {
   hubspotDefaultCurrency: string;
   cache: {
     enabled: boolean;
-    /** Absent: the in-process store only. */
+    /** Absent (and no redisClusterNodes): the in-process store only. */
     redisUrl?: string;
+    /** `host:port` seed nodes of a Redis Cluster; never set together with redisUrl. */
+    redisClusterNodes?: string[];
     keyPrefix: string;
     maxEntries: number;
     /** Estimated heap bytes (keys and values) the in-process entity store keeps. */
@@ -117,6 +119,7 @@ export const CONFIG_KEYS = {
   SIM_LATENCY_MS: 'Embedded mode only: latency the simulators add to each answer (default 0)',
   CACHE_ENABLED: 'true/false: the shared entity cache (default true; false answers every request cold)',
   REDIS_URL: 'redis://… to share the entity cache and the provider quotas between instances (default: in-process)',
+  REDIS_CLUSTER_NODES: 'host:port,host:port… seed nodes of a Redis Cluster, instead of REDIS_URL (keys are hash-tagged per provider and tenant)',
   CACHE_KEY_PREFIX: 'Prefix of every cache and quota key in Redis (default tributary)',
   CACHE_MAX_ENTRIES: 'Entities kept by the in-process store, least recently used first out (default 50000)',
   CACHE_MAX_BYTES: 'Estimated heap bytes (keys included) the in-process entity store keeps, least recently used first out (default 67108864)',
@@ -173,7 +176,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     hubspotDefaultCurrency: currency(env, 'HUBSPOT_DEFAULT_CURRENCY', 'USD'),
     cache: {
       enabled: boolean(env, 'CACHE_ENABLED', true),
-      ...(present(env, 'REDIS_URL') ? { redisUrl: redisUrl(env, 'REDIS_URL') } : {}),
+      ...redisTarget(env),
       keyPrefix: keyPrefix(env, 'CACHE_KEY_PREFIX', 'tributary'),
       maxEntries: integer(env, 'CACHE_MAX_ENTRIES', 50_000, 1, 10_000_000),
       maxBytes: integer(env, 'CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3),
@@ -251,6 +254,27 @@ function redisUrl(env: Env, name: string): string {
   // The value may hold a password: never echo it.
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) throw new ConfigError(name, 'must be a redis:// or rediss:// URL');
   return raw;
+}
+
+/** REDIS_URL or REDIS_CLUSTER_NODES: one Redis or one cluster, never both. */
+function redisTarget(env: Env): { redisUrl?: string; redisClusterNodes?: string[] } {
+  const url = present(env, 'REDIS_URL');
+  const cluster = present(env, 'REDIS_CLUSTER_NODES');
+  if (url && cluster) throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_URL or REDIS_CLUSTER_NODES, not both');
+  if (url) return { redisUrl: redisUrl(env, 'REDIS_URL') };
+  if (cluster) return { redisClusterNodes: clusterNodes(env, 'REDIS_CLUSTER_NODES') };
+  return {};
+}
+
+function clusterNodes(env: Env, name: string): string[] {
+  const nodes = (env[name] ?? '').split(',').map((node) => node.trim());
+  for (const node of nodes) {
+    const match = /^([\w.-]+|\[[\da-fA-F:]+\]):(\d{1,5})$/.exec(node);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      throw new ConfigError(name, `must be a comma-separated list of host:port, got ${JSON.stringify(node)}`);
+    }
+  }
+  return nodes;
 }
 
 function keyPrefix(env: Env, name: string, fallback: string): string {

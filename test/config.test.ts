@@ -57,6 +57,20 @@ describe('configuration', () => {
     expect(loadConfig({}).redisProbeIntervalMs).toBe(250);
   });
 
+  it('connects to one Redis or to the seed nodes of a Redis Cluster, never both', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001,[::1]:7002' }).cache).toMatchObject({
+      redisClusterNodes: ['10.0.0.1:7000', 'redis-b.internal:7001', '[::1]:7002'],
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000' }).cache.redisUrl).toBeUndefined();
+    expect(failure({ REDIS_CLUSTER_NODES: '10.0.0.1' }).variable).toBe('REDIS_CLUSTER_NODES');
+    expect(failure({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000' }).variable).toBe('REDIS_CLUSTER_NODES');
+    expect(failure({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,,10.0.0.2:7000' }).variable).toBe('REDIS_CLUSTER_NODES');
+    expect(failure({ REDIS_CLUSTER_NODES: '10.0.0.1:70000' }).variable).toBe('REDIS_CLUSTER_NODES');
+    const both = failure({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '10.0.0.1:7000' });
+    expect(both.variable).toBe('REDIS_CLUSTER_NODES');
+    expect(both.message).toContain('REDIS_URL');
+  });
+
   it('never puts a secret in its messages', () => {
     const error = failure({ ...REMOTE, STRIPE_SECRET_KEY: 'pk_live_supersecret' });
     expect(error.message).not.toContain('supersecret');

@@ -39,9 +39,11 @@ export interface UpstreamStack {
  */
 export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
   const clock = now ? { now } : {};
-  const redis = config.cache.redisUrl
+  const { redisUrl, redisClusterNodes } = config.cache;
+  const target = redisUrl ? { url: redisUrl } : redisClusterNodes ? { clusterNodes: redisClusterNodes } : undefined;
+  const redis = target
     ? new RedisConnection({
-        url: config.cache.redisUrl,
+        ...target,
         commandTimeoutMs: config.redisTimeoutMs,
         probeIntervalMs: config.redisProbeIntervalMs,
         logger: { warn: (m) => log.warn(m), info: (m) => log.info(m) },

@@ -3,6 +3,8 @@ import { InvalidationMarks } from './invalidation-marks.ts';
 
 /**
  * The narrow interface the entity cache needs from a store. Values are plain JSON-able objects.
+ * Keys carry a Redis hash tag (`{provider:tenant}`), which the Redis store needs to keep a key
+ * and its marks in one Cluster slot; the in-process store ignores it.
  * Every implementation passes the same contract suite (test/upstream/cache/cache-store.test.ts).
  */
 export interface CacheStore {

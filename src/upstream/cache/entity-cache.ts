@@ -11,8 +11,12 @@ import type { CacheStore } from './cache-store.ts';
  */
 const HOLD_MARGIN_MS = 10 * 1000; // 10 s
 
-/** Bumped when the shape of cached values changes, so old entries are never read. */
-const KEY_VERSION = 'v1';
+/**
+ * Bumped when the shape of cached values or keys changes, so old entries are never read.
+ * v2: `{provider:tenant}` became a hash tag, so that on Redis Cluster every key of one provider
+ * credential, and the marks that guard them, live in one slot (see redis-store.ts).
+ */
+const KEY_VERSION = 'v2';
 
 export interface FetchedEntity<V> {
   value: V | null;
@@ -121,7 +125,7 @@ export class EntityCache {
 
   /** @internal */
   key(provider: ProviderName, tenant: string, resource: ResourceName, id: string): string {
-    return `${KEY_VERSION}:${provider}:${tenant}:${resource.slice(resource.indexOf('.') + 1)}:${id}`;
+    return `${KEY_VERSION}:{${provider}:${tenant}}:${resource.slice(resource.indexOf('.') + 1)}:${id}`;
   }
 
   /** @internal */
@@ -282,7 +286,7 @@ export class EntityCache {
   }
 }
 
-/** `<version>:<provider>:<credential fingerprint>:<resource>:<id>` */
+/** `<version>:{<provider>:<credential fingerprint>}:<resource>:<id>` */
 type KeyFor = (resource: ResourceName, id: string) => string;
 
 /** The cache for one provider and credential. */

@@ -1,5 +1,6 @@
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
+import type { RedisCommandClient } from '../redis/redis-client.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
 import type { CacheStore } from './cache-store.ts';
 import { INVALIDATION_MARGIN_MS } from './invalidation-marks.ts';
@@ -9,7 +10,8 @@ import { INVALIDATION_MARGIN_MS } from './invalidation-marks.ts';
  * Both sides are on Redis's clock: the invalidation's time was taken by Redis, and the fetch's
  * start is Redis's now minus the fetch's age (measured by the writer, on its own monotonic
  * clock, so instances' clocks need not agree).
- * KEYS: entry, its invalidation mark, the clear mark. ARGV: value, ttl ms, fetch age + margin ms.
+ * KEYS: entry, its invalidation mark, its tag's clear mark (one slot). ARGV: value, ttl ms, fetch
+ * age + margin ms.
  */
 const SET_UNLESS_INVALIDATED = `
 local t = redis.call('TIME')
@@ -31,6 +33,14 @@ redis.call('SET', KEYS[2], now, 'PX', ARGV[1])
 return now
 `;
 
+/** Marks a tag cleared, on Redis's clock, for ARGV[1] ms. KEYS: the tag's clear mark. */
+const MARK_CLEARED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], now, 'PX', ARGV[1])
+return now
+`;
+
 /**
  * The shared store: keyv over @keyv/redis on the gateway's one Redis connection, every key under
  * `<prefix>:`. Each call goes through RedisConnection.run, so it fails fast (and the caller falls
@@ -39,36 +49,79 @@ return now
  * write values exactly as keyv does, so keyv reads them. Invalidation marks live under
  * `<prefix>-inv:`, outside keyv's namespace, so that `clear` (keyv's scan of `<prefix>:*`) keeps
  * them.
+ *
+ * Redis Cluster runs a script only if all its keys hash to one slot, so every key carries a hash
+ * tag (`{stripe:<tenant>}`, see EntityCache.key) and the marks a script reads carry the same tag.
+ * A single store-wide clear mark cannot share a slot with every entry, so `clear` marks each tag
+ * instead (`<prefix>-inv-all:{tag}`), and the write script reads its own tag's mark: atomic per
+ * slot, which is all a write needs. `clear` finds the tags in a registry (`<prefix>-tags`, a set)
+ * to which each instance adds a tag the first time it reads or writes one, before its fetch can
+ * begin: so a clear after the fetch began sees the tag, and its mark refuses the fetch's write.
+ * The same layout serves a single Redis, so both run the same scripts and the same tests.
  */
 export function createRedisStore(connection: RedisConnection, prefix: string): CacheStore {
+  if (/[{}]/.test(prefix)) throw new TypeError(`prefix must not contain a hash tag's braces: ${prefix}`);
   const adapter = new KeyvRedis(connection.client, { namespace: prefix, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true, useUnlink: true });
   // keyv hands its own namespace to the adapter, so the prefix is set on both.
   const keyv = new Keyv({ store: adapter, namespace: prefix, useKeyPrefix: false, throwOnErrors: true });
   const entryKey = (key: string) => `${prefix}:${key}`;
   const markKey = (key: string) => `${prefix}-inv:${key}`;
-  const clearKey = `${prefix}-inv-all`;
+  const clearKey = (tag: string) => `${prefix}-inv-all:{${tag}}`;
+  const registryKey = `${prefix}-tags`;
+  // Tags this process has put in the registry: one SADD per tenant per process, not per call.
+  const registered = new Set<string>();
+  const register = async (client: RedisCommandClient, tags: readonly string[]) => {
+    const fresh = [...new Set(tags)].filter((tag) => !registered.has(tag));
+    if (fresh.length === 0) return;
+    await client.sAdd(registryKey, fresh);
+    for (const tag of fresh) registered.add(tag);
+  };
   return {
     kind: 'redis',
     remembers: true,
-    getMany: <V>(keys: readonly string[]) => connection.run(async () => (await keyv.getMany<V>([...keys])) as Array<V | undefined>),
-    set: async (key, value, ttlMs, fetchAgeMs) => {
-      const serialized = await keyv.serializeData({ value, expires: Date.now() + ttlMs });
-      await connection.run((client) =>
-        client.eval(SET_UNLESS_INVALIDATED, {
-          keys: [entryKey(key), markKey(key), clearKey],
-          arguments: [String(serialized), String(Math.max(1, Math.ceil(ttlMs))), String(Math.ceil(fetchAgeMs + INVALIDATION_MARGIN_MS))],
-        }),
-      );
+    getMany: async <V>(keys: readonly string[]) => {
+      const tags = keys.map(hashTagOf);
+      return connection.run(async (client) => {
+        await register(client, tags);
+        return (await keyv.getMany<V>([...keys])) as Array<V | undefined>;
+      });
     },
-    invalidate: (key, holdMs) =>
-      connection.run(async (client) => {
+    set: async (key, value, ttlMs, fetchAgeMs) => {
+      const tag = hashTagOf(key);
+      const serialized = await keyv.serializeData({ value, expires: Date.now() + ttlMs });
+      await connection.run(async (client) => {
+        await register(client, [tag]);
+        await client.eval(SET_UNLESS_INVALIDATED, {
+          keys: [entryKey(key), markKey(key), clearKey(tag)],
+          arguments: [String(serialized), String(Math.max(1, Math.ceil(ttlMs))), String(Math.ceil(fetchAgeMs + INVALIDATION_MARGIN_MS))],
+        });
+      });
+    },
+    invalidate: (key, holdMs) => {
+      hashTagOf(key);
+      return connection.run(async (client) => {
         await client.eval(INVALIDATE, { keys: [entryKey(key), markKey(key)], arguments: [String(Math.max(1, Math.ceil(holdMs)))] });
-      }),
+      });
+    },
     clear: (holdMs) =>
       connection.run(async (client) => {
-        await client.eval(INVALIDATE, { keys: [`${prefix}-inv-unused`, clearKey], arguments: [String(Math.max(1, Math.ceil(holdMs)))] });
+        const tags = new Set([...(await client.sMembers(registryKey)), ...registered]);
+        const hold = String(Math.max(1, Math.ceil(holdMs)));
+        await Promise.all([...tags].map((tag) => client.eval(MARK_CLEARED, { keys: [clearKey(tag)], arguments: [hold] })));
         await keyv.clear();
       }),
     close: async () => undefined, // the connection is closed by its owner
   };
+}
+
+/**
+ * The part of a key Redis hashes to pick its slot: the text between the first `{` and the next
+ * `}`, when not empty (Redis Cluster spec, "Hash tags"). A key without one would put its entry and
+ * its marks in different slots, so the store refuses it.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  if (close <= open + 1) throw new TypeError(`cache keys must carry a hash tag such as {provider:tenant}: ${key}`);
+  return key.slice(open + 1, close);
 }

@@ -1,4 +1,4 @@
-import { createClient, type RedisClientType } from '@keyv/redis';
+import { connectionEvents, createRedisClient, isClientReady, type RedisCommandClient, type RedisTarget } from './redis-client.ts';
 import { RedisHealth, type RedisHealthState, type Timers } from './redis-health.ts';
 
 export interface RedisLogger {
@@ -6,8 +6,7 @@ export interface RedisLogger {
   info(message: string): void;
 }
 
-export interface RedisConnectionOptions {
-  url: string;
+export type RedisConnectionOptions = RedisTarget & {
   /** Longest any command (and any probe) may take before the caller falls back. */
   commandTimeoutMs: number;
   logger: RedisLogger;
@@ -20,7 +19,7 @@ export interface RedisConnectionOptions {
   /** The command timeouts and the probe timer; tests pass their own to drive time. */
   timers?: Timers;
   now?: () => number;
-}
+};
 
 export class RedisUnavailableError extends Error {
   readonly code = 'REDIS_UNAVAILABLE';
@@ -40,9 +39,9 @@ export class RedisUnavailableError extends Error {
  * state is logged once.
  */
 export class RedisConnection {
-  readonly client: RedisClientType;
+  readonly client: RedisCommandClient;
   private readonly health: RedisHealth;
-  private readonly subscribers: RedisClientType[] = [];
+  private readonly subscribers: RedisCommandClient[] = [];
   private readonly timers: Timers;
 
   constructor(private readonly options: RedisConnectionOptions) {
@@ -58,17 +57,11 @@ export class RedisConnection {
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
-    this.client = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: Math.max(commandTimeoutMs, 1000),
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000), // up to 2s
-      },
-    }) as RedisClientType;
-    this.client.on('ready', () => this.health.connected());
+    this.client = createRedisClient(options, Math.max(commandTimeoutMs, 1000));
+    const events = connectionEvents(this.client);
+    this.client.on(events.up, () => this.health.connected());
     this.client.on('error', (error: Error) => this.health.lost(error.message || error.name));
-    this.client.on('end', () => this.health.lost('connection ended'));
+    this.client.on(events.down, () => this.health.lost('connection ended'));
   }
 
   /** Starts connecting; resolves once connected or after the timeout, never rejects. */
@@ -78,11 +71,11 @@ export class RedisConnection {
   }
 
   get available(): boolean {
-    return this.health.state.kind === 'up' && this.client.isReady;
+    return this.health.state.kind === 'up' && isClientReady(this.client);
   }
 
   /** Runs a command with the timeout, or fails fast when Redis is known to be away. */
-  async run<T>(command: (client: RedisClientType) => Promise<T>): Promise<T> {
+  async run<T>(command: (client: RedisCommandClient) => Promise<T>): Promise<T> {
     if (!this.available) {
       const { state } = this.health;
       throw new RedisUnavailableError(state.kind === 'down' ? state.reason : state.kind === 'up' ? 'not connected' : state.kind);
@@ -98,7 +91,7 @@ export class RedisConnection {
       }
       // An error on an open socket is Redis's answer (a script error, a wrong type): Redis is
       // alive. On a closed one the client's `error` event has already told the health.
-      if (this.client.isReady) this.health.succeeded();
+      if (isClientReady(this.client)) this.health.succeeded();
       throw new RedisUnavailableError(error instanceof Error ? error.message : String(error));
     }
   }
@@ -108,6 +101,9 @@ export class RedisConnection {
    * client can do nothing else). It resubscribes by itself after reconnecting; pub/sub keeps
    * nothing for a subscriber that is away, so `onGap` is told each time it comes back (or first
    * connects late), when messages may have been missed.
+   * On a cluster this is classic SUBSCRIBE on one node, not sharded SSUBSCRIBE: a PUBLISH on any
+   * node reaches every node's subscribers, it needs no Redis 7, and invalidations are rare enough
+   * that broadcasting them over the cluster bus costs nothing worth a shard.
    */
   async subscribe(channel: string, onMessage: (message: string) => void, onGap: () => void = () => undefined): Promise<void> {
     const subscriber = this.client.duplicate();
@@ -128,10 +124,10 @@ export class RedisConnection {
     // A client still trying to reconnect is open but not ready: a graceful close would wait for
     // a Redis that may never come back, so shutdown during an outage would hang.
     for (const subscriber of this.subscribers) {
-      if (subscriber.isReady) await subscriber.close().catch(() => undefined);
+      if (isClientReady(subscriber)) await subscriber.close().catch(() => undefined);
       else subscriber.destroy();
     }
-    if (this.client.isReady) await this.client.close().catch(() => undefined);
+    if (isClientReady(this.client)) await this.client.close().catch(() => undefined);
     else this.client.destroy();
   }
 

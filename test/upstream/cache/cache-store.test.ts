@@ -1,13 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryStore, type CacheStore } from '../../../src/upstream/cache/cache-store.ts';
 import { createRedisStore } from '../../../src/upstream/cache/redis-store.ts';
 import { createTieredStore } from '../../../src/upstream/cache/tiered-store.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { eventually } from '../../support/eventually.ts';
+import { RedisClusterForTests, redisClusterForTests } from '../../support/redis-cluster.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
 const redisUp = await redisForTests();
+
+/**
+ * Keys as the entity cache writes them: a hash tag per provider and tenant, so that on Redis
+ * Cluster these three tenants' keys spread over different slots (and, with three masters, nodes).
+ */
+const A = (id: string) => `v2:{stripe:tenant-a}:charge:${id}`;
+const B = (id: string) => `v2:{hubspot:tenant-b}:contact:${id}`;
+const C = (id: string) => `v2:{customers:tenant-c}:customer:${id}`;
 
 /** The same contract for every store, the way undici tests its cache stores. */
 function storeContract(name: string, make: () => Promise<{ store: CacheStore; close(): Promise<void> }>, skip = false) {
@@ -20,46 +29,57 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
     });
     afterEach(() => close());
 
-    it('returns what was set, in key order, and undefined for the rest', async () => {
-      await store.set('a', { value: { id: 'a', n: 1 }, storedAt: 1 }, 10_000, 0);
-      await store.set('b', { value: null, storedAt: 2 }, 10_000, 0);
-      expect(await store.getMany(['b', 'missing', 'a'])).toEqual([{ value: null, storedAt: 2 }, undefined, { value: { id: 'a', n: 1 }, storedAt: 1 }]);
+    it('returns what was set, in key order, and undefined for the rest, across tenants', async () => {
+      await store.set(A('a'), { value: { id: 'a', n: 1 }, storedAt: 1 }, 10_000, 0);
+      await store.set(B('b'), { value: null, storedAt: 2 }, 10_000, 0);
+      await store.set(C('c'), { v: 3 }, 10_000, 0);
+      expect(await store.getMany([B('b'), A('missing'), A('a'), C('c')])).toEqual([
+        { value: null, storedAt: 2 },
+        undefined,
+        { value: { id: 'a', n: 1 }, storedAt: 1 },
+        { v: 3 },
+      ]);
     });
 
     it('forgets an entry after its time to live', async () => {
-      await store.set('short', { v: 1 }, 20, 0);
-      await eventually(async () => (await store.getMany(['short']))[0] === undefined);
+      await store.set(A('short'), { v: 1 }, 20, 0);
+      await eventually(async () => (await store.getMany([A('short')]))[0] === undefined);
     });
 
-    it('overwrites, invalidates, and clears', async () => {
-      await store.set('c', { v: 1 }, 10_000, 0);
-      await store.set('c', { v: 2 }, 10_000, 0);
-      expect(await store.getMany(['c'])).toEqual([{ v: 2 }]);
-      await store.invalidate('c', 10_000);
-      expect(await store.getMany(['c'])).toEqual([undefined]);
-      await store.set('d', { v: 1 }, 10_000, 0);
+    it('overwrites, invalidates, and clears every tenant', async () => {
+      await store.set(A('c'), { v: 1 }, 10_000, 0);
+      await store.set(A('c'), { v: 2 }, 10_000, 0);
+      expect(await store.getMany([A('c')])).toEqual([{ v: 2 }]);
+      await store.invalidate(A('c'), 10_000);
+      expect(await store.getMany([A('c')])).toEqual([undefined]);
+      await store.set(A('d'), { v: 1 }, 10_000, 0);
+      await store.set(B('d'), { v: 1 }, 10_000, 0);
+      await store.set(C('d'), { v: 1 }, 10_000, 0);
       await store.clear(10_000);
-      expect(await store.getMany(['a', 'd'])).toEqual([undefined, undefined]);
+      expect(await store.getMany([A('a'), A('d'), B('d'), C('d')])).toEqual([undefined, undefined, undefined, undefined]);
     });
 
     it('refuses the write of a fetch begun before an invalidation of its key, and only of its key', async () => {
-      await store.invalidate('raced', 10_000);
-      await store.set('raced', { v: 'old' }, 10_000, 5_000); // its fetch began 5 s ago
-      await store.set('other', { v: 'new' }, 10_000, 5_000);
-      expect(await store.getMany(['raced', 'other'])).toEqual([undefined, { v: 'new' }]);
+      await store.invalidate(A('raced'), 10_000);
+      await store.set(A('raced'), { v: 'old' }, 10_000, 5_000); // its fetch began 5 s ago
+      await store.set(A('other'), { v: 'new' }, 10_000, 5_000);
+      await store.set(B('raced'), { v: 'new' }, 10_000, 5_000);
+      expect(await store.getMany([A('raced'), A('other'), B('raced')])).toEqual([undefined, { v: 'new' }, { v: 'new' }]);
     });
 
     it('lets an invalidation issued while a write is under way win', async () => {
-      const writing = store.set('k', { v: 'old' }, 10_000, 1_000);
-      await store.invalidate('k', 10_000);
+      const writing = store.set(A('k'), { v: 'old' }, 10_000, 1_000);
+      await store.invalidate(A('k'), 10_000);
       await writing;
-      expect(await store.getMany(['k'])).toEqual([undefined]);
+      expect(await store.getMany([A('k')])).toEqual([undefined]);
     });
 
-    it('refuses the writes of fetches begun before a clear', async () => {
+    it('refuses the writes of fetches begun before a clear, for every tenant read before it', async () => {
+      expect(await store.getMany([A('any'), B('any')])).toEqual([undefined, undefined]); // the fetches begin after these reads
       await store.clear(10_000);
-      await store.set('any', { v: 'old' }, 10_000, 5_000);
-      expect(await store.getMany(['any'])).toEqual([undefined]);
+      await store.set(A('any'), { v: 'old' }, 10_000, 5_000);
+      await store.set(B('any'), { v: 'old' }, 10_000, 5_000);
+      expect(await store.getMany([A('any'), B('any')])).toEqual([undefined, undefined]);
     });
 
     it('answers an empty key list', async () => {
@@ -70,42 +90,79 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
 
 storeContract('memory', async () => ({ store: createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }), close: async () => undefined }));
 
-storeContract(
-  'redis',
-  async () => {
-    const connection = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
-    await connection.connect();
-    return { store: createRedisStore(connection, uniquePrefix('store')), close: () => connection.close() };
-  },
-  !redisUp,
-);
-
-storeContract(
-  'tiered (redis + memory)',
-  async () => {
-    const connection = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
-    await connection.connect();
-    const store = createTieredStore(createRedisStore(connection, uniquePrefix('tiered')), createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }));
-    return { store, close: () => connection.close() };
-  },
-  !redisUp,
-);
-
-describe.skipIf(!redisUp)('redis store isolation', () => {
-  it('clear removes only its own prefix', async () => {
-    const connection = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
-    await connection.connect();
-    const mine = createRedisStore(connection, uniquePrefix('mine'));
-    const theirs = createRedisStore(connection, uniquePrefix('theirs'));
-    await mine.set('k', { v: 'mine' }, 10_000, 0);
-    await theirs.set('k', { v: 'theirs' }, 10_000, 0);
-    await mine.clear(10_000);
-    expect(await mine.getMany(['k'])).toEqual([undefined]);
-    expect(await theirs.getMany(['k'])).toEqual([{ v: 'theirs' }]);
-    await theirs.clear(10_000);
-    await connection.close();
-  });
+/** The Redis deployments the shared store runs on: one server, and a 3-master Redis Cluster. */
+const clusterTools = await redisClusterForTests();
+let cluster: Promise<RedisClusterForTests> | undefined;
+afterAll(async () => {
+  await cluster?.then((started) => started.stop(), () => undefined);
 });
+const backends = [
+  { name: 'redis', skip: !redisUp, target: async () => ({ url: REDIS_URL }) },
+  { name: 'redis cluster', skip: !clusterTools, target: async () => ({ clusterNodes: (await (cluster ??= RedisClusterForTests.start())).nodes }) },
+];
+
+for (const backend of backends) {
+  const connect = async () => {
+    const connection = new RedisConnection({ ...(await backend.target()), commandTimeoutMs: 1000, logger: quiet });
+    await connection.connect();
+    return connection;
+  };
+
+  storeContract(
+    backend.name,
+    async () => {
+      const connection = await connect();
+      return { store: createRedisStore(connection, uniquePrefix('store')), close: () => connection.close() };
+    },
+    backend.skip,
+  );
+
+  storeContract(
+    `tiered (${backend.name} + memory)`,
+    async () => {
+      const connection = await connect();
+      const store = createTieredStore(createRedisStore(connection, uniquePrefix('tiered')), createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }));
+      return { store, close: () => connection.close() };
+    },
+    backend.skip,
+  );
+
+  describe.skipIf(backend.skip)(`${backend.name} store`, () => {
+    it('clear removes only its own prefix', async () => {
+      const connection = await connect();
+      const mine = createRedisStore(connection, uniquePrefix('mine'));
+      const theirs = createRedisStore(connection, uniquePrefix('theirs'));
+      await mine.set(A('k'), { v: 'mine' }, 10_000, 0);
+      await theirs.set(A('k'), { v: 'theirs' }, 10_000, 0);
+      await mine.clear(10_000);
+      expect(await mine.getMany([A('k')])).toEqual([undefined]);
+      expect(await theirs.getMany([A('k')])).toEqual([{ v: 'theirs' }]);
+      await theirs.clear(10_000);
+      await connection.close();
+    });
+
+    it("refuses a write on one instance whose fetch began before another instance's clear, for a tenant only the first had seen", async () => {
+      const [first, second] = [await connect(), await connect()];
+      const prefix = uniquePrefix('shared');
+      const reader = createRedisStore(first, prefix);
+      const clearer = createRedisStore(second, prefix);
+      expect(await reader.getMany([B('raced')])).toEqual([undefined]); // its fetch begins after this read
+      await clearer.clear(10_000);
+      await reader.set(B('raced'), { v: 'old' }, 10_000, 5_000);
+      await reader.set(B('later'), { v: 'new' }, 10_000, 0);
+      expect(await clearer.getMany([B('raced')])).toEqual([undefined]);
+      await Promise.all([first.close(), second.close()]);
+    });
+
+    it('refuses keys without a hash tag, whose entry and marks could not share a slot', async () => {
+      const connection = await connect();
+      const store = createRedisStore(connection, uniquePrefix('untagged'));
+      await expect(store.set('stripe:tenant:charge:1', { v: 1 }, 10_000, 0)).rejects.toThrow(/hash tag/);
+      await expect(store.getMany(['stripe:tenant:charge:1'])).rejects.toThrow(/hash tag/);
+      await connection.close();
+    });
+  });
+}
 
 describe('memory store bounds', () => {
   it('keeps at most maxEntries, dropping the least recently used', async () => {
