@@ -105,6 +105,8 @@ for (const backend of backends) {
   const connect = async () => {
     const connection = new RedisConnection({ ...(await backend.target()), commandTimeoutMs: 1000, logger: quiet });
     await connection.connect();
+    // The tiered store would pass its contract from memory alone: make sure Redis is there.
+    if (!connection.available) throw new Error(`${backend.name} did not answer`);
     return connection;
   };
 

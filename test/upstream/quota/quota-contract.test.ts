@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuotaGuard, type Quota } from '../../../src/upstream/quota/quota-guard.ts';
 import { SharedQuota } from '../../../src/upstream/quota/shared-quota.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
+import type { RedisTarget } from '../../../src/upstream/redis/redis-client.ts';
+import { RedisClusterForTests, redisClusterForTests } from '../../support/redis-cluster.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
@@ -89,22 +91,42 @@ quotaContract('local', async () => ({
   close: async () => undefined,
 }));
 
+/** The shared quota on one Redis, and on a 3-master Redis Cluster of the suite's own. */
+const clusterTools = await redisClusterForTests();
+const sharedOn = (target: () => Promise<RedisTarget & { stop?(): Promise<void> }>) => async () => {
+  const { stop, ...where } = await target();
+  const redis = new RedisConnection({ ...where, commandTimeoutMs: 1000, logger: quiet });
+  await redis.connect();
+  // The local guard would pass this contract on its own: make falling back to it fail instead,
+  // so these suites hold for the quota kept in Redis.
+  const fallbackRefused = (budget: Budget) => {
+    const guard = new QuotaGuard({ provider: 'stripe', ...budget });
+    guard.acquire = () => Promise.reject(new Error('fell back to the local guard: Redis did not answer'));
+    return guard;
+  };
+  return {
+    make: (budget: Budget) =>
+      new SharedQuota({
+        provider: 'stripe',
+        ...budget,
+        redis,
+        key: `${uniquePrefix('quota-contract')}:v2:quota:{stripe:t}`,
+        fallback: fallbackRefused(budget),
+      }),
+    close: async () => {
+      await redis.close();
+      await stop?.();
+    },
+  };
+};
+
+quotaContract('shared (Redis)', sharedOn(async () => ({ url: REDIS_URL })), !redisUp);
+
 quotaContract(
-  'shared (Redis)',
-  async () => {
-    const redis = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
-    await redis.connect();
-    return {
-      make: (budget) =>
-        new SharedQuota({
-          provider: 'stripe',
-          ...budget,
-          redis,
-          key: `${uniquePrefix('quota-contract')}:v2:quota:{stripe:t}`,
-          fallback: new QuotaGuard({ provider: 'stripe', ...budget }),
-        }),
-      close: () => redis.close(),
-    };
-  },
-  !redisUp,
+  'shared (Redis Cluster)',
+  sharedOn(async () => {
+    const cluster = await RedisClusterForTests.start();
+    return { clusterNodes: cluster.nodes, stop: () => cluster.stop() };
+  }),
+  !clusterTools,
 );
