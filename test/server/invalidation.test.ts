@@ -3,20 +3,47 @@ import { toGlobalId } from '../../src/model/global-id.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { eventually } from '../support/eventually.ts';
+import { RedisClusterForTests, redisClusterForTests } from '../support/redis-cluster.ts';
 import { PrivateRedis, redisForTests } from '../support/redis.ts';
 
 // Needs redis-server on the PATH; the same condition as the shared Redis suites.
 const redisUp = await redisForTests();
+const clusterTools = await redisClusterForTests();
 
-describe.skipIf(!redisUp)('an invalidation on one instance', () => {
+/** A Redis the test may stop: a server of its own, or a 3-master cluster of its own. */
+interface StoppableRedis {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const deployments = [
+  {
+    name: 'one Redis',
+    skip: !redisUp,
+    start: async (): Promise<StoppableRedis> => {
+      const redis = await PrivateRedis.start();
+      return { env: { REDIS_URL: redis.url }, stop: () => redis.stop() };
+    },
+  },
+  {
+    name: 'a Redis Cluster',
+    skip: !clusterTools,
+    start: async (): Promise<StoppableRedis> => {
+      const cluster = await RedisClusterForTests.start();
+      return { env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') }, stop: () => cluster.stop() };
+    },
+  },
+];
+
+for (const deployment of deployments) describe.skipIf(deployment.skip)(`an invalidation on one instance, over ${deployment.name}`, () => {
   let simulators: SimulatorSet;
-  let redis: PrivateRedis;
+  let redis: StoppableRedis;
   let a: GatewayStack;
   let b: GatewayStack;
   beforeAll(async () => {
     simulators = await startSimulators();
-    redis = await PrivateRedis.start();
-    const env = { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '200' };
+    redis = await deployment.start();
+    const env = { ...redis.env, REDIS_TIMEOUT_MS: '200' };
     a = await GatewayStack.startRemote(simulators, env);
     b = await GatewayStack.startRemote(simulators, env);
   });
