@@ -57,6 +57,9 @@ return now
  * slot, which is all a write needs. `clear` finds the tags in a registry (`<prefix>-tags`, a set)
  * to which each instance adds a tag the first time it reads or writes one, before its fetch can
  * begin: so a clear after the fetch began sees the tag, and its mark refuses the fetch's write.
+ * The registry has no expiry (it holds one short tag per provider credential ever used); should
+ * Redis lose it, a clear still marks the tags the clearing process knows, and the others come
+ * back as processes restart.
  * The same layout serves a single Redis, so both run the same scripts and the same tests.
  */
 export function createRedisStore(connection: RedisConnection, prefix: string): CacheStore {
