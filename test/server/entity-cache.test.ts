@@ -4,7 +4,7 @@ import { toGlobalId } from '../../src/model/global-id.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { CUSTOMER_360 } from '../support/queries.ts';
-import { REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
+import { dropTagRegistry, REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
 
 const redisUp = await redisForTests();
 const totalCalls = (upstream: Record<string, { calls: number }> | undefined) =>
@@ -78,6 +78,7 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
     await tenantA?.close();
     await tenantB?.close();
     await simulators?.close();
+    await dropTagRegistry(prefix);
   });
 
   it('never answer each other from the cache, and keys hold no credential', async () => {
@@ -91,7 +92,10 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
     await redis.connect();
     const keys = await redis.keys(`${prefix}:*customer:${customer.id}`);
     expect(keys).toHaveLength(1);
-    for (const key of await redis.keys(`${prefix}:*`)) {
+    // The tag registry names every tenant, by fingerprint only.
+    const tags = await redis.sMembers(`${prefix}-tags`);
+    expect(tags.length).toBeGreaterThan(0);
+    for (const key of [...(await redis.keys(`${prefix}:*`)), ...tags]) {
       for (const secret of ['sim-customers-token', 'tenant-b-token', 'sk_test_', 'pat-na1']) expect(key).not.toContain(secret);
     }
     const entry = JSON.parse((await redis.get(keys[0]!))!) as { value: { value: { name: string } } };

@@ -3,7 +3,7 @@ import { toGlobalId } from '../../src/model/global-id.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
-import { REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
+import { dropTagRegistry, REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
 
 describe('the result cache', () => {
   let stack: GatewayStack;
@@ -50,9 +50,9 @@ describe.skipIf(!redisUp)('the result cache across instances sharing Redis', () 
   let simulators: SimulatorSet;
   let a: GatewayStack;
   let b: GatewayStack;
+  const env = { REDIS_URL, CACHE_KEY_PREFIX: uniquePrefix('results') };
   beforeAll(async () => {
     simulators = await startSimulators();
-    const env = { REDIS_URL, CACHE_KEY_PREFIX: uniquePrefix('results') };
     a = await GatewayStack.startRemote(simulators, env);
     b = await GatewayStack.startRemote(simulators, env);
   });
@@ -60,6 +60,7 @@ describe.skipIf(!redisUp)('the result cache across instances sharing Redis', () 
     await a?.close();
     await b?.close();
     await simulators?.close();
+    await dropTagRegistry(env.CACHE_KEY_PREFIX);
   });
 
   it('an invalidation on one instance empties the others', async () => {

@@ -2,6 +2,7 @@ import { createClient } from '@keyv/redis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
+import { createClient } from '@keyv/redis';
 
 /** The Redis the suites share (CI starts one when none answers); each test uses its own prefix. */
 export const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
@@ -31,6 +32,17 @@ export async function redisForTests(): Promise<boolean> {
     throw new Error(`CI=true but no Redis answers at ${REDIS_URL}: the Redis suites cannot run`);
   }
   return available;
+}
+
+/**
+ * Removes a test prefix's cache tag registry from the shared Redis: entries and marks expire on
+ * their own, the registry (see redis-store.ts) does not.
+ */
+export async function dropTagRegistry(prefix: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  await client.del(`${prefix}-tags`);
+  await client.close();
 }
 
 export function uniquePrefix(name: string): string {
