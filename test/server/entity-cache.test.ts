@@ -78,7 +78,7 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
     await tenantA?.close();
     await tenantB?.close();
     await simulators?.close();
-    await dropTagRegistry(prefix);
+    await dropTagRegistry(`${prefix}:cache`); // the gateway's entity store prefix
   });
 
   it('never answer each other from the cache, and keys hold no credential', async () => {
@@ -93,7 +93,7 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
     const keys = await redis.keys(`${prefix}:*customer:${customer.id}`);
     expect(keys).toHaveLength(1);
     // The tag registry names every tenant, by fingerprint only.
-    const tags = await redis.sMembers(`${prefix}-tags`);
+    const tags = await redis.sMembers(`${prefix}:cache-tags`);
     expect(tags.length).toBeGreaterThan(0);
     for (const key of [...(await redis.keys(`${prefix}:*`)), ...tags]) {
       for (const secret of ['sim-customers-token', 'tenant-b-token', 'sk_test_', 'pat-na1']) expect(key).not.toContain(secret);

@@ -60,7 +60,7 @@ describe.skipIf(!redisUp)('the result cache across instances sharing Redis', () 
     await a?.close();
     await b?.close();
     await simulators?.close();
-    await dropTagRegistry(env.CACHE_KEY_PREFIX);
+    await dropTagRegistry(`${env.CACHE_KEY_PREFIX}:cache`); // the gateway's entity store prefix
   });
 
   it('an invalidation on one instance empties the others', async () => {

@@ -2,7 +2,6 @@ import { createClient } from '@keyv/redis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
-import { createClient } from '@keyv/redis';
 
 /** The Redis the suites share (CI starts one when none answers); each test uses its own prefix. */
 export const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
@@ -35,13 +34,13 @@ export async function redisForTests(): Promise<boolean> {
 }
 
 /**
- * Removes a test prefix's cache tag registry from the shared Redis: entries and marks expire on
- * their own, the registry (see redis-store.ts) does not.
+ * Removes a Redis store's tag registry from the shared Redis: entries and marks expire on their
+ * own, the registry (see redis-store.ts) does not. `storePrefix` is the store's own prefix.
  */
-export async function dropTagRegistry(prefix: string): Promise<void> {
+export async function dropTagRegistry(storePrefix: string): Promise<void> {
   const client = createClient({ url: REDIS_URL });
   await client.connect();
-  await client.del(`${prefix}-tags`);
+  await client.del(`${storePrefix}-tags`);
   await client.close();
 }
 

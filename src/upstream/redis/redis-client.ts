@@ -38,7 +38,13 @@ export function isClientReady(client: RedisCommandClient): boolean {
   return 'isReady' in client ? client.isReady : client.isOpen;
 }
 
-/** The events that mean "connected" and "connection lost", which differ between the two clients. */
-export function connectionEvents(client: RedisCommandClient): { up: string; down: string } {
-  return 'isReady' in client ? { up: 'ready', down: 'end' } : { up: 'connect', down: 'disconnect' };
+/**
+ * The events that mean "connected" and "connection lost", which differ between the two clients.
+ * A cluster stays open while a node is away and reports it only as `node-error`; its commands
+ * then fail at once (no offline queue) with errors that look like answers from an open client. So
+ * a node's error counts as losing Redis: every instance falls back to its in-process paths until
+ * probes get answers again, rather than asking a shared quota whose slot may be on that node.
+ */
+export function connectionEvents(client: RedisCommandClient): { up: string; down: readonly string[] } {
+  return 'isReady' in client ? { up: 'ready', down: ['end'] } : { up: 'connect', down: ['disconnect', 'node-error'] };
 }

@@ -61,7 +61,7 @@ export class RedisConnection {
     const events = connectionEvents(this.client);
     this.client.on(events.up, () => this.health.connected());
     this.client.on('error', (error: Error) => this.health.lost(error.message || error.name));
-    this.client.on(events.down, () => this.health.lost('connection ended'));
+    for (const event of events.down) this.client.on(event, (error?: Error) => this.health.lost(error?.message || 'connection ended'));
   }
 
   /** Starts connecting; resolves once connected or after the timeout, never rejects. */
