@@ -8,10 +8,12 @@ import { REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
 const redisUp = await redisForTests();
 const clusterTools = await redisClusterForTests();
 
-const LIMIT = 10; // HubSpot requests per window, for the simulator and the gateways alike
-const WINDOW_MS = 1000;
+// A 2 s window gives the quota's guard band (a tenth of it) 200 ms to absorb how late a busy
+// test process, which runs three gateways and the simulators, delivers what it was allowed to send.
+const LIMIT = 20; // HubSpot requests per window, for the simulator and the gateways alike
+const WINDOW_MS = 2000;
 const DURATION_MS = 3000;
-const OFFERED_PER_SECOND = 10 * LIMIT;
+const OFFERED_PER_SECOND = 5 * LIMIT;
 const TICK_MS = 50;
 
 const deployments = [
@@ -92,6 +94,6 @@ for (const deployment of deployments) describe.skipIf(deployment.skip)(`three ga
     expect(limited).toBeGreaterThan(0);
     // Within the limit: at most LIMIT per window over the run, counting a partial last window.
     expect(stats.requests).toBeLessThanOrEqual(LIMIT * (Math.ceil(elapsedMs / WINDOW_MS) + 1));
-    expect(succeeded).toBeGreaterThanOrEqual(LIMIT * 2);
+    expect(succeeded).toBeGreaterThan(LIMIT); // the budget is used: a second window sends too
   });
 });
