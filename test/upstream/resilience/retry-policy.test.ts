@@ -4,17 +4,12 @@ import { CallContext } from '../../../src/upstream/call-context.ts';
 import { budgetSpent } from '../../../src/upstream/quota/quota-guard.ts';
 import { RetryPolicy, type RetryOptions } from '../../../src/upstream/resilience/retry-policy.ts';
 import { UpstreamReport } from '../../../src/upstream/upstream-report.ts';
+import { SeededRandom } from '../../../src/simulators/dataset/seeded-random.ts';
 
-/** mulberry32: a seeded generator, so that the jitter is the same on every run. */
+/** The simulators' seeded generator, so that the jitter is the same on every run. */
 function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** A policy on a clock the test moves; its sleeps move the clock instead of waiting. */
