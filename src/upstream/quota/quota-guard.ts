@@ -156,6 +156,12 @@ export class QuotaGuard implements Quota {
     return Math.max(now, this.pausedUntil, freedAt);
   }
 
+  /** How long ago each request still inside the window was sent, for a shared log to take over. */
+  recentSendAges(): number[] {
+    const now = this.clock.now();
+    return this.sent.filter((at) => now - at < this.windowMs).map((at) => now - at);
+  }
+
   private send(now: number): void {
     this.sent.push(now);
     if (this.sent.length > this.options.limit) this.sent.shift();

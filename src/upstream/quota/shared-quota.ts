@@ -70,6 +70,17 @@ end
 return {0, wait, redis.call('ZSCORE', KEYS[3], id), tostring(deadline)}
 `;
 
+/** Records sends made elsewhere (ARGV: window, then ages in ms), on Redis's clock. KEYS: the log. */
+const BACKFILL = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i]), 'local:' .. t[1] .. t[2] .. ':' .. i)
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return #ARGV - 1
+`;
+
 const PAUSE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -118,6 +129,7 @@ export class SharedQuota implements Quota {
   private readonly clock: QuotaClock;
   /** Where the last call got its budget; starts shared, as other instances may be spending. */
   private mode: 'shared' | 'local' = 'shared';
+  private backfilling: Promise<void> | undefined;
 
   constructor(private readonly options: SharedQuotaOptions) {
     checkQuotaOptions(options);
@@ -140,6 +152,7 @@ export class SharedQuota implements Quota {
       const mayWait = Math.max(0, Math.floor(maxWaitMs - elapsed));
       let answer: [number, number, string?, string?];
       try {
+        if (this.mode === 'local') await this.backfill();
         answer = (await redis.run((client) =>
           client.eval(ACQUIRE, {
             keys: this.keys,
@@ -169,6 +182,22 @@ export class SharedQuota implements Quota {
       deadline = String(until);
       await new Promise<void>((resolve) => this.clock.setTimeout(resolve, waitMs));
     }
+  }
+
+  /**
+   * Back from local mode: what this instance sent on its local share in the last window goes into
+   * the shared log first (aged on Redis's clock), or the shared budget would not know of it and
+   * could let a whole limit more into the provider's window. One backfill however many callers.
+   */
+  private backfill(): Promise<void> {
+    return (this.backfilling ??= (async () => {
+      const ages = this.options.fallback.recentSendAges();
+      const window = guardedWindowMs(this.options.windowMs);
+      await this.options.redis.run((client) => client.eval(BACKFILL, { keys: [this.keys[0]!], arguments: [String(window), ...ages.map((age) => String(Math.floor(age)))] }));
+      this.mode = 'shared';
+    })().finally(() => {
+      this.backfilling = undefined;
+    }));
   }
 
   /**

@@ -4,6 +4,7 @@ import { QuotaGuard, systemClock, type QuotaClock } from '../../../src/upstream/
 import { SharedQuota } from '../../../src/upstream/quota/shared-quota.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
+import { FakeClock } from './fake-clock.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
 const redisUp = await redisForTests();
@@ -94,5 +95,35 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     expect(() => new SharedQuota({ ...budget, redis, key: 'tributary:v2:quota:hubspot:t', fallback: new QuotaGuard(budget) })).toThrow(/key must hold a \{hash tag\}/);
     expect(() => quotaOn(redis, 'k:{t}', undefined, -1)).toThrow('leaseGraceMs must be a positive number: -1');
     expect(() => new SharedQuota({ ...budget, limit: 0, redis, key: 'k:{t}', fallback: new QuotaGuard(budget) })).toThrow('limit must be a positive integer: 0');
+  });
+});
+
+describe.skipIf(!redisUp)('SharedQuota through a Redis outage', () => {
+  it('waits out a window before spending its local share, and on the way back tells the shared log what it spent', async () => {
+    const real = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
+    await real.connect();
+    // The real connection, but one whose Redis the test can declare down.
+    let down = false;
+    const redis = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property === 'available') return !down && target.available;
+        if (property === 'run') return (command: Parameters<RedisConnection['run']>[0]) => (down ? Promise.reject(new Error('redis down')) : target.run(command));
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    const clock = new FakeClock();
+    const budget = { provider: 'hubspot' as const, limit: 4, windowMs: 1000, maxWaitMs: 0 };
+    const fallback = new QuotaGuard({ ...budget, limit: 2, clock });
+    const quota = new SharedQuota({ ...budget, redis, key: `${uniquePrefix('backfill')}:v2:quota:{hubspot:t}`, fallback, clock });
+    const spent = (maxWaitMs = 0) => quota.acquire(maxWaitMs).then(() => 'sent', (error: { code?: string }) => error.code);
+
+    down = true;
+    expect(await spent()).toBe('UPSTREAM_RATE_LIMITED'); // the shared window may be full: not yet
+    await clock.advance(1_100);
+    expect([await spent(), await spent(), await spent()]).toEqual(['sent', 'sent', 'UPSTREAM_RATE_LIMITED']); // the local share
+    down = false;
+    // Back on Redis within the window: its two local sends count, so two of the four are left.
+    expect([await spent(), await spent(), await spent()]).toEqual(['sent', 'sent', 'UPSTREAM_RATE_LIMITED']);
+    await real.close();
   });
 });
