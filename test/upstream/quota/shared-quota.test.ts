@@ -27,8 +27,10 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
 
   it('does not starve a waiter on one instance while another instance keeps asking', async () => {
     const key = `${uniquePrefix('starve')}:v2:quota:{hubspot:t}`;
-    const busy = quotaOn(instances[0]!, key);
-    const patient = quotaOn(instances[1]!, key);
+    // A lease grace far above any scheduler delay: the patient waiter keeps its place however late
+    // a busy machine wakes it, so the test is about order, not timing.
+    const busy = quotaOn(instances[0]!, key, undefined, 5_000);
+    const patient = quotaOn(instances[1]!, key, undefined, 5_000);
     await busy.acquire();
     let patientDone = false;
     const waited = patient.acquire(2000).then(
