@@ -7,16 +7,19 @@ import { INVALIDATION_MARGIN_MS } from './invalidation-marks.ts';
 
 /**
  * Writes the entry unless the key was invalidated, or the store cleared, since the fetch began.
- * Both sides are on Redis's clock: the invalidation's time was taken by Redis, and the fetch's
- * start is Redis's now minus the fetch's age (measured by the writer, on its own monotonic
- * clock, so instances' clocks need not agree).
+ * The invalidation's time was taken by Redis. When the fetch began is estimated twice, and the
+ * earlier estimate is used: Redis's now minus the fetch's age (no clock need agree with Redis's,
+ * but a write that reaches Redis late looks younger than it is), and the writer's wall clock at
+ * the start of the fetch (a late write changes nothing, but the writer's clock may be off Redis's).
+ * So a write is wrongly let through only if it is late by more than the margin *and* its host's
+ * clock runs ahead of Redis's by more than the margin.
  * KEYS: entry, its invalidation mark, its tag's clear mark (one slot). ARGV: value, ttl ms, fetch
- * age + margin ms.
+ * age + margin ms, the fetch's start on the writer's wall clock − margin (epoch ms).
  */
 const SET_UNLESS_INVALIDATED = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local begun = now - tonumber(ARGV[3])
+local begun = math.min(now - tonumber(ARGV[3]), tonumber(ARGV[4]))
 local marked = tonumber(redis.call('GET', KEYS[2]) or '-1')
 local cleared = tonumber(redis.call('GET', KEYS[3]) or '-1')
 if marked >= begun or cleared >= begun then return 0 end
@@ -91,12 +94,21 @@ export function createRedisStore(connection: RedisConnection, prefix: string): C
     },
     set: async (key, value, ttlMs, fetchAgeMs) => {
       const tag = hashTagOf(key);
+      const called = performance.now();
+      const begunOnWallClock = Date.now() - fetchAgeMs;
       const serialized = await keyv.serializeData({ value, expires: Date.now() + ttlMs });
       await connection.run(async (client) => {
         await register(client, [tag]);
+        // The age as late as it can be taken: serialising and registering took time too.
+        const ageMs = fetchAgeMs + (performance.now() - called);
         await client.eval(SET_UNLESS_INVALIDATED, {
           keys: [entryKey(key), markKey(key), clearKey(tag)],
-          arguments: [String(serialized), String(Math.max(1, Math.ceil(ttlMs))), String(Math.ceil(fetchAgeMs + INVALIDATION_MARGIN_MS))],
+          arguments: [
+            String(serialized),
+            String(Math.max(1, Math.ceil(ttlMs))),
+            String(Math.ceil(ageMs + INVALIDATION_MARGIN_MS)),
+            String(Math.floor(begunOnWallClock - INVALIDATION_MARGIN_MS)),
+          ],
         });
       });
     },

@@ -5,7 +5,7 @@ import { createTieredStore } from '../../../src/upstream/cache/tiered-store.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { eventually } from '../../support/eventually.ts';
 import { RedisClusterForTests, redisClusterForTests } from '../../support/redis-cluster.ts';
-import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
+import { PrivateRedis, REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
 const redisUp = await redisForTests();
@@ -240,5 +240,27 @@ describe('tiered store', () => {
     shared.state.down = false;
     expect(await tiered.getMany(['k'])).toEqual([undefined]);
     expect(shared.state.invalidated).toEqual(['k']);
+  });
+});
+
+describe.skipIf(!redisUp)('redis store and a write that reaches Redis late', () => {
+  it('still refuses it when its fetch began before the invalidation', async () => {
+    const redis = await PrivateRedis.start({ debugCommand: true });
+    const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 5_000, logger: quiet });
+    await connection.connect();
+    try {
+      const store = createRedisStore(connection, uniquePrefix('late'));
+      await store.set('{t}:k', { v: 'old' }, 10_000, 0);
+      await store.invalidate('{t}:k', 10_000);
+      // Redis stalls before the write runs: by its clock the write looks 300 ms younger than it is.
+      const stalled = redis.stall(0.3);
+      await new Promise((resolve) => setImmediate(resolve));
+      await store.set('{t}:k', { v: 'old' }, 10_000, 60); // its fetch began 60 ms ago, before the invalidation
+      await stalled;
+      expect(await store.getMany(['{t}:k'])).toEqual([undefined]);
+    } finally {
+      await connection.close();
+      await redis.stop();
+    }
   });
 });
