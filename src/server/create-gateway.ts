@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
+import { SCOPES, type Principal } from '../auth/principal.ts';
 import { createOperationContext, type OperationContext } from './operation-context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
@@ -17,6 +18,8 @@ import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
+
+const ANONYMOUS: Principal = { kind: 'anonymous', clientId: 'anonymous', tenantId: 'sample', scopes: new Set(SCOPES) };
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -127,7 +130,8 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) => createOperationContext(stack.services, config.resilience.operationDeadlineMs, resultKeyOf(request)),
+    context: async (request) =>
+      createOperationContext({ services: stack.services, principal: ANONYMOUS, deadlineMs: config.resilience.operationDeadlineMs, resultKey: resultKeyOf(request) }),
   });
 
   const address = await fastify.listen({ port: config.port, host: config.host });

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/principal.ts';
 import type { ResolverContext } from '../graphql/resolver-context.ts';
 import { createCustomerLoaders, type CustomerLoaders, type CustomersClient } from '../providers/customers/index.ts';
 import { createHubSpotLoaders, type HubSpotClient, type HubSpotLoaders } from '../providers/hubspot/index.ts';
@@ -24,10 +25,18 @@ export interface OperationContext extends ResolverContext {
   readonly resultKey: string | undefined;
 }
 
-/** `deadlineMs`: the operation's whole budget; every upstream call of it ends by then. */
-export function createOperationContext(services: ProviderServices, deadlineMs: number, resultKey?: string): OperationContext {
+export interface OperationContextOptions {
+  /** The services of the principal's tenant. */
+  services: ProviderServices;
+  principal: Principal;
+  /** The operation's whole budget; every upstream call of it ends by then. */
+  deadlineMs: number;
+  resultKey?: string | undefined;
+}
+
+export function createOperationContext({ services, principal, deadlineMs, resultKey }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
-  const call = new CallContext(report, deadlineMs);
+  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`);
   // Loaders are made on first use: an operation that touches one provider pays for one.
   let customers: CustomerLoaders | undefined;
   let stripe: StripeLoaders | undefined;
@@ -42,6 +51,7 @@ export function createOperationContext(services: ProviderServices, deadlineMs: n
     get hubspot() {
       return (hubspot ??= createHubSpotLoaders({ ...services.hubspot, call }));
     },
+    principal,
     report,
     call,
     resultKey,

@@ -20,6 +20,11 @@ export class CallContext {
     readonly report: UpstreamReport,
     /** The whole operation's budget in milliseconds; a background refresh gets the same. */
     readonly budgetMs: number,
+    /**
+     * Who the call is for (a client id), opaque here: queues that calls wait in (bulkhead, quota)
+     * serve different keys fairly, so one client's flood delays mostly itself.
+     */
+    readonly fairnessKey = '',
   ) {
     this.deadline = Date.now() + budgetMs;
   }
@@ -38,7 +43,7 @@ export class CallContext {
 
   /** For work that outlives the response (background refreshes): its own report and deadline. */
   background(): CallContext {
-    return new CallContext(new UpstreamReport(), this.budgetMs);
+    return new CallContext(new UpstreamReport(), this.budgetMs, this.fairnessKey);
   }
 
   timeoutError(provider: ProviderName): UpstreamError {

@@ -1,0 +1,25 @@
+/**
+ * The scopes a principal may hold. Reads need the `:read` scope of their data's family; writes
+ * (later) the `:write` one; `ops:read` shows operators the gateway's internals (/readyz details).
+ */
+export const SCOPES = ['customers:read', 'payments:read', 'crm:read', 'customers:write', 'payments:write', 'crm:write', 'ops:read'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+/** Who is asking: resolved once per request by src/auth/ and read by everything after it. */
+export interface Principal {
+  /** How it proved itself; `anonymous` only where no authentication is configured (the embedded default). */
+  readonly kind: 'anonymous' | 'api-key' | 'jwt';
+  /** Stable id of the calling application, used for per-client limits and fairness. */
+  readonly clientId: string;
+  /** The tenant whose provider accounts and data every call of this request uses. */
+  readonly tenantId: string;
+  readonly scopes: ReadonlySet<Scope>;
+}
+
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has(scope);
+}
