@@ -191,10 +191,10 @@ export type Query = {
   /** One customer by global id; null when it does not exist. */
   customer: Maybe<Customer>;
   /** Customers ordered by the customer service's id, optionally filtered by exact email. */
-  customers: CustomerConnection;
-  /** Any object by global id; null when it does not exist. */
+  customers: Maybe<CustomerConnection>;
+  /** Any object by global id; null when it does not exist, or when the principal lacks the scope of its type (FORBIDDEN). */
   node: Maybe<Node>;
-  /** Several objects by global id, in the order asked; null for each that does not exist. */
+  /** Several objects by global id, in the order asked; null for each that does not exist or whose type needs a scope the principal lacks. */
   nodes: Array<Maybe<Node>>;
   /** One payment by global id; null when it does not exist. */
   payment: Maybe<Payment>;
@@ -349,6 +349,12 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
 }>;
 
+export type RequiresScopeDirectiveArgs = {
+  scope: Scalars['String']['input'];
+};
+
+export type RequiresScopeDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = RequiresScopeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type CrmContactResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['CrmContact'] = ResolversParentTypes['CrmContact']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -455,7 +461,7 @@ export type PaymentEdgeResolvers<ContextType = ResolverContext, ParentType exten
 
 export type QueryResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
-  customers?: Resolver<ResolversTypes['CustomerConnection'], ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
+  customers?: Resolver<Maybe<ResolversTypes['CustomerConnection']>, ParentType, ContextType, RequireFields<QueryCustomersArgs, 'first'>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
@@ -479,3 +485,6 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
+  requiresScope?: RequiresScopeDirectiveResolver<any, any, ContextType>;
+}>;
