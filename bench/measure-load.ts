@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { BENCH_HEADERS } from './bench-credentials.ts';
 
 export interface LoadOptions {
   /** The GraphQL endpoint, on loopback. */
@@ -63,7 +64,7 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: BENCH_HEADERS,
         body: first,
         ...(options.pick === 'random'
           ? { setupRequest: (request) => ({ ...request, body: bodies[Math.floor(random() * bodies.length)] ?? first }) }

@@ -1,3 +1,4 @@
+import { BENCH_HEADERS } from './bench-credentials.ts';
 import { isDeepStrictEqual } from 'node:util';
 
 export interface GraphQLAnswer {
@@ -9,7 +10,7 @@ export interface GraphQLAnswer {
 export async function postGraphQL(url: string, body: string, timeoutMs = 30_000): Promise<{ status: number; answer: GraphQLAnswer }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: BENCH_HEADERS,
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });

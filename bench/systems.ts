@@ -1,6 +1,7 @@
 import type { RateLimit } from './workloads.ts';
 import type { Provider } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
+import { benchApiKeysFile } from './bench-credentials.ts';
 
 export const SYSTEM_IDS = ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm'] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
@@ -67,6 +68,7 @@ function tributaryEnv(context: LaunchContext, cache: boolean): Record<string, st
     HUBSPOT_RATE_WINDOW_MS: String(limits.hubspot.windowMs),
     QUOTA_MAX_WAIT_MS: '3000',
     CACHE_ENABLED: String(cache),
+    API_KEYS_FILE: benchApiKeysFile(),
   };
 }
 

@@ -1,18 +1,18 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ConfigError } from './config-error.ts';
 import type { ProviderName } from './errors.ts';
 import { parsePolicyOverrides } from './upstream/cache/cache-policy.ts';
+import { loadApiKeysFile, type ApiKeyEntry } from './auth/api-keys-file.ts';
+import type { JwtSettings } from './auth/jwt-verifier.ts';
+import { TENANT_ID, loadTenantsFile, type TenantConfig } from './auth/tenants-file.ts';
 
 /**
  * All configuration, read from the environment once at start and validated here. Every key, its
  * default and its meaning is listed in CONFIG_KEYS (and in the README's table). A bad value stops
  * start-up with a ConfigError that names the variable; secret values never appear in messages.
  */
-export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /** Requests allowed per window, and the window in milliseconds. */
 export interface RateLimit {
@@ -73,8 +73,20 @@ export interface GatewayConfig {
   quotaFallbackShare: number;
   /** Each provider's budget, for both modes (the simulators enforce the real providers' limits). */
   rateLimits: Record<ProviderName, RateLimit>;
-  /** Present in remote mode; in embedded mode the simulators' addresses are used. */
+  /**
+   * The default tenant's accounts, from the single-tenant provider variables (remote mode); absent
+   * in embedded mode, where the simulators' addresses are used, and when only TENANTS_FILE is set.
+   */
   providers?: Record<ProviderName, ProviderEndpoint>;
+  /** Id of the tenant the provider variables (or, embedded, the simulators) stand for. */
+  defaultTenantId: string;
+  /** Tenants from TENANTS_FILE, each with its own accounts; empty without the file. */
+  tenants: TenantConfig[];
+  /**
+   * How clients prove who they are. Neither set: no authentication, and requests act as the one
+   * tenant with every scope (refused in production, and when there are several tenants).
+   */
+  clientAuth: { apiKeys?: ApiKeyEntry[]; jwt?: JwtSettings };
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +140,17 @@ export const CONFIG_KEYS = {
   REDIS_TIMEOUT_MS: 'Longest a Redis command or probe may take before it counts as failed and the caller falls back to in-process (default 100)',
   REDIS_PROBE_INTERVAL_MS: 'While Redis is down, the pause between PINGs that check whether it is back (default 250)',
   QUOTA_FALLBACK_SHARE: 'Share of each quota one instance spends alone while Redis is away, 0–1 (default 0.5)',
+  TENANTS_FILE: 'YAML or JSON file of tenants, each with its own provider accounts, budgets and limits (selects remote mode)',
+  DEFAULT_TENANT_ID: 'Tenant id of the accounts the provider variables configure (default `default`; `sample` in embedded mode)',
+  API_KEYS_FILE: 'YAML or JSON file of API keys (their SHA-256 only) with each key\'s client, tenant and scopes',
+  JWT_JWKS_URL: 'JWKS URL of the issuer whose JWTs are accepted as bearer credentials',
+  JWT_PUBLIC_KEY_FILE: 'PEM public key (SPKI or certificate) that signs accepted JWTs, instead of JWT_JWKS_URL',
+  JWT_ISSUER: 'Required `iss` of accepted JWTs (required with JWT_JWKS_URL or JWT_PUBLIC_KEY_FILE)',
+  JWT_AUDIENCE: 'Required `aud` of accepted JWTs (required with JWT_JWKS_URL or JWT_PUBLIC_KEY_FILE)',
+  JWT_ALGORITHMS: 'Accepted JWT algorithms, comma separated (default RS256,PS256,ES256,EdDSA)',
+  JWT_CLOCK_SKEW_SECONDS: 'Clock difference tolerated on exp and nbf, 0–300 (default 30)',
+  JWT_TENANT_CLAIM: 'Claim that names the tenant (default tenant)',
+  JWT_CLIENT_CLAIM: 'Claim that names the client; azp, then sub, when absent (default client_id)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -138,8 +161,9 @@ const HUBSPOT_OAUTH = ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_RE
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
-  const remote = PROVIDER_VARIABLES.some((name) => present(env, name) || present(env, `${name}_FILE`));
-  const providers = remote ? remoteProviders(env) : undefined;
+  const singleTenant = PROVIDER_VARIABLES.some((name) => present(env, name) || present(env, `${name}_FILE`));
+  const remote = singleTenant || present(env, 'TENANTS_FILE');
+  const providers = singleTenant ? remoteProviders(env) : undefined;
   const stripeAuth = providers?.stripe.auth;
   const liveStripeKey = stripeAuth?.kind === 'bearer' && /^(sk|rk)_live_/.test(stripeAuth.token);
   const config: GatewayConfig = {
@@ -193,8 +217,94 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       hubspot: rateLimit(env, 'HUBSPOT', 100, 10_000),
     },
     ...(providers ? { providers } : {}),
+    defaultTenantId: tenantId(env, 'DEFAULT_TENANT_ID', remote ? 'default' : 'sample'),
+    tenants: [],
+    clientAuth: {},
   };
+  config.tenants = present(env, 'TENANTS_FILE')
+    ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
+        customers: { limit: 100, windowMs: 1000 },
+        stripe: { limit: live ? 100 : 25, windowMs: 1000 },
+        hubspot: { limit: 100, windowMs: 10_000 },
+      }))
+    : [];
+  const tenantIds = [...(remote && !providers ? [] : [config.defaultTenantId]), ...config.tenants.map((tenant) => tenant.id)];
+  if (new Set(tenantIds).size !== tenantIds.length) {
+    throw new ConfigError('TENANTS_FILE', `tenant "${config.defaultTenantId}" is already the one the provider variables configure (DEFAULT_TENANT_ID); rename one`);
+  }
+  config.clientAuth = clientAuth(env, tenantIds);
+  const authenticated = config.clientAuth.apiKeys !== undefined || config.clientAuth.jwt !== undefined;
+  if (!authenticated && config.production) {
+    throw new ConfigError('API_KEYS_FILE', 'NODE_ENV=production needs client authentication: set API_KEYS_FILE, or JWT_JWKS_URL (or JWT_PUBLIC_KEY_FILE) with JWT_ISSUER and JWT_AUDIENCE');
+  }
+  if (!authenticated && tenantIds.length > 1) {
+    throw new ConfigError('API_KEYS_FILE', `${tenantIds.length} tenants are configured: set API_KEYS_FILE or JWT_* so that requests can say which tenant they are for`);
+  }
   return config;
+}
+
+/** The tenants defined besides the default one, and the default one when it exists. */
+export function tenantIdsOf(config: GatewayConfig): string[] {
+  const withDefault = config.mode === 'embedded' || config.providers !== undefined;
+  return [...(withDefault ? [config.defaultTenantId] : []), ...config.tenants.map((tenant) => tenant.id)];
+}
+
+function clientAuth(env: Env, tenants: string[]): GatewayConfig['clientAuth'] {
+  const auth: GatewayConfig['clientAuth'] = {};
+  if (present(env, 'API_KEYS_FILE')) auth.apiKeys = loadApiKeysFile(env['API_KEYS_FILE']!.trim(), tenants);
+  const jwks = present(env, 'JWT_JWKS_URL');
+  const keyFile = present(env, 'JWT_PUBLIC_KEY_FILE');
+  if (jwks && keyFile) throw new ConfigError('JWT_JWKS_URL', 'set either JWT_JWKS_URL or JWT_PUBLIC_KEY_FILE, not both');
+  const jwtVariables = ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_ALGORITHMS', 'JWT_CLOCK_SKEW_SECONDS', 'JWT_TENANT_CLAIM', 'JWT_CLIENT_CLAIM'];
+  if (!jwks && !keyFile) {
+    const stray = jwtVariables.find((name) => present(env, name));
+    if (stray) throw new ConfigError(stray, 'has no effect without JWT_JWKS_URL or JWT_PUBLIC_KEY_FILE');
+    return auth;
+  }
+  const required = (name: string) => {
+    const value = env[name]?.trim();
+    if (!value) throw new ConfigError(name, 'is required to accept JWTs');
+    return value;
+  };
+  const algorithms = (env['JWT_ALGORITHMS']?.trim() || 'RS256,PS256,ES256,EdDSA').split(',').map((alg) => alg.trim());
+  const bad = algorithms.find((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(alg));
+  if (bad !== undefined) throw new ConfigError('JWT_ALGORITHMS', `only asymmetric algorithms (RS*, PS*, ES*, EdDSA) are accepted, got ${JSON.stringify(bad)}`);
+  auth.jwt = {
+    ...(jwks ? { jwksUrl: url(env, 'JWT_JWKS_URL') } : { publicKeyPem: publicKeyPem(env, 'JWT_PUBLIC_KEY_FILE') }),
+    issuer: required('JWT_ISSUER'),
+    audience: required('JWT_AUDIENCE'),
+    algorithms,
+    clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    tenantClaim: env['JWT_TENANT_CLAIM']?.trim() || 'tenant',
+    clientClaim: env['JWT_CLIENT_CLAIM']?.trim() || 'client_id',
+  };
+  return auth;
+}
+
+function publicKeyPem(env: Env, name: string): string {
+  const path = env[name]!.trim();
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(name, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  // createPublicKey would also derive a public key from a private one: refuse to hold a private key at all.
+  if (/PRIVATE KEY-----/.test(pem)) throw new ConfigError(name, `${path} holds a private key; give the public key only`);
+  try {
+    const key = createPublicKey(pem);
+    if (key.type !== 'public') throw new Error('not a public key');
+  } catch {
+    throw new ConfigError(name, `${path} is not a PEM public key or certificate`);
+  }
+  return pem;
+}
+
+function tenantId(env: Env, name: string, fallback: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!TENANT_ID.test(raw)) throw new ConfigError(name, `must be 1–63 lower-case letters, digits, - or _, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
 function remoteProviders(env: Env): Record<ProviderName, ProviderEndpoint> {

@@ -11,6 +11,8 @@ export const ErrorCode = {
   UpstreamRejected: 'UPSTREAM_REJECTED',
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -144,4 +146,18 @@ export function mapOrBadResponse<W, T>(provider: ProviderName, wire: W, map: (wi
 export class BadUserInputError extends ArgumentError {
   readonly code = ErrorCode.BadUserInput;
   override readonly name = 'BadUserInputError';
+}
+
+/** The principal lacks the scope a field needs; the field is null, the rest of the answer arrives. */
+export class ForbiddenError extends GatewayError {
+  readonly code = ErrorCode.Forbidden;
+  override readonly name = 'ForbiddenError';
+
+  constructor(readonly scope: string) {
+    super(`This field needs the ${scope} scope`);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return { scope: this.scope };
+  }
 }

@@ -2,16 +2,21 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
+import { ApiKeyRegistry } from '../auth/api-key-registry.ts';
+import { Authenticator } from '../auth/authenticator.ts';
+import { JwtVerifier } from '../auth/jwt-verifier.ts';
 import { SCOPES, type Principal } from '../auth/principal.ts';
+import { guardScopes } from '../graphql/scope-guard.ts';
+import { registerAuthentication, type RequestAuth } from './auth-hook.ts';
 import { createOperationContext, type OperationContext } from './operation-context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
 import { createFormatError } from './format-error.ts';
-import { createUpstreamStack, type ProviderEndpoints, type UpstreamStack } from './upstream-stack.ts';
+import { createUpstreamStack, type TenantEndpoints, type TenantStack, type UpstreamStack } from './upstream-stack.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
@@ -19,17 +24,16 @@ import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 
-const ANONYMOUS: Principal = { kind: 'anonymous', clientId: 'anonymous', tenantId: 'sample', scopes: new Set(SCOPES) };
-
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
   readonly log: FastifyBaseLogger;
   /**
-   * Drops one cached entity, for writes and (later) webhooks: e.g. `('stripe', 'stripe.charges',
-   * 'cus_…')` after a refund. Resources are listed in src/upstream/cache/cache-policy.ts.
+   * Drops one cached entity of one tenant (default: the first), for writes and (later) webhooks:
+   * e.g. `('stripe', 'stripe.charges', 'cus_…')` after a refund. Resources are listed in
+   * src/upstream/cache/cache-policy.ts.
    */
-  invalidate(provider: ProviderName, resource: ResourceName, id: string): Promise<void>;
+  invalidate(provider: ProviderName, resource: ResourceName, id: string, tenantId?: string): Promise<void>;
   /** Empties the entity cache (this gateway's key prefix only). */
   flushCache(): Promise<void>;
   close(): Promise<void>;
@@ -37,7 +41,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   config: GatewayConfig;
-  endpoints: ProviderEndpoints;
+  /** Each tenant's provider accounts; the first is the default one. */
+  tenants: TenantEndpoints[];
   /**
    * Milliseconds since the epoch, for everything whose behaviour depends on time (breakers, the
    * entity cache's freshness and invalidation windows); tests pass a clock they drive.
@@ -52,19 +57,20 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
  * (its stages in upstream-client.ts) → provider.
  */
-export async function createGateway({ config, endpoints, logStream, now }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, tenants, logStream, now }: GatewayOptions): Promise<Gateway> {
+  if (tenants.length === 0) throw new TypeError('createGateway needs at least one tenant');
   const fastify = Fastify({
     logger: {
       level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
       ...(logStream ? { stream: logStream } : {}),
     },
     // Per-request access logs would cost more than the warm path itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const stack = await createUpstreamStack(config, endpoints, fastify.log, now);
+  const stack = await createUpstreamStack(config, tenants, fastify.log, now);
   try {
-    return await serve(fastify, stack, config, now);
+    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now);
   } catch (error) {
     await fastify.close();
     await stack.close();
@@ -72,14 +78,45 @@ export async function createGateway({ config, endpoints, logStream, now }: Gatew
   }
 }
 
-async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, now: (() => number) | undefined): Promise<Gateway> {
+/**
+ * API keys and JWTs as configured; with neither (the embedded default, refused in production by
+ * config.ts), every request acts as the one tenant with every scope.
+ */
+function createAuthenticator(config: GatewayConfig, tenants: TenantEndpoints[], now: (() => number) | undefined): Authenticator {
+  const { apiKeys, jwt } = config.clientAuth;
+  if (!apiKeys && !jwt) {
+    const anonymous: Principal = { kind: 'anonymous', clientId: 'anonymous', tenantId: tenants[0]!.id, scopes: new Set(SCOPES) };
+    return new Authenticator({ anonymous });
+  }
+  return new Authenticator({
+    ...(apiKeys ? { apiKeys: new ApiKeyRegistry(apiKeys) } : {}),
+    ...(jwt ? { jwt: new JwtVerifier(jwt, new Set(tenants.map((tenant) => tenant.id)), now) } : {}),
+  });
+}
+
+async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, authenticator: Authenticator, now: (() => number) | undefined): Promise<Gateway> {
   let ready = false;
+  // Before every other hook: nothing reads a request's body or answers it from a cache before
+  // knowing who is asking.
+  const auth = registerAuthentication(fastify, authenticator);
+  const tenantOf = (principal: Principal): TenantStack => {
+    const tenant = stack.tenants.get(principal.tenantId);
+    if (!tenant) throw new Error(`no tenant ${principal.tenantId}`);
+    return tenant;
+  };
+  const defaultTenant = stack.tenants.values().next().value as TenantStack;
   // Replaying answers is only right while they are built from cached, fresh entities.
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
-  const zeroReport = () => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), stack.breakers()) : undefined);
+  const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
+  // Answers are kept per tenant and per set of scopes: the same query means other data for
+  // another tenant, and other nulls for a principal with other scopes.
+  const partitionOf = (request: FastifyRequest) => {
+    const principal = auth.principalOf(request);
+    return `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`;
+  };
   const resultKeyOf = results
-    ? registerResultCache(fastify, results, (payload) => {
-        const report = zeroReport();
+    ? registerResultCache(fastify, results, partitionOf, (payload, request) => {
+        const report = zeroReport(tenantOf(auth.principalOf(request)));
         return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
       })
     : () => undefined;
@@ -97,9 +134,10 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     await invalidations.announce(what);
   };
 
+  const typeDefs = loadTypeDefs();
   const apollo = new ApolloServer<OperationContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    typeDefs,
+    resolvers: guardScopes(typeDefs, resolvers),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
@@ -111,27 +149,37 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       // instruments every field of every answer to compute hints nobody reads.
       ApolloServerPluginCacheControlDisabled(),
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
-      ...(config.upstreamReport ? [upstreamReportPlugin(() => stack.breakers())] : []),
+      ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),
     ],
   });
   await apollo.start();
 
   fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_request, reply) => {
+  // The status is public (load balancers); what is behind it only for principals with `ops:read`.
+  fastify.get('/readyz', async (request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'unavailable' });
+    const principal = await auth.tryAuthenticate(request);
+    if (!principal?.scopes.has('ops:read')) return { status: 'ready' };
     return {
       status: 'ready',
       mode: config.mode,
       cache: config.cache.enabled ? stack.cache.storeKind : 'off',
       ...(stack.redis ? { redis: stack.redis.available ? 'up' : 'down' } : {}),
       // A provider whose circuit is open does not make the gateway unready: it still answers.
-      breakers: stack.breakers(),
+      tenants: Object.fromEntries([...stack.tenants].map(([id, tenant]) => [id, { breakers: tenant.breakers() }])),
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) =>
-      createOperationContext({ services: stack.services, principal: ANONYMOUS, deadlineMs: config.resilience.operationDeadlineMs, resultKey: resultKeyOf(request) }),
+    context: async (request) => {
+      const principal = auth.principalOf(request);
+      return createOperationContext({
+        services: tenantOf(principal).services,
+        principal,
+        deadlineMs: config.resilience.operationDeadlineMs,
+        resultKey: resultKeyOf(request),
+      });
+    },
   });
 
   const address = await fastify.listen({ port: config.port, host: config.host });
@@ -141,9 +189,11 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
   return {
     url,
     log: fastify.log,
-    invalidate: async (provider, resource, id) => {
+    invalidate: async (provider, resource, id, tenantId) => {
       if (RESOURCES[resource].provider !== provider) throw new TypeError(`${resource} is not a ${provider} resource`);
-      await invalidate({ keys: [stack.services[provider].cache.keyOf(resource, id)] });
+      const tenant = tenantId === undefined ? defaultTenant : stack.tenants.get(tenantId);
+      if (!tenant) throw new TypeError(`no tenant ${tenantId}`);
+      await invalidate({ keys: [tenant.services[provider].cache.keyOf(resource, id)] });
     },
     flushCache: () => invalidate({ all: true }),
     close: async () => {

@@ -9,18 +9,24 @@ import type { ResultCache } from './result-cache.ts';
  * stays fresh. `extensions` (the upstream report) are not replayed: `renderHit` adds the current
  * ones, since a replay costs no upstream call.
  */
-export function registerResultCache(fastify: FastifyInstance, cache: ResultCache, renderHit: (payload: string) => string): (request: FastifyRequest) => string | undefined {
+export function registerResultCache(
+  fastify: FastifyInstance,
+  cache: ResultCache,
+  /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
+  partitionOf: (request: FastifyRequest) => string,
+  renderHit: (payload: string, request: FastifyRequest) => string,
+): (request: FastifyRequest) => string | undefined {
   const keys = new WeakMap<FastifyRequest, string>();
   fastify.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return;
-    const key = cache.keyOf(request.body);
+    const key = cache.keyOf(request.body, partitionOf(request));
     if (key === undefined) return;
     const hit = cache.get(key);
     if (hit === undefined) {
       keys.set(request, cache.ticket(key));
       return;
     }
-    return reply.type('application/json; charset=utf-8').send(renderHit(hit));
+    return reply.type('application/json; charset=utf-8').send(renderHit(hit, request));
   });
   return (request) => keys.get(request);
 }

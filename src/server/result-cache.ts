@@ -38,13 +38,14 @@ export class ResultCache {
   }
 
   /** The key of a POSTed GraphQL request, or undefined when it is not one we replay. */
-  keyOf(body: unknown): string | undefined {
+  /** `partition`: what else decides the answer (tenant, scopes); never a secret, keys are kept in memory only. */
+  keyOf(body: unknown, partition = ''): string | undefined {
     if (typeof body !== 'object' || body === null) return undefined;
     const { query, variables, operationName, extensions } = body as Record<string, unknown>;
     if (typeof query !== 'string' || extensions !== undefined) return undefined;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
     if (/^\s*mutation\b/.test(query)) return undefined;
-    return `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
+    return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
   }
 
   get(key: string): string | undefined {

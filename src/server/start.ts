@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config.ts';
 import { startSimulators, type SimulatorSet } from '../simulators/index.ts';
 import { createGateway, type Gateway } from './create-gateway.ts';
-import type { ProviderEndpoints } from './upstream-stack.ts';
+import type { TenantEndpoints } from './upstream-stack.ts';
 
 export interface Running {
   gateway: Gateway;
@@ -12,24 +12,29 @@ export interface Running {
 
 /**
  * Starts what the configuration asks for: in embedded mode the three simulators in-process on
- * free ports first, then the gateway pointed at them; in remote mode the gateway alone.
+ * free ports first, then the gateway pointed at them (its one tenant); in remote mode the gateway
+ * alone, with the tenant of the provider variables (if set) and those of TENANTS_FILE.
  */
 export async function start(config: GatewayConfig, logStream?: NodeJS.WritableStream, now?: () => number): Promise<Running> {
   let simulators: SimulatorSet | undefined;
-  let endpoints: ProviderEndpoints;
-  if (config.mode === 'embedded' || !config.providers) {
+  const tenants: TenantEndpoints[] = config.tenants.map((tenant) => ({ id: tenant.id, endpoints: tenant.providers, rateLimits: tenant.rateLimits }));
+  if (config.mode === 'embedded') {
     simulators = await startSimulators({ host: '127.0.0.1', latencyMs: config.simLatencyMs });
     const { credentials } = simulators;
-    endpoints = {
-      customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
-      stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
-      hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
-    };
-  } else {
-    endpoints = config.providers;
+    tenants.unshift({
+      id: config.defaultTenantId,
+      endpoints: {
+        customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
+        stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
+        hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
+      },
+      rateLimits: config.rateLimits,
+    });
+  } else if (config.providers) {
+    tenants.unshift({ id: config.defaultTenantId, endpoints: config.providers, rateLimits: config.rateLimits });
   }
   try {
-    const gateway = await createGateway({ config, endpoints, ...(logStream ? { logStream } : {}), ...(now ? { now } : {}) });
+    const gateway = await createGateway({ config, tenants, ...(logStream ? { logStream } : {}), ...(now ? { now } : {}) });
     return {
       gateway,
       ...(simulators ? { simulators } : {}),

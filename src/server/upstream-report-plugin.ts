@@ -16,16 +16,16 @@ export function upstreamReportJSON(report: UpstreamReport, breakers: Record<Prov
 
 /**
  * Adds `extensions.upstream`: what the operation cost each provider, and the state of each
- * provider's circuit breaker when the answer left.
+ * provider's circuit breaker (the principal's tenant's) when the answer left.
  */
-export function upstreamReportPlugin(breakers: () => Record<ProviderName, BreakerState>): ApolloServerPlugin<OperationContext> {
+export function upstreamReportPlugin(breakers: (context: OperationContext) => Record<ProviderName, BreakerState>): ApolloServerPlugin<OperationContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, upstream: upstreamReportJSON(contextValue.report, breakers()) };
+          result.extensions = { ...result.extensions, upstream: upstreamReportJSON(contextValue.report, breakers(contextValue)) };
         },
       };
     },

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AuthConfig, GatewayConfig, ProviderEndpoint } from '../config.ts';
+import type { AuthConfig, GatewayConfig, ProviderEndpoint, RateLimit } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import type { ProviderServices } from './operation-context.ts';
 import { CustomersClient } from '../providers/customers/index.ts';
@@ -24,11 +24,24 @@ const OAUTH_REFRESH_MARGIN_MS = 60 * 1000; // 1 min
 
 export type ProviderEndpoints = Record<ProviderName, ProviderEndpoint>;
 
-export interface UpstreamStack {
+/** One tenant's provider accounts and budgets. */
+export interface TenantEndpoints {
+  id: string;
+  endpoints: ProviderEndpoints;
+  rateLimits: Record<ProviderName, RateLimit>;
+}
+
+/** What one tenant's operations use: its own clients, credentials, quotas, breakers and cache view. */
+export interface TenantStack {
   services: ProviderServices;
+  breakers(): Record<ProviderName, BreakerState>;
+}
+
+export interface UpstreamStack {
+  /** By tenant id. */
+  tenants: ReadonlyMap<string, TenantStack>;
   cache: EntityCache;
   redis?: RedisConnection;
-  breakers(): Record<ProviderName, BreakerState>;
   close(): Promise<void>;
 }
 
@@ -37,7 +50,7 @@ export interface UpstreamStack {
  * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient,
  * whose stages are composed, in order, in upstream-client.ts.
  */
-export async function createUpstreamStack(config: GatewayConfig, endpoints: ProviderEndpoints, log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
+export async function createUpstreamStack(config: GatewayConfig, tenants: readonly TenantEndpoints[], log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
   const clock = now ? { now } : {};
   const { redisUrl, redisClusterNodes } = config.cache;
   const target = redisUrl ? { url: redisUrl } : redisClusterNodes ? { clusterNodes: redisClusterNodes } : undefined;
@@ -72,8 +85,35 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
   });
 
   const closers: Array<() => Promise<void>> = [];
+  const stacks = new Map<string, TenantStack>();
+  for (const tenant of tenants) stacks.set(tenant.id, tenantStack(config, tenant, { cache, redis, closers, clock }));
+  return {
+    tenants: stacks,
+    cache,
+    ...(redis ? { redis } : {}),
+    close: async () => {
+      await Promise.all(closers.map((close) => close()));
+      await redis?.close();
+    },
+  };
+}
+
+interface Shared {
+  cache: EntityCache;
+  redis: RedisConnection | undefined;
+  closers: Array<() => Promise<void>>;
+  clock: { now?: () => number };
+}
+
+/**
+ * A tenant's clients. Nothing in them is shared with another tenant but the Redis connection and
+ * the entity store, whose keys carry a fingerprint of the tenant and of the credential: two
+ * tenants never read each other's entries, even were they to use the same provider account.
+ * Quotas are keyed by the credential alone, since a provider counts its limit per account.
+ */
+function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { cache, redis, closers, clock }: Shared): TenantStack {
   const upstream = (provider: ProviderName, headers: Record<string, string>) => {
-    const endpoint = endpoints[provider];
+    const endpoint = tenant.endpoints[provider];
     const credential = createCredential(provider, endpoint.auth, config, closers);
     const { resilience } = config;
     const client = new UpstreamClient({
@@ -84,7 +124,7 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
       quota: createQuota({
         provider,
         credential: credential.identity,
-        ...config.rateLimits[provider],
+        ...tenant.rateLimits[provider],
         maxWaitMs: config.quotaMaxWaitMs,
         redis,
         keyPrefix: config.cache.keyPrefix,
@@ -102,23 +142,14 @@ export async function createUpstreamStack(config: GatewayConfig, endpoints: Prov
   const customers = upstream('customers', {});
   const stripe = upstream('stripe', { 'stripe-version': config.stripeApiVersion });
   const hubspot = upstream('hubspot', {});
+  const scope = (provider: ProviderName, credential: { identity: string }) => cache.scope(provider, `${tenant.id}\n${credential.identity}`);
   return {
     services: {
-      customers: { client: new CustomersClient(customers.client), cache: cache.scope('customers', customers.credential.identity) },
-      stripe: { client: new StripeClient(stripe.client), cache: cache.scope('stripe', stripe.credential.identity) },
-      hubspot: {
-        client: new HubSpotClient(hubspot.client),
-        cache: cache.scope('hubspot', hubspot.credential.identity),
-        defaultCurrency: config.hubspotDefaultCurrency,
-      },
+      customers: { client: new CustomersClient(customers.client), cache: scope('customers', customers.credential) },
+      stripe: { client: new StripeClient(stripe.client), cache: scope('stripe', stripe.credential) },
+      hubspot: { client: new HubSpotClient(hubspot.client), cache: scope('hubspot', hubspot.credential), defaultCurrency: config.hubspotDefaultCurrency },
     },
-    cache,
-    ...(redis ? { redis } : {}),
     breakers: () => ({ customers: customers.client.breakerState, stripe: stripe.client.breakerState, hubspot: hubspot.client.breakerState }),
-    close: async () => {
-      await Promise.all(closers.map((close) => close()));
-      await redis?.close();
-    },
   };
 }
 

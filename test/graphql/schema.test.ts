@@ -12,8 +12,10 @@ describe('public contract', () => {
     expect(Object.values(ErrorCode).sort()).toMatchInlineSnapshot(`
       [
         "BAD_USER_INPUT",
+        "FORBIDDEN",
         "INTERNAL_SERVER_ERROR",
         "NOT_FOUND",
+        "UNAUTHENTICATED",
         "UPSTREAM_BAD_RESPONSE",
         "UPSTREAM_RATE_LIMITED",
         "UPSTREAM_REJECTED",

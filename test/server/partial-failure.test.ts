@@ -45,10 +45,11 @@ describe('when one provider fails', () => {
     }
   });
 
-  it('the customer service unreachable: the whole answer is an UPSTREAM_UNAVAILABLE error, not a crash', async () => {
+  it('the customer service unreachable: the customer list is null with an UPSTREAM_UNAVAILABLE error, not a crash', async () => {
     await stack.simAdmin('customers', 'faults', { outage: true });
     const response = await stack.query(CUSTOMER_360, { first: 5 });
-    expect(response.data).toBeNull();
+    expect(response.data).toEqual({ customers: null });
+    expect(response.errors?.[0]?.path).toEqual(['customers']);
     expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', provider: 'customers' });
   });
 

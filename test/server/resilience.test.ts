@@ -32,7 +32,7 @@ describe('resilience', () => {
     const charge = simulators.dataset.stripe.charges[0]!;
     const query = `query($id: ID!) { payment(id: $id) { id } }`;
     const ask = () => stack!.query<{ payment: { id: string } | null }>(query, { id: toGlobalId('Payment', charge.id) });
-    const breaker = async () => ((await (await fetch(new URL('/readyz', stack!.url))).json()) as { breakers: { stripe: { kind: string } } }).breakers.stripe.kind;
+    const breaker = async () => ((await (await fetch(new URL('/readyz', stack!.url))).json()) as { tenants: { default: { breakers: { stripe: { kind: string } } } } }).tenants.default.breakers.stripe.kind;
 
     await stripeFault({ outage: true });
     for (let i = 0; i < 10 && (await breaker()) !== 'open'; i += 1) await ask();

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { AuthConfig, ProviderEndpoint, RateLimit } from '../config.ts';
+import { ConfigError } from '../config-error.ts';
+import type { ProviderName } from '../errors.ts';
+import { readSecretFile, readStructuredFile } from './structured-file.ts';
+
+/** One tenant: its own provider accounts, their budgets, and its client-facing limits. */
+export interface TenantConfig {
+  id: string;
+  providers: Record<ProviderName, ProviderEndpoint>;
+  rateLimits: Record<ProviderName, RateLimit>;
+  /** Overrides of the per-client and per-tenant request and cost limits, for this tenant only. */
+  limits: TenantLimits;
+}
+
+export interface TenantLimits {
+  clientRequests?: number;
+  clientCost?: number;
+  tenantRequests?: number;
+  tenantCost?: number;
+}
+
+export const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const VARIABLE = 'TENANTS_FILE';
+
+const rateLimit = z.strictObject({ limit: z.int().min(1).max(1e6), windowMs: z.int().min(1).max(86_400_000) });
+const httpUrl = z.url({ protocol: /^https?$/ }).refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials');
+const nonEmpty = z.string().trim().min(1);
+
+/** Exactly one of `name` (inline) and `nameFile` (a path to read it from). */
+function secretPair<K extends string>(name: K) {
+  return { [name]: nonEmpty.optional(), [`${name}File`]: nonEmpty.optional() } as Record<K | `${K}File`, z.ZodOptional<z.ZodString>>;
+}
+
+const tenantSchema = z.strictObject({
+  customers: z.strictObject({ url: httpUrl, ...secretPair('token'), rateLimit: rateLimit.optional() }),
+  stripe: z.strictObject({ url: httpUrl.optional(), ...secretPair('secretKey'), rateLimit: rateLimit.optional() }),
+  hubspot: z.strictObject({
+    url: httpUrl.optional(),
+    ...secretPair('accessToken'),
+    oauth: z.strictObject({ clientId: nonEmpty, ...secretPair('clientSecret'), ...secretPair('refreshToken') }).optional(),
+    rateLimit: rateLimit.optional(),
+  }),
+  limits: z
+    .strictObject({
+      clientRequests: z.int().min(0).optional(),
+      clientCost: z.int().min(0).optional(),
+      tenantRequests: z.int().min(0).optional(),
+      tenantCost: z.int().min(0).optional(),
+    })
+    .optional(),
+});
+
+const fileSchema = z.strictObject({
+  tenants: z.record(z.string().regex(TENANT_ID, 'tenant ids are 1–63 lower-case letters, digits, - or _, starting with a letter or digit'), tenantSchema),
+});
+
+/**
+ * The tenants file (TENANTS_FILE, YAML or JSON): each tenant's provider accounts, budgets and
+ * limits. Secrets may be inline or `…File` references; either way they are read here, once, and
+ * problems name their place in the file, never their value.
+ */
+export function loadTenantsFile(path: string, defaultRateLimits: (stripeLive: boolean) => Record<ProviderName, RateLimit>): TenantConfig[] {
+  const file = readStructuredFile(VARIABLE, path, fileSchema);
+  const tenants = Object.entries(file.tenants).map(([id, tenant]): TenantConfig => {
+    const at = (field: string) => `tenants.${id}.${field}`;
+    const stripeKey = secretOf(tenant.stripe, 'secretKey', at('stripe'));
+    if (!/^(sk|rk)_(test|live)_\w+$/.test(stripeKey)) throw new ConfigError(VARIABLE, `${at('stripe.secretKey')}: must be a Stripe secret or restricted key (sk_test_…, sk_live_…)`);
+    const hubspotUrl = tenant.hubspot.url ?? 'https://api.hubapi.com';
+    const defaults = defaultRateLimits(/^(sk|rk)_live_/.test(stripeKey));
+    return {
+      id,
+      providers: {
+        customers: { url: tenant.customers.url, auth: { kind: 'bearer', token: secretOf(tenant.customers, 'token', at('customers')) } },
+        stripe: { url: tenant.stripe.url ?? 'https://api.stripe.com', auth: { kind: 'bearer', token: stripeKey } },
+        hubspot: { url: hubspotUrl, auth: hubspotAuth(tenant.hubspot, hubspotUrl, at('hubspot')) },
+      },
+      rateLimits: {
+        customers: tenant.customers.rateLimit ?? defaults.customers,
+        stripe: tenant.stripe.rateLimit ?? defaults.stripe,
+        hubspot: tenant.hubspot.rateLimit ?? defaults.hubspot,
+      },
+      limits: tenant.limits ?? {},
+    };
+  });
+  if (tenants.length === 0) throw new ConfigError(VARIABLE, `${path} lists no tenants`);
+  return tenants;
+}
+
+function hubspotAuth(hubspot: z.infer<typeof tenantSchema>['hubspot'], apiUrl: string, where: string): AuthConfig {
+  const token = hubspot.accessToken !== undefined || hubspot.accessTokenFile !== undefined;
+  if (token && hubspot.oauth) throw new ConfigError(VARIABLE, `${where}: set either accessToken or oauth, not both`);
+  if (!hubspot.oauth) return { kind: 'bearer', token: secretOf(hubspot, 'accessToken', where) };
+  return {
+    kind: 'oauth-refresh',
+    tokenUrl: new URL('/oauth/v1/token', apiUrl).toString(),
+    clientId: hubspot.oauth.clientId,
+    clientSecret: secretOf(hubspot.oauth, 'clientSecret', `${where}.oauth`),
+    refreshToken: secretOf(hubspot.oauth, 'refreshToken', `${where}.oauth`),
+  };
+}
+
+function secretOf(holder: Record<string, unknown>, name: string, where: string): string {
+  const inline = holder[name];
+  const file = holder[`${name}File`];
+  if (typeof inline === 'string' && typeof file === 'string') throw new ConfigError(VARIABLE, `${where}: set either ${name} or ${name}File, not both`);
+  if (typeof file === 'string') return readSecretFile(VARIABLE, `${where}.${name}File`, file);
+  if (typeof inline === 'string') return inline;
+  throw new ConfigError(VARIABLE, `${where}: ${name} (or ${name}File) is required`);
+}

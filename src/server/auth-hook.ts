@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
+import { ErrorCode } from '../errors.ts';
+
+/** RFC 6750 §3: the scheme and realm only, so a refusal never says which part was wrong. */
+const CHALLENGE = 'Bearer realm="tributary"';
+
+export interface RequestAuth {
+  /** The request's principal; only requests that passed the hook reach GraphQL, so it is there. */
+  principalOf(request: FastifyRequest): Principal;
+  /** The principal when the request carries valid credentials, for routes that also serve anonymous callers. */
+  tryAuthenticate(request: FastifyRequest): Promise<Principal | undefined>;
+}
+
+/**
+ * Authenticates every request to /graphql before its body is read (an `onRequest` hook), so an
+ * unauthenticated client costs a header check, not a parse. Refusals are 401 with
+ * `UNAUTHENTICATED` and a `WWW-Authenticate` challenge; their reason goes to the debug log only.
+ * The non-production landing page (a browser's GET of HTML) stays reachable: it holds no data,
+ * and the queries it sends carry the credentials the user types into it.
+ */
+export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator): RequestAuth {
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql' || isLandingPage(request)) return;
+    const outcome = await authenticator.authenticate(request.headers);
+    if ('principal' in outcome) {
+      principals.set(request, outcome.principal);
+      return;
+    }
+    request.log.debug({ reason: outcome.refused }, 'request refused: not authenticated');
+    return refuse(reply);
+  });
+  return {
+    principalOf: (request) => {
+      const principal = principals.get(request);
+      if (!principal) throw new Error('no principal: the authentication hook did not run for this request');
+      return principal;
+    },
+    tryAuthenticate: async (request) => {
+      const outcome = await authenticator.authenticate(request.headers);
+      return 'principal' in outcome ? outcome.principal : undefined;
+    },
+  };
+}
+
+function refuse(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(401)
+    .header('www-authenticate', CHALLENGE)
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send({ errors: [{ message: 'Authentication required: send a valid API key or token as `Authorization: Bearer …`', extensions: { code: ErrorCode.Unauthenticated } }] });
+}
+
+function isLandingPage(request: FastifyRequest): boolean {
+  const query = request.query as Record<string, unknown> | undefined;
+  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && query?.['query'] === undefined;
+}
