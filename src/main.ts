@@ -16,8 +16,15 @@ async function main(): Promise<void> {
   const { gateway } = running;
   gateway.log.info({ mode: config.mode }, `Tributary listening at ${gateway.url}`);
   const where = config.mode === 'embedded' ? 'embedded simulators' : 'configured providers';
+  const { apiKeys, jwt } = config.clientAuth;
+  const auth =
+    apiKeys || jwt
+      ? `Clients authenticate with ${[apiKeys ? `API keys (${apiKeys.length})` : '', jwt ? 'JWTs' : ''].filter(Boolean).join(' or ')}.\n`
+      : `Authentication is OFF: every request acts as tenant "${config.defaultTenantId}" with every scope.\n` +
+        `  Turn it on with API_KEYS_FILE (npm run api-key -- --client NAME) or JWT_JWKS_URL; see the README's "Auth, tenants and limits".\n`;
   process.stdout.write(
     `\nTributary is serving ${where} at ${gateway.url}\n` +
+      auth +
       (config.production ? '' : `Open it in a browser for the sandbox.\n`) +
       `Try:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +
       `    -d '{"query":"{ customers(first: 2) { edges { node { name crmContact { email } } } } }"}'\n\nA Customer 360 query:\n${SAMPLE_QUERY}\n\n`,

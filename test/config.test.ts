@@ -109,4 +109,10 @@ describe('npm start with bad configuration', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('STRIPE_SECRET_KEY');
   });
+
+  it('exits non-zero in production without client authentication, naming the variable', async () => {
+    const result = await startWith({ NODE_ENV: 'production' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Configuration error: API_KEYS_FILE: NODE_ENV=production needs client authentication');
+  });
 });

@@ -20,6 +20,7 @@ describe('npm start', () => {
       });
     });
     expect(output).toContain('customers(first: 3)');
+    expect(output).toContain('Authentication is OFF: every request acts as tenant "sample" with every scope');
     const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ customers(first: 1) { edges { node { name } } } }' }) });
     expect(((await answer.json()) as { data: unknown }).data).toBeTruthy();
 

@@ -26,4 +26,4 @@ export type {
   StripeRefund,
 } from './dataset/dataset.ts';
 export type { Faults } from './shared/fault-injector.ts';
-export type { SimStats } from './shared/stats-recorder.ts';
+export { credentialFingerprint, type SimStats } from './shared/stats-recorder.ts';

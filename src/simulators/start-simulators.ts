@@ -27,6 +27,11 @@ export interface StartSimulatorsOptions {
   latencyMs?: number;
   /** HubSpot's most associations per v4 page (see HubSpotSimulatorOptions); default 500. */
   hubspotAssociationPageSize?: number;
+  /**
+   * The account's own credentials instead of SIM_CREDENTIALS (another tenant's simulators); the
+   * HubSpot OAuth app keeps the default client id and secret.
+   */
+  credentials?: Partial<Pick<SimulatorCredentials, 'customersToken' | 'stripeSecretKey' | 'hubspotToken'>>;
   /** Credentials accepted besides the defaults (more tenants), per simulator. */
   extraCredentials?: { customers?: string[]; stripe?: string[]; hubspot?: string[] };
 }
@@ -34,12 +39,14 @@ export interface StartSimulatorsOptions {
 /** All three simulators over one dataset; if one fails to start, the others are closed again. */
 export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<SimulatorSet> {
   const dataset = buildDataset(options.seed ?? 42);
+  const credentials: SimulatorCredentials = { ...SIM_CREDENTIALS, ...options.credentials };
   const common = { host: options.host ?? '127.0.0.1', dataset, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) };
   const started = await Promise.allSettled([
-    createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0, extraCredentials: options.extraCredentials?.customers ?? [] }),
-    createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0, extraCredentials: options.extraCredentials?.stripe ?? [] }),
+    createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0, token: credentials.customersToken, extraCredentials: options.extraCredentials?.customers ?? [] }),
+    createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0, secretKey: credentials.stripeSecretKey, extraCredentials: options.extraCredentials?.stripe ?? [] }),
     createHubSpotSimulator({
       ...common,
+      token: credentials.hubspotToken,
       port: options.ports?.hubspot ?? 0,
       extraCredentials: options.extraCredentials?.hubspot ?? [],
       ...(options.hubspotAssociationPageSize === undefined ? {} : { associationPageSize: options.hubspotAssociationPageSize }),
@@ -56,7 +63,7 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
     customers,
     stripe,
     hubspot,
-    credentials: { ...SIM_CREDENTIALS },
+    credentials,
     dataset,
     close: async () => {
       await Promise.all([customers.close(), stripe.close(), hubspot.close()]);

@@ -111,7 +111,7 @@ describe('simulator admin API', () => {
     expect((await admin('customers').stats()).requests).toBe(1);
     await admin('customers').reset();
     expect(await admin('customers').stats()).toEqual({
-      provider: 'customers', requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0,
+      provider: 'customers', requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {},
     });
     expect((await call('customers')).status).toBe(200);
   });

@@ -68,6 +68,16 @@ export class GatewayStack {
     return new GatewayStack(await start(config, logStream(logs), now), logs, simulators, secrets);
   }
 
+  /**
+   * A gateway in remote mode whose tenants are given by `env` alone (TENANTS_FILE, API_KEYS_FILE…),
+   * in front of simulators the test started. `secrets`: what must never reach a log line.
+   */
+  static async startConfigured(env: Record<string, string>, simulators: SimulatorSet, secrets: string[] = [], now?: () => number): Promise<GatewayStack> {
+    const logs: string[] = [];
+    const running = await start(GatewayStack.config({ UPSTREAM_REPORT: 'true', ...env }), logStream(logs), now);
+    return new GatewayStack(running, logs, simulators, [...secrets, ...secretsIn(env)]);
+  }
+
   private static config(env: Record<string, string>) {
     return loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
   }
@@ -86,13 +96,19 @@ export class GatewayStack {
     return this.simulators.dataset;
   }
 
-  async query<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+  /** `headers`: e.g. `bearer(key)` from test/support/auth.ts. */
+  async query<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+    return (await this.post<T>(query, variables, headers)).body;
+  }
+
+  /** The whole HTTP answer, for tests of status codes and headers. */
+  async post<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     const response = await request(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query, variables }),
     });
-    return (await response.body.json()) as GraphQLResponse<T>;
+    return { status: response.statusCode, headers: response.headers, body: (await response.body.json()) as GraphQLResponse<T> };
   }
 
   async simStats(provider: Provider): Promise<SimStats> {

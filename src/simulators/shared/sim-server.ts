@@ -85,6 +85,7 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
     const auth = adapter.authenticate(req, context);
     if (!auth.ok) return auth.response;
     req.principal = auth.principal;
+    stats.recordCredential(auth.budgetKey);
     const admission = adapter.admit(req, auth.budgetKey, context);
     if (admission.rejection) return withHeaders(admission.rejection, admission.headers);
     const response = match

@@ -1,4 +1,14 @@
+import { createHash } from 'node:crypto';
+
 export type ProviderName = 'customers' | 'stripe' | 'hubspot';
+
+/**
+ * How stats name an account without holding its secret: the first 12 hex digits of the SHA-256
+ * of its credential (a token, a secret key, `oauth:<refresh token>` for an OAuth installation).
+ */
+export function credentialFingerprint(credential: string): string {
+  return createHash('sha256').update(credential, 'utf8').digest('hex').slice(0, 12);
+}
 
 /** The body of `GET /_sim/stats`. */
 export interface SimStats {
@@ -11,6 +21,8 @@ export interface SimStats {
   bytesSent: number;
   notModified: number;
   rateLimited: number;
+  /** Authenticated requests per account, by `credentialFingerprint`: which tenant's keys were used. */
+  byCredential: Record<string, number>;
 }
 
 /**
@@ -41,6 +53,12 @@ export class StatsRecorder {
     if (status === 429) stats.rateLimited += 1;
   }
 
+  /** An authenticated request of the account `credential` (its budget key). */
+  recordCredential(credential: string): void {
+    const fingerprint = credentialFingerprint(credential);
+    this.#stats.byCredential[fingerprint] = (this.#stats.byCredential[fingerprint] ?? 0) + 1;
+  }
+
   snapshot(): SimStats {
     return structuredClone(this.#stats);
   }
@@ -50,6 +68,6 @@ export class StatsRecorder {
   }
 
   #empty(): SimStats {
-    return { provider: this.#provider, requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0 };
+    return { provider: this.#provider, requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {} };
   }
 }
