@@ -1,0 +1,45 @@
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, tempFile } from '../support/auth.ts';
+import { GatewayStack } from '../support/gateway-stack.ts';
+
+const ISSUER = 'https://login.example.com/';
+const AUDIENCE = 'https://tributary.example.com';
+
+describe('JWT bearer credentials over HTTP', () => {
+  let stack: GatewayStack;
+  let sign: (claims: Record<string, unknown>, expiresAtSeconds: number) => Promise<string>;
+  // The gateway checks expiry against this clock: the test moves it instead of waiting.
+  let now = Date.parse('2026-11-28T12:00:00Z');
+
+  beforeAll(async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    sign = (claims, exp) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime(exp).sign(privateKey);
+    stack = await GatewayStack.start(
+      { JWT_PUBLIC_KEY_FILE: tempFile('issuer.pem', await exportSPKI(publicKey)), JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_CLOCK_SKEW_SECONDS: '5' },
+      () => now,
+    );
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('serves a valid token with its scopes, and answers 401 once it has expired', async () => {
+    const token = await sign({ tenant: 'sample', client_id: 'reports', scope: 'customers:read' }, now / 1000 + 60);
+    const ok = await stack.post<{ customers: { edges: unknown[] } }>('{ customers(first: 2) { edges { node { id payments { edges { node { id } } } } } } }', {}, bearer(token));
+    expect(ok.status).toBe(200);
+    expect(ok.body.data?.customers.edges).toHaveLength(2);
+    expect(new Set(ok.body.errors?.map((e) => e.extensions?.['code']))).toEqual(new Set(['FORBIDDEN']));
+
+    now += 66_000;
+    const expired = await stack.post('{ __typename }', {}, bearer(token));
+    expect(expired.status).toBe(401);
+    expect(expired.headers['www-authenticate']).toBe('Bearer realm="tributary"');
+    expect(expired.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('refuses a token for a tenant that is not configured', async () => {
+    const token = await sign({ tenant: 'globex', client_id: 'reports', scope: 'customers:read' }, now / 1000 + 60);
+    expect((await stack.post('{ __typename }', {}, bearer(token))).status).toBe(401);
+  });
+});
