@@ -6,6 +6,7 @@ import { parsePolicyOverrides } from './upstream/cache/cache-policy.ts';
 import { loadApiKeysFile, type ApiKeyEntry } from './auth/api-keys-file.ts';
 import type { JwtSettings } from './auth/jwt-verifier.ts';
 import { TENANT_ID, loadTenantsFile, type TenantConfig } from './auth/tenants-file.ts';
+import { readTrustedManifest, type TrustedOperation } from './server/trusted-documents/trusted-manifest.ts';
 
 /**
  * All configuration, read from the environment once at start and validated here. Every key, its
@@ -36,6 +37,14 @@ export interface ResilienceConfig {
   bulkhead: { maxConcurrent: number; maxQueued: number };
 }
 
+/** The HTTP server's own limits, and CORS (src/server/http-hygiene.ts). */
+export interface HttpConfig {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Empty: no CORS headers at all; `['*']`: any origin, never with credentials. */
+  cors: { origins: string[]; credentials: boolean };
+}
 
 export interface GatewayConfig {
   port: number;
@@ -87,6 +96,9 @@ export interface GatewayConfig {
    * tenant with every scope (refused in production, and when there are several tenants).
    */
   clientAuth: { apiKeys?: ApiKeyEntry[]; jwt?: JwtSettings };
+  http: HttpConfig;
+  /** `operations` is the checked manifest; empty when mode is off. */
+  trustedDocuments: { mode: 'off' | 'allow' | 'enforce'; operations: TrustedOperation[] };
 }
 
 type Env = Record<string, string | undefined>;
@@ -151,6 +163,13 @@ export const CONFIG_KEYS = {
   JWT_CLOCK_SKEW_SECONDS: 'Clock difference tolerated on exp and nbf, 0–300 (default 30)',
   JWT_TENANT_CLAIM: 'Claim that names the tenant (default tenant)',
   JWT_CLIENT_CLAIM: 'Claim that names the client; azp, then sub, when absent (default client_id)',
+  HTTP_HEADERS_TIMEOUT_MS: 'Time a client has to send a request\'s headers before the socket is closed (default 10000)',
+  HTTP_REQUEST_TIMEOUT_MS: 'Time a client has to send a whole request, body included, before the socket is closed (default 30000; at least HTTP_HEADERS_TIMEOUT_MS)',
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: 'Idle time before a kept-alive connection is closed; above the load balancer\'s idle timeout (default 72000)',
+  CORS_ORIGINS: 'Comma-separated origins (https://app.example.com) allowed to call /graphql from a browser, or * (default none: no CORS headers)',
+  CORS_CREDENTIALS: 'true/false: allow cookies and Authorization on cross-origin requests; refused with CORS_ORIGINS=* (default false)',
+  TRUSTED_DOCUMENTS: 'off (default), allow (unlisted operations run and are logged once per hash) or enforce (only listed operations run)',
+  TRUSTED_DOCUMENTS_FILE: 'Apollo persisted query manifest (JSON) of the trusted operations; `npm run trusted-documents` builds one',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -220,6 +239,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     defaultTenantId: tenantId(env, 'DEFAULT_TENANT_ID', remote ? 'default' : 'sample'),
     tenants: [],
     clientAuth: {},
+    http: httpConfig(env),
+    trustedDocuments: trustedDocuments(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -305,6 +326,53 @@ function tenantId(env: Env, name: string, fallback: string): string {
   if (!raw) return fallback;
   if (!TENANT_ID.test(raw)) throw new ConfigError(name, `must be 1–63 lower-case letters, digits, - or _, got ${JSON.stringify(raw)}`);
   return raw;
+}
+
+function httpConfig(env: Env): HttpConfig {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 1, 600_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000);
+  // Node refuses a headers timeout above the request timeout.
+  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', `must be at least HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`);
+  const origins = (env['CORS_ORIGINS'] ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (origin === '*' ? origins.length > 1 : !isOrigin(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `must be * alone or a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(origin)}`);
+    }
+  }
+  const credentials = boolean(env, 'CORS_CREDENTIALS', false);
+  // Browsers refuse credentialed answers with `Access-Control-Allow-Origin: *` (Fetch §3.2.5);
+  // reflecting any origin instead would hand every site the user's session.
+  if (credentials && origins.includes('*')) throw new ConfigError('CORS_CREDENTIALS', 'cannot be true with CORS_ORIGINS=*; list the origins');
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 600_000),
+    cors: { origins, credentials },
+  };
+}
+
+function isOrigin(raw: string): boolean {
+  try {
+    const parsed = new URL(raw);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === raw;
+  } catch {
+    return false;
+  }
+}
+
+function trustedDocuments(env: Env): GatewayConfig['trustedDocuments'] {
+  const mode = oneOf(env, 'TRUSTED_DOCUMENTS', ['off', 'allow', 'enforce'] as const, 'off');
+  if (mode === 'off') return { mode, operations: [] };
+  const file = env['TRUSTED_DOCUMENTS_FILE']?.trim();
+  if (!file) throw new ConfigError('TRUSTED_DOCUMENTS_FILE', `is required when TRUSTED_DOCUMENTS is ${mode}`);
+  let operations: TrustedOperation[];
+  try {
+    operations = readTrustedManifest(file).operations;
+  } catch (error) {
+    throw new ConfigError('TRUSTED_DOCUMENTS_FILE', (error as Error).message);
+  }
+  if (operations.length === 0) throw new ConfigError('TRUSTED_DOCUMENTS_FILE', `${file} lists no operation`);
+  return { mode, operations };
 }
 
 function remoteProviders(env: Env): Record<ProviderName, ProviderEndpoint> {

@@ -13,6 +13,10 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Unauthenticated: 'UNAUTHENTICATED',
   Forbidden: 'FORBIDDEN',
+  /** TRUSTED_DOCUMENTS=enforce: the request's id names no listed operation (HTTP 400). */
+  PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** TRUSTED_DOCUMENTS=enforce: the request's text is not a listed operation's body (HTTP 403). */
+  OperationNotTrusted: 'OPERATION_NOT_TRUSTED',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

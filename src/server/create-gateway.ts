@@ -23,6 +23,8 @@ import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
+import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
+import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -67,6 +69,7 @@ export async function createGateway({ config, tenants, logStream, now }: Gateway
     },
     // Per-request access logs would cost more than the warm path itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    ...httpServerOptions(config.http),
   });
   const stack = await createUpstreamStack(config, tenants, fastify.log, now);
   try {
@@ -96,6 +99,8 @@ function createAuthenticator(config: GatewayConfig, tenants: TenantEndpoints[], 
 
 async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, authenticator: Authenticator, now: (() => number) | undefined): Promise<Gateway> {
   let ready = false;
+  // First: CORS preflights carry no credentials, so they are answered before authentication.
+  await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
   const auth = registerAuthentication(fastify, authenticator);
@@ -105,6 +110,9 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     return tenant;
   };
   const defaultTenant = stack.tenants.values().next().value as TenantStack;
+  // A preValidation hook: it runs before the result cache's preHandler, so nothing is replayed to an untrusted request.
+  const trusted = config.trustedDocuments;
+  if (trusted.mode !== 'off') registerTrustedDocuments(fastify, { mode: trusted.mode, operations: trusted.operations, log: fastify.log });
   // Replaying answers is only right while they are built from cached, fresh entities.
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
@@ -140,6 +148,8 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     resolvers: guardScopes(typeDefs, resolvers),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
+    // APQ registration would let a client add its own operation to an enforced manifest.
+    ...(config.trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
     formatError: createFormatError(fastify.log),

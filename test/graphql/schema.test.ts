@@ -15,6 +15,8 @@ describe('public contract', () => {
         "FORBIDDEN",
         "INTERNAL_SERVER_ERROR",
         "NOT_FOUND",
+        "OPERATION_NOT_TRUSTED",
+        "PERSISTED_QUERY_NOT_FOUND",
         "UNAUTHENTICATED",
         "UPSTREAM_BAD_RESPONSE",
         "UPSTREAM_RATE_LIMITED",
