@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -83,15 +87,23 @@ describe('HTTP hygiene', () => {
   });
 });
 
-describe('CORS from CORS_ORIGINS', () => {
+describe('CORS from CORS_ORIGINS, in front of API key authentication', () => {
   let stack: GatewayStack;
   const origin = 'https://app.example.com';
+  const apiKey = 'cors-test-key-0123456789';
+  const dir = mkdtempSync(join(tmpdir(), 'http-hygiene-'));
   beforeAll(async () => {
-    stack = await GatewayStack.start({ CORS_ORIGINS: `${origin}, https://admin.example.com`, CORS_CREDENTIALS: 'true' });
+    const keysFile = join(dir, 'api-keys.json');
+    const sha256 = createHash('sha256').update(apiKey).digest('hex');
+    writeFileSync(keysFile, JSON.stringify({ keys: [{ client: 'dashboard', tenant: 'sample', scopes: ['customers:read', 'payments:read', 'crm:read'], sha256 }] }));
+    stack = await GatewayStack.start({ CORS_ORIGINS: `${origin}, https://admin.example.com`, CORS_CREDENTIALS: 'true', API_KEYS_FILE: keysFile });
   });
-  afterAll(() => stack.close());
+  afterAll(async () => {
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-  it('answers a preflight from a listed origin without reaching Apollo', async () => {
+  it('answers a preflight from a listed origin before authentication and Apollo', async () => {
     const preflight = await request(stack.url, {
       method: 'OPTIONS',
       headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
@@ -105,7 +117,7 @@ describe('CORS from CORS_ORIGINS', () => {
 
   it('lets the listed origin read the answer, and no other', async () => {
     const post = (from: string) =>
-      request(stack.url, { method: 'POST', headers: { origin: from, 'content-type': 'application/json' }, body: JSON.stringify({ query: QUERY }) });
+      request(stack.url, { method: 'POST', headers: { origin: from, 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify({ query: QUERY }) });
     const listed = await post(origin);
     expect(((await listed.body.json()) as { errors?: unknown }).errors).toBeUndefined();
     expect(listed.headers['access-control-allow-origin']).toBe(origin);
@@ -115,7 +127,7 @@ describe('CORS from CORS_ORIGINS', () => {
   });
 
   it('keeps Apollo\'s CSRF prevention: a simple text/plain POST is refused', async () => {
-    const response = await request(stack.url, { method: 'POST', headers: { origin, 'content-type': 'text/plain' }, body: JSON.stringify({ query: QUERY }) });
+    const response = await request(stack.url, { method: 'POST', headers: { origin, 'content-type': 'text/plain', 'x-api-key': apiKey }, body: JSON.stringify({ query: QUERY }) });
     const text = await response.body.text();
     expect(response.statusCode).toBe(400);
     expect(text).toMatch(/CSRF/i);
@@ -123,7 +135,7 @@ describe('CORS from CORS_ORIGINS', () => {
   });
 
   it('keeps batching off', async () => {
-    const response = await request(stack.url, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify([{ query: QUERY }, { query: QUERY }]) });
+    const response = await request(stack.url, { method: 'POST', headers: { origin, 'content-type': 'application/json', 'x-api-key': apiKey }, body: JSON.stringify([{ query: QUERY }, { query: QUERY }]) });
     await response.body.dump();
     expect(response.statusCode).toBe(400);
   });
