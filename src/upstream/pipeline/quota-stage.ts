@@ -10,7 +10,7 @@ export function quotaStage(provider: ProviderName, quota: Quota, maxWaitMs: numb
   return (next) => async (req) => {
     const { call } = req;
     if (call.remainingMs() <= 0) throw call.timeoutError(provider);
-    const waited = await quota.acquire(Math.min(maxWaitMs, call.remainingMs()));
+    const waited = await quota.acquire(Math.min(maxWaitMs, call.remainingMs()), call.fairnessKey);
     call.report.recordQuotaWait(provider, waited);
     return next(req);
   };

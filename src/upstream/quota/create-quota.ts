@@ -23,5 +23,6 @@ export function createQuota(options: QuotaOptions): Quota {
   const fallback = new QuotaGuard({ provider, limit: Math.max(1, Math.floor(limit * options.fallbackShare)), windowMs, maxWaitMs });
   const tenant = createHash('sha256').update(`tributary-quota:${provider}:${options.credential}`).digest('base64url').slice(0, 16);
   // v2: the waiter queue came in, and the hash tag keeps every key of one quota in one Cluster slot.
-  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v2:quota:{${provider}:${tenant}}`, fallback });
+  // v3: tickets are fair-queuing tags (see SharedQuota), not arrival numbers.
+  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v3:quota:{${provider}:${tenant}}`, fallback });
 }

@@ -1,13 +1,15 @@
 import { ErrorCode, UpstreamError, type ProviderName } from '../../errors.ts';
+import { FairQueue } from '../fair-queue.ts';
 
 /** What the upstream client needs from a quota, local or shared. */
 export interface Quota {
   /**
    * Resolves with the milliseconds waited once a request may go; rejects with
    * UPSTREAM_RATE_LIMITED when that would take longer than `maxWaitMs` (default: the configured).
-   * Callers are served in the order they asked.
+   * Callers are served fairly across `fairnessKey`s (round robin, see FairQueue), and in the
+   * order they asked within one key; '' (background work, tests) is one key like any other.
    */
-  acquire(maxWaitMs?: number): Promise<number>;
+  acquire(maxWaitMs?: number, fairnessKey?: string): Promise<number>;
   /** The provider said stop: nobody goes before `ms` from now. */
   pause(ms: number): void;
 }
@@ -71,17 +73,22 @@ interface Waiter {
  * provider's own word at run time (a 429's Retry-After pauses every caller); cockatiel's
  * bulkhead limits concurrency, not rate.
  *
- * Waiters form one FIFO queue, and each one's wait is exact, read from the log: with the log
- * full, waiter k (0-based, in queue order) goes at `sent[k] + window`, waiter `limit + k` one
- * window after waiter k, and nobody before a pause ends. A caller is refused at once only when
- * that time is past its `maxWaitMs`, so after a burst, callers that fit at the window's
- * rollover wait for it instead of being refused on an average (`waiters · window / limit`).
+ * Waiters form one queue, fair across fairness keys (a FairQueue: round robin, FIFO within a
+ * key), and each one's wait is exact, read from the log: with the log full, waiter k (0-based,
+ * in queue order) goes at `sent[k] + window`, waiter `limit + k` one window after waiter k, and
+ * nobody before a pause ends. A caller is refused at once only when that time is past its
+ * `maxWaitMs`, so after a burst, callers that fit at the window's rollover wait for it instead of
+ * being refused on an average (`waiters · window / limit`).
+ *
+ * Fair order means a newcomer from a quiet key goes ahead of a flooding key's backlog, so the
+ * waiters it passes each move one slot later. Those whose new slot is past their deadline are
+ * refused then and there (as after a pause), not at their deadline: a flood pays for itself.
  */
 export class QuotaGuard implements Quota {
   /** Send times of the last `limit` requests, oldest first. */
   private readonly sent: number[] = [];
   private pausedUntil = 0;
-  private queue: Waiter[] = [];
+  private readonly queue = new FairQueue<Waiter>();
   private pump: unknown;
   private readonly windowMs: number;
   private readonly clock: QuotaClock;
@@ -93,20 +100,24 @@ export class QuotaGuard implements Quota {
   }
 
   /** Resolves with the milliseconds waited once a request may go; rejects at once if it would wait past maxWaitMs. */
-  acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
+  acquire(maxWaitMs = this.options.maxWaitMs, fairnessKey = ''): Promise<number> {
     const now = this.clock.now();
     this.serve(now);
+    // The waiters ahead of this one in fair order, not all of them, decide its slot.
+    const ahead = this.queue.positionFor(fairnessKey);
     const schedule = [...this.sent];
-    for (let i = 0; i < this.queue.length; i += 1) schedule.push(this.nextSlot(schedule, now));
+    for (let i = 0; i < ahead; i += 1) schedule.push(this.nextSlot(schedule, now));
     const at = this.nextSlot(schedule, now);
-    if (this.queue.length === 0 && at <= now) {
+    if (this.queue.size === 0 && at <= now) {
       this.send(now);
       return Promise.resolve(0);
     }
     if (at - now > maxWaitMs) return Promise.reject(this.rateLimited(at - now));
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ askedAt: now, deadline: now + maxWaitMs, resolve, reject });
-      this.schedule(at, now);
+      this.queue.push(fairnessKey, { askedAt: now, deadline: now + maxWaitMs, resolve, reject });
+      // Those it went ahead of are one slot later now; serve() refuses any that no longer fit.
+      if (ahead < this.queue.size - 1) this.serve(now);
+      else this.schedule(at, now);
     });
   }
 
@@ -125,25 +136,25 @@ export class QuotaGuard implements Quota {
    * is now (after a pause) past their deadline, and sets the timer for the next one.
    */
   private serve(now: number): void {
-    if (this.queue.length === 0) return;
+    if (this.queue.size === 0) return;
     const schedule = [...this.sent];
-    const waiting: Waiter[] = [];
     let next: number | undefined;
     for (const waiter of this.queue) {
       const at = this.nextSlot(schedule, now);
       if (at <= now) {
+        // Slots only move later along the queue, so those that go now are its head.
+        this.queue.shift();
         this.send(now);
         schedule.push(now);
         waiter.resolve(now - waiter.askedAt);
       } else if (at > waiter.deadline) {
+        this.queue.delete(waiter);
         waiter.reject(this.rateLimited(at - now));
       } else {
         schedule.push(at);
-        waiting.push(waiter);
         next ??= at;
       }
     }
-    this.queue = waiting;
     if (this.pump !== undefined) this.clock.clearTimeout(this.pump);
     this.pump = undefined;
     if (next !== undefined) this.schedule(next, now);

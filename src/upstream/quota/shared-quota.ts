@@ -6,10 +6,11 @@ import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quot
 /**
  * One attempt of one caller, atomic, on Redis's clock so that instances' clocks need not agree.
  * KEYS: log (sorted set of sends by time), pause (a time), queue (waiters by ticket), leases
- * (waiters by the time their entry lapses), seq (the ticket counter); all share one hash tag, so
- * one slot on Redis Cluster.
- * ARGV: limit, guarded window ms, caller id, ms the caller may wait, lease grace ms, and from an
- * earlier attempt the caller's ticket and deadline on Redis's clock ('' on the first).
+ * (waiters by the time their entry lapses), seq (the arrival counter), tags (hash: fairness key →
+ * its last tag), round (the tag last served); all share one hash tag, so one slot on Redis Cluster.
+ * ARGV: limit, guarded window ms, caller id, ms the caller may wait, lease grace ms, from an
+ * earlier attempt the caller's ticket and deadline on Redis's clock ('' on the first), and the
+ * caller's fairness key.
  * Returns {1, 0} go now; {0, wait, ticket, deadline} come back in `wait` ms; {-1, wait} refused.
  * The deadline is fixed on the first attempt, on Redis's clock, as QuotaGuard fixes it on its
  * own: a waiter admitted for its exact slot is not refused later because its event loop was
@@ -18,7 +19,18 @@ import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quot
  * The caller takes its place in the queue (or keeps the one it had), and its exact time is read
  * from the log the way QuotaGuard reads it: the r-th waiter in the queue goes at the r-th slot
  * the log frees. So only the head(s) of the queue are let go while the log has room, and a
- * caller that arrives later, on any instance, cannot take a slot from one that waits.
+ * caller that arrives later, on any instance, cannot take a slot from one that waits unless it
+ * is fairly owed one: the queue's order is FairQueue's (start-time fair queuing), computed here,
+ * in the same atomic step, for every instance at once. A ticket is `tag · 2^20 + arrival mod
+ * 2^20`: sorting by it is sorting by (tag, arrival), the tie-break wrapping once a million
+ * arrivals at worst, which only swaps two waiters of the same round. Fairness across instances
+ * costs one hash read and write per first attempt; ordering only each instance's own waiters
+ * would be cheaper but lets a flood spread over instances take every slot.
+ *
+ * A waiter that others went ahead of learns its later slot when it wakes at the old one (it
+ * cannot be told earlier: it sleeps), and is refused then if the new slot is past its deadline.
+ * A lapsed waiter's tag stays its key's last until the round passes it: a key whose caller died
+ * waits a round or so longer, never anyone else.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -29,14 +41,22 @@ local id = ARGV[3]
 local maxWait = tonumber(ARGV[4])
 local grace = tonumber(ARGV[5])
 local deadline = tonumber(ARGV[7]) or (now + maxWait)
+local fairnessKey = ARGV[8]
+local span = 1048576
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
 for _, member in ipairs(lapsed) do redis.call('ZREM', KEYS[3], member) end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
 local rank = redis.call('ZRANK', KEYS[3], id)
 if not rank then
-  local ticket = tonumber(ARGV[6]) or redis.call('INCR', KEYS[5])
-  redis.call('ZADD', KEYS[3], ticket, id)
+  local ticket = tonumber(ARGV[6])
+  if not ticket then
+    local round = tonumber(redis.call('GET', KEYS[7]) or '0')
+    local tag = math.max(round, tonumber(redis.call('HGET', KEYS[6], fairnessKey) or '0')) + 1
+    redis.call('HSET', KEYS[6], fairnessKey, tag)
+    ticket = tag * span + (redis.call('INCR', KEYS[5]) % span)
+  end
+  redis.call('ZADD', KEYS[3], string.format('%.0f', ticket), id)
   rank = redis.call('ZRANK', KEYS[3], id)
 end
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -49,7 +69,15 @@ for _ = 0, rank do
   if #schedule >= limit then at = math.max(at, schedule[#schedule - limit + 1] + window) end
   schedule[#schedule + 1] = at
 end
+local tag = math.floor(tonumber(redis.call('ZSCORE', KEYS[3], id)) / span)
+local lastTag = tonumber(redis.call('HGET', KEYS[6], fairnessKey) or '0')
 if at <= now then
+  if tag > tonumber(redis.call('GET', KEYS[7]) or '0') then redis.call('SET', KEYS[7], tag) end
+  -- The key's last waiter went: it has nobody queued, its next one starts in the next round.
+  if lastTag == tag then redis.call('HDEL', KEYS[6], fairnessKey) end
+  for k = 3, 7 do
+    if redis.call('PTTL', KEYS[k]) < grace + window then redis.call('PEXPIRE', KEYS[k], grace + window) end
+  end
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
   redis.call('ZADD', KEYS[1], now, id)
@@ -58,13 +86,17 @@ if at <= now then
 end
 local wait = at - now
 if at > deadline then
+  if lastTag == tag then redis.call('HSET', KEYS[6], fairnessKey, tag - 1) end
+  for k = 3, 7 do
+    if redis.call('PTTL', KEYS[k]) < grace + window then redis.call('PEXPIRE', KEYS[k], grace + window) end
+  end
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
   return {-1, wait}
 end
 redis.call('ZADD', KEYS[4], at + grace, id)
 local ttl = wait + grace + window
-for k = 3, 5 do
+for k = 3, 7 do
   if redis.call('PTTL', KEYS[k]) < ttl then redis.call('PEXPIRE', KEYS[k], ttl) end
 end
 return {0, wait, redis.call('ZSCORE', KEYS[3], id), tostring(deadline)}
@@ -101,7 +133,7 @@ export interface SharedQuotaOptions {
   maxWaitMs: number;
   redis: RedisConnection;
   /**
-   * `<prefix>:v2:quota:{<provider>:<credential fingerprint>}`; must hold a `{hash tag}` so that
+   * `<prefix>:v3:quota:{<provider>:<credential fingerprint>}`; must hold a `{hash tag}` so that
    * every key of the script lands in one Redis Cluster slot.
    */
   key: string;
@@ -116,7 +148,7 @@ export interface SharedQuotaOptions {
 }
 
 /**
- * One budget for every gateway instance: the same sliding log as QuotaGuard and the same FIFO
+ * One budget for every gateway instance: the same sliding log as QuotaGuard and the same fair
  * order of waiters, kept in Redis and checked-and-spent by one atomic script per attempt (above).
  * A waiter sleeps until the exact time the script names, then asks again; it is let go only when
  * it is at the head of the queue and the log has room. A pause (429 + Retry-After) is a key
@@ -138,10 +170,10 @@ export class SharedQuota implements Quota {
     if (!(this.leaseGraceMs > 0)) throw new TypeError(`leaseGraceMs must be a positive number: ${options.leaseGraceMs}`);
     this.clock = options.clock ?? systemClock;
     const { key } = options;
-    this.keys = [`${key}:log`, `${key}:pause`, `${key}:queue`, `${key}:leases`, `${key}:seq`];
+    this.keys = [`${key}:log`, `${key}:pause`, `${key}:queue`, `${key}:leases`, `${key}:seq`, `${key}:tags`, `${key}:round`];
   }
 
-  async acquire(maxWaitMs = this.options.maxWaitMs): Promise<number> {
+  async acquire(maxWaitMs = this.options.maxWaitMs, fairnessKey = ''): Promise<number> {
     const { redis, limit, windowMs, provider, fallback } = this.options;
     const started = this.clock.now();
     const id = randomUUID();
@@ -156,7 +188,7 @@ export class SharedQuota implements Quota {
         answer = (await redis.run((client) =>
           client.eval(ACQUIRE, {
             keys: this.keys,
-            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket, deadline],
+            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket, deadline, fairnessKey],
           }),
         )) as [number, number, string?, string?];
       } catch {
@@ -170,7 +202,7 @@ export class SharedQuota implements Quota {
         }
         // Redis is down. Our place in the queue lapses by itself; the local guard takes over.
         this.enterLocalMode();
-        return elapsed + (await fallback.acquire(mayWait));
+        return elapsed + (await fallback.acquire(mayWait, fairnessKey));
       }
       const [status, waitMs, place, until] = answer;
       if (status === 1) {

@@ -33,8 +33,8 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
     /** Asks in order; records, in the order they happen, who went and who was refused. */
     function callers(quota: Quota) {
       const events: string[] = [];
-      const ask = (who: string, maxWaitMs?: number) =>
-        quota.acquire(maxWaitMs).then(
+      const ask = (who: string, maxWaitMs?: number, fairnessKey?: string) =>
+        quota.acquire(maxWaitMs, fairnessKey).then(
           () => void events.push(`${who} went`),
           (error: { code?: string }) => void events.push(`${who} refused ${error.code}`),
         );
@@ -50,7 +50,7 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
       for (let i = 3; i < starts.length; i += 1) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(200);
     });
 
-    it('MUST serve waiting callers in the order they asked (FIFO)', async () => {
+    it('MUST serve one key\'s waiting callers in the order they asked (FIFO)', async () => {
       const quota = make({ limit: 1, windowMs: 100, maxWaitMs: 5000 });
       const { ask, events } = callers(quota);
       await Promise.all(['c0', 'c1', 'c2', 'c3', 'c4'].map((who) => ask(who)));
@@ -76,6 +76,28 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
       await Promise.all(['a', 'b', 'c'].map((who) => ask(who)));
       expect(events.slice(0, 3)).toEqual(['b0 went', 'b1 went', 'c refused UPSTREAM_RATE_LIMITED']);
       expect(events.slice(3).sort()).toEqual(['a went', 'b went']);
+    });
+
+    it('MUST serve a quiet key\'s newcomer within the next round, ahead of a flooding key\'s 50 waiters', async () => {
+      // f0..f9 go at once; f10..f49 wait, ten a window. The newcomer asks after all fifty and
+      // goes right after f10, in the first rollover's ten, where FIFO would put it after f49.
+      const quota = make({ limit: 10, windowMs: 100, maxWaitMs: 5000 });
+      const { ask, events } = callers(quota);
+      const flood = Array.from({ length: 50 }, (_, i) => ask(`f${i}`, undefined, 't/flood'));
+      const quiet = ask('quiet', undefined, 't/quiet');
+      await Promise.all([...flood, quiet]);
+      expect(events).toHaveLength(51);
+      expect(events.indexOf('quiet went')).toBeGreaterThan(events.indexOf('f9 went'));
+      expect(events.indexOf('quiet went')).toBeLessThan(events.indexOf('f19 went'));
+    });
+
+    it('MUST count callers without a fairness key as one key', async () => {
+      const quota = make({ limit: 10, windowMs: 100, maxWaitMs: 5000 });
+      const { ask, events } = callers(quota);
+      const background = Array.from({ length: 30 }, (_, i) => ask(`b${i}`));
+      const quiet = ask('quiet', undefined, 't/quiet');
+      await Promise.all([...background, quiet]);
+      expect(events.indexOf('quiet went')).toBeLessThan(events.indexOf('b19 went'));
     });
 
     it('MUST refuse with retryAfter while the provider asked for a pause longer than maxWait', async () => {

@@ -6,8 +6,8 @@ import { FakeClock, settle } from './fake-clock.ts';
 function tracked(guard: QuotaGuard, clock: FakeClock) {
   const events: string[] = [];
   const went: Record<string, number> = {};
-  const ask = (name: string, maxWaitMs?: number) =>
-    guard.acquire(maxWaitMs).then(
+  const ask = (name: string, maxWaitMs?: number, fairnessKey?: string) =>
+    guard.acquire(maxWaitMs, fairnessKey).then(
       () => {
         went[name] = clock.now();
         events.push(`${name} went`);
@@ -94,6 +94,36 @@ describe('QuotaGuard on a driven clock', () => {
     await clock.advance(5000);
     await Promise.all(waiting);
     expect(went['patient']).toBe(1700);
+  });
+
+  it('gives a quiet client\'s newcomer the second slot, not the 50th, while a flood (calls without a key) waits', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 1, windowMs: 1000, maxWaitMs: 100_000, clock });
+    const { ask, events, went } = tracked(guard, clock);
+    const flood = Array.from({ length: 50 }, (_, i) => ask(`f${i}`));
+    await clock.advance(500);
+    const quiet = ask('quiet', undefined, 't/quiet');
+    await clock.advance(100_000);
+    await Promise.all([...flood, quiet]);
+    // f0 went at once, f1 had the next slot (1100) in the same round; quiet takes the one after.
+    expect(events.slice(0, 4)).toEqual(['f0 went', 'f1 went', 'quiet went', 'f2 went']);
+    expect([went['f1'], went['quiet'], went['f2'], went['f49']]).toEqual([1100, 2200, 3300, 50 * 1100]);
+  });
+
+  it('refuses at once a flood\'s waiter that a quiet newcomer pushes past its maxWait, and no one else', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 1, windowMs: 1000, maxWaitMs: 100_000, clock });
+    const { ask, events, went } = tracked(guard, clock);
+    // f1's slot is 1100, f2's 2200, f3's 3300: each accepted with no time to spare for f2.
+    const flood = [ask('f0', 0, 't/flood'), ask('f1', 1100, 't/flood'), ask('f2', 2200, 't/flood'), ask('f3', 5000, 't/flood')];
+    await settle();
+    const quiet = ask('quiet', 2200, 't/quiet');
+    await settle();
+    // quiet takes 2200; f2 would now go at 3300, past its deadline, and learns it now.
+    expect(events).toEqual(['f0 went', 'f2 refused UPSTREAM_RATE_LIMITED retryAfter=4']);
+    await clock.advance(10_000);
+    await Promise.all([...flood, quiet]);
+    expect([went['f1'], went['quiet'], went['f3']]).toEqual([1100, 2200, 3300]);
   });
 
   it('refuses a nonsensical configuration, naming the option', () => {

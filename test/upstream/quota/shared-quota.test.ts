@@ -4,6 +4,7 @@ import { QuotaGuard, systemClock, type QuotaClock } from '../../../src/upstream/
 import { SharedQuota } from '../../../src/upstream/quota/shared-quota.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
+import { eventually } from '../../support/eventually.ts';
 import { FakeClock } from './fake-clock.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
@@ -76,6 +77,21 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     const first = quotaOn(instances[0]!, key);
     await first.acquire();
     await expect(quotaOn(instances[1]!, key, lurching).acquire(500)).resolves.toBeGreaterThan(0);
+  });
+
+  it('serves a quiet client on one instance within the next round while a flood waits on another', async () => {
+    const key = `${uniquePrefix('fair')}:v3:quota:{hubspot:t}`;
+    const fair = { ...budget, limit: 5, windowMs: 100 };
+    const [flooded, quiet] = instances.map((redis) => new SharedQuota({ ...fair, redis, key, fallback: new QuotaGuard(fair) }));
+    const events: string[] = [];
+    const ask = (quota: SharedQuota, who: string, fairnessKey: string) => quota.acquire(5000, fairnessKey).then(() => void events.push(who));
+    // f0..f4 go at once; f5..f29 wait in the shared queue, five a window.
+    const flood = Array.from({ length: 30 }, (_, i) => ask(flooded!, `f${i}`, 't/flood'));
+    await eventually(async () => (await instances[0]!.run((client) => client.zCard(`${key}:queue`))) === 25);
+    await ask(quiet!, 'quiet', 't/quiet');
+    await Promise.all(flood);
+    // In the first rollover's five, right after f5 (same round, earlier); FIFO would put it last.
+    expect(events.indexOf('quiet')).toBeLessThan(events.indexOf('f9'));
   });
 
   it('keeps every key of one quota under one hash tag, so one Redis Cluster slot', async () => {
