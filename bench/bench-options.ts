@@ -18,6 +18,8 @@ export interface BenchOptions {
   outDir: string;
   /** The whole run is stopped (and every child killed) after this long. */
   timeLimitSeconds: number;
+  /** Fairness mode: a normal client alone, then beside a flooding client (bench/fairness.ts). */
+  fairness: boolean;
   /** Soak mode: one system on one workload under load this long, memory sampled throughout. */
   soak?: SoakOptions;
   /** Extra `node` flags for the systems under test (not the simulators), e.g. a V8 heap setting. */
@@ -62,6 +64,9 @@ export const USAGE = `npm run bench -- [options]
   --only <system,...>     some of: ${SYSTEM_IDS.join(', ')}
   --workloads <W,...>     some of: ${WORKLOAD_IDS.join(', ')}
   --out <dir>             where the results JSON goes (default bench/results)
+  --fairness              fairness mode: a normal client (Customer 360) alone, then beside a client
+                          flooding Stripe with missing ids; --duration per phase, --connections
+                          the flood's
   --soak <s>              soak mode: one system on one workload for <s> seconds after the warm-up,
                           sampling its RSS and heap (default pair: --only ${SOAK_DEFAULTS.system} --workloads ${SOAK_DEFAULTS.workload})
   --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
@@ -87,6 +92,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
       only: { type: 'string' },
       workloads: { type: 'string' },
       out: { type: 'string' },
+      fairness: { type: 'boolean', default: false },
       soak: { type: 'string' },
       sample: { type: 'string' },
       'node-args': { type: 'string' },
@@ -99,6 +105,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
   const soak = soakOptions(values.soak, values.sample);
   const systems = list('--only', values.only ?? (soak ? SOAK_DEFAULTS.system : undefined), SYSTEM_IDS);
   const workloads = list('--workloads', values.workloads ?? (soak ? SOAK_DEFAULTS.workload : undefined), WORKLOAD_IDS);
+  if (soak && values.fairness) throw new TypeError('--soak and --fairness are two different runs: choose one');
   if (soak && (systems.length !== 1 || workloads.length !== 1)) {
     throw new TypeError(`--soak runs one system on one workload: --only ${systems.join(',')} --workloads ${workloads.join(',')}`);
   }
@@ -111,6 +118,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     systems,
     workloads,
     outDir: values.out ?? defaultOutDir,
+    fairness: values.fairness,
     // A soak's own length plus the usual allowance for starting, checking and warming up.
     timeLimitSeconds: soak ? soak.seconds + base.timeLimitSeconds : base.timeLimitSeconds,
     ...(soak ? { soak } : {}),

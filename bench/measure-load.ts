@@ -11,6 +11,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Seed of the random page choice, so every system is offered the same kind of sequence. */
   seed?: number;
+  /** Headers every request carries besides BENCH_HEADERS' (another client's credentials). */
+  headers?: Record<string, string>;
   /** Called on every response, e.g. to count throughput per interval during a soak. */
   onResponse?: () => void;
 }
@@ -64,7 +66,8 @@ export async function measureLoad(options: LoadOptions): Promise<LoadResult> {
     requests: [
       {
         method: 'POST',
-        headers: BENCH_HEADERS,
+        // A client's own headers (its credentials) replace the bench client's.
+        headers: { ...BENCH_HEADERS, ...options.headers },
         body: first,
         ...(options.pick === 'random'
           ? { setupRequest: (request) => ({ ...request, body: bodies[Math.floor(random() * bodies.length)] ?? first }) }

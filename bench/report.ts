@@ -71,7 +71,7 @@ export interface BenchResults {
   finishedAt: string;
   elapsedSeconds: number;
   machine: Machine;
-  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak'>;
+  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak' | 'fairness'>;
   workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit> }>;
   results: Measurement[];
 }

@@ -11,6 +11,8 @@
  *      workload's limits, warm up, measure, read the simulators' counts and the process's peak
  *      RSS, stop it;
  *   4. the results go to bench/results/<timestamp>.json and a Markdown table to standard output.
+ * With `--fairness`, steps 2 and 3 are replaced by bench/fairness.ts: a normal client alone, then
+ * beside a flooding one, against one Tributary; results go to bench/results/fairness-*.json.
  * With `--soak <s>`, steps 2 and 3 are replaced by one long measurement of one system on one
  * workload, its memory sampled throughout (bench/soak.ts); results go to bench/results/soak-*.json.
  * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
@@ -34,6 +36,7 @@ import {
   type Measurement,
 } from './report.ts';
 import { SimAdmin, trafficBetween } from './sim-admin.ts';
+import { renderFairnessMarkdown, runFairness, writeFairnessResults } from './fairness.ts';
 import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, type SoakResults } from './soak.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
@@ -81,6 +84,13 @@ async function main(): Promise<void> {
 
     if (options.soak) {
       await soakOne({ ...options, soak: options.soak }, sims, admin, workloads[0] as Workload, startedAt, scratch);
+      return;
+    }
+    if (options.fairness) {
+      // Both clients anonymous until the gateway authenticates them (see FairnessClients).
+      const results = await runFairness(options, sims, admin, { normal: {}, flood: {} }, progress);
+      process.stdout.write(`${renderFairnessMarkdown(results)}\n`);
+      progress(`results: ${writeFairnessResults(options.outDir, results)}`);
       return;
     }
 
