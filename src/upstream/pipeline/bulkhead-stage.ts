@@ -45,6 +45,7 @@ interface Waiter {
 export class FairBulkhead {
   private active = 0;
   private readonly queue = new FairQueue<Waiter>();
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Waiter>>();
 
   constructor(private readonly options: BulkheadOptions) {
     if (!(Number.isInteger(options.maxConcurrent) && options.maxConcurrent >= 1)) throw new TypeError(`maxConcurrent must be a positive integer: ${options.maxConcurrent}`);
@@ -78,22 +79,40 @@ export class FairBulkhead {
       victim.refuse(full());
     }
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        if (this.queue.delete(waiter)) reject(signal.reason);
-      };
       const waiter: Waiter = {
         start: () => {
-          signal.removeEventListener('abort', onAbort);
+          this.bySignal.get(signal)?.delete(waiter);
           resolve();
         },
         refuse: (error) => {
-          signal.removeEventListener('abort', onAbort);
+          this.bySignal.get(signal)?.delete(waiter);
           reject(error);
         },
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      this.watch(signal).add(waiter);
       this.queue.push(key, waiter);
     });
+  }
+
+  /**
+   * The waiters of one signal, with one listener on it however many there are: one operation's
+   * batch of a hundred ids queues a hundred calls on its one deadline (Node warns past ten).
+   */
+  private watch(signal: AbortSignal): Set<Waiter> {
+    let waiters = this.bySignal.get(signal);
+    if (!waiters) {
+      const watched = new Set<Waiter>();
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const waiter of watched) if (this.queue.delete(waiter)) waiter.refuse(signal.reason as Error);
+          this.bySignal.delete(signal);
+        },
+        { once: true },
+      );
+      this.bySignal.set(signal, (waiters = watched));
+    }
+    return waiters;
   }
 
   private release(): void {

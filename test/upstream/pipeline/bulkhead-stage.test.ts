@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CallContext } from '../../../src/upstream/call-context.ts';
 import { bulkheadStage } from '../../../src/upstream/pipeline/bulkhead-stage.ts';
@@ -18,8 +19,9 @@ function slowUpstream(options: { maxConcurrent: number; maxQueued: number }) {
     return new Promise<UpstreamResponse>((resolve) => pending.set(name, () => resolve({ status: 200, headers: {}, body: name })));
   });
   const outcomes: Record<string, string> = {};
-  const call = (name: string, key: string, budgetMs = 60_000) => {
-    const req: UpstreamRequest = { method: 'GET', path: name, call: new CallContext(new UpstreamReport(), budgetMs, key) };
+  const call = (name: string, key: string, budgetMs: number | CallContext = 60_000) => {
+    const context = budgetMs instanceof CallContext ? budgetMs : new CallContext(new UpstreamReport(), budgetMs, key);
+    const req: UpstreamRequest = { method: 'GET', path: name, call: context };
     return send(req).then(
       () => void (outcomes[name] = 'ok'),
       (error: { code?: string; byGateway?: boolean }) => void (outcomes[name] = `${error.code}${error.byGateway ? ' byGateway' : ''}`),
@@ -85,5 +87,16 @@ describe('the bulkhead, fair across clients', () => {
     expect(outcomes).toEqual({ b0: 'UPSTREAM_TIMEOUT byGateway' });
     await finish('a0');
     expect(started).toEqual(['a0', 'a1']);
+  });
+
+  it('listens once to an operation\'s deadline however many of its calls wait, and lets them all go when it passes', async () => {
+    const { call, outcomes } = slowUpstream({ maxConcurrent: 1, maxQueued: 200 });
+    void call('a0', 't/a');
+    const operation = new CallContext(new UpstreamReport(), 20, 't/b');
+    const batch = Array.from({ length: 100 }, (_, i) => call(`b${i}`, 't/b', operation));
+    await settle();
+    expect(getEventListeners(operation.signal, 'abort')).toHaveLength(1);
+    await Promise.all(batch);
+    expect(Object.values(outcomes)).toEqual(Array.from({ length: 100 }, () => 'UPSTREAM_TIMEOUT byGateway'));
   });
 });
