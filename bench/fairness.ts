@@ -1,8 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { apiKeyDigest } from '../src/auth/api-key-registry.ts';
 import { toGlobalId } from '../src/model/global-id.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { measureLoad, type LoadResult } from './measure-load.ts';
+import { BENCH_API_KEY } from './bench-credentials.ts';
 import { currentCommit, describeMachine, type Machine } from './report.ts';
 import { trafficBetween, type SimAdmin, type Traffic } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
@@ -26,23 +29,33 @@ const FLOOD_IDS_PER_REQUEST = 100;
 /** Distinct flood bodies; a request picks one at random, so ids repeat only across requests. */
 const FLOOD_BODIES = 200;
 
-/**
- * The gateway under test: Tributary as deployed but with its caches off (a warm cache would serve
- * the normal client without Stripe and hide the contention), and few Stripe slots in flight.
- */
-const SYSTEM: SystemSpec = {
-  ...SYSTEMS['tributary-cold'],
-  env: (context) => ({ ...SYSTEMS['tributary-cold'].env(context), BULKHEAD_MAX_CONCURRENT: '8', BULKHEAD_MAX_QUEUED: '200' }),
+/** Each client's own API key, both of tenant `default`: to the gateway, two clients. */
+const NORMAL_API_KEY = 'trib_bench_fairness_normal_5e2a91c4';
+const FLOOD_API_KEY = 'trib_bench_fairness_flood_b7d03f6e';
+
+/** The headers that make each client itself (they replace the bench's own API key). */
+export const FAIRNESS_CLIENTS = {
+  normal: { authorization: `Bearer ${NORMAL_API_KEY}` },
+  flood: { authorization: `Bearer ${FLOOD_API_KEY}` },
 };
 
 /**
- * The headers that make each client itself. Until the gateway authenticates clients, both are
- * its one anonymous principal and share one fairness key, so this run shows the unfair case;
- * with API keys, each gets its own `authorization: Bearer <key>` here and its own key.
+ * The gateway under test: Tributary as deployed but with its caches off (a warm cache would serve
+ * the normal client without Stripe and hide the contention), few Stripe slots in flight, and an
+ * API key for each client besides the bench's own (the readiness probe and the check use it).
  */
-export interface FairnessClients {
-  normal: Record<string, string>;
-  flood: Record<string, string>;
+function system(): SystemSpec {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-fairness-'));
+  const keysFile = join(dir, 'api-keys.json');
+  const scopes = ['customers:read', 'payments:read', 'crm:read', 'ops:read'];
+  const keys = [
+    { client: 'bench', tenant: 'default', scopes, sha256: apiKeyDigest(BENCH_API_KEY) },
+    { client: 'normal', tenant: 'default', scopes, sha256: apiKeyDigest(NORMAL_API_KEY) },
+    { client: 'flood', tenant: 'default', scopes, sha256: apiKeyDigest(FLOOD_API_KEY) },
+  ];
+  writeFileSync(keysFile, JSON.stringify({ keys }));
+  const cold = SYSTEMS['tributary-cold'];
+  return { ...cold, env: (context) => ({ ...cold.env(context), API_KEYS_FILE: keysFile, BULKHEAD_MAX_CONCURRENT: '8', BULKHEAD_MAX_QUEUED: '200' }) };
 }
 
 export interface FairnessResults {
@@ -63,13 +76,13 @@ export interface FairnessResults {
  * pages through Customer 360; the normal client's success rate and p99 are compared with its own
  * run alone, against the same gateway, on Stripe's real test-key limit.
  */
-export async function runFairness(options: BenchOptions, sims: SimulatorAddresses, admin: SimAdmin, clients: FairnessClients, progress: (line: string) => void): Promise<FairnessResults> {
+export async function runFairness(options: BenchOptions, sims: SimulatorAddresses, admin: SimAdmin, progress: (line: string) => void, clients = FAIRNESS_CLIENTS): Promise<FairnessResults> {
   const startedAt = new Date();
   const limits = { customers: RAISED_LIMIT, stripe: STRIPE_TEST_LIMIT, hubspot: RAISED_LIMIT };
-  const system = await startSystem(SYSTEM, { sims, limits, answersFile: '' }, 'fairness', { nodeArgs: options.nodeArgs, compiled: options.compiled });
+  const running = await startSystem(system(), { sims, limits, answersFile: '' }, 'fairness', { nodeArgs: options.nodeArgs, compiled: options.compiled });
   try {
-    const normal = { url: system.url, bodies: [JSON.stringify({ query: CUSTOMER_360, variables: { first: NORMAL_PAGE_SIZE } })], pick: 'first' as const, connections: NORMAL_CONNECTIONS, durationSeconds: options.durationSeconds, headers: clients.normal };
-    const flood = { url: system.url, bodies: floodBodies(), pick: 'random' as const, connections: options.connections, durationSeconds: options.durationSeconds, headers: clients.flood, seed: 42 };
+    const normal = { url: running.url, bodies: [JSON.stringify({ query: CUSTOMER_360, variables: { first: NORMAL_PAGE_SIZE } })], pick: 'first' as const, connections: NORMAL_CONNECTIONS, durationSeconds: options.durationSeconds, headers: clients.normal };
+    const flood = { url: running.url, bodies: floodBodies(), pick: 'random' as const, connections: options.connections, durationSeconds: options.durationSeconds, headers: clients.flood, seed: 42 };
 
     await admin.resetWith(faults(options.latencyMs, limits));
     progress(`fairness: the normal client alone for ${options.durationSeconds} s`);
@@ -95,7 +108,7 @@ export async function runFairness(options: BenchOptions, sims: SimulatorAddresse
       contended: { normal: contendedNormal, flood: floodLoad, stripe: trafficBetween(before, after).stripe },
     };
   } finally {
-    await system.process.stop();
+    await running.process.stop();
   }
 }
 

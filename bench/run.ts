@@ -87,8 +87,7 @@ async function main(): Promise<void> {
       return;
     }
     if (options.fairness) {
-      // Both clients anonymous until the gateway authenticates them (see FairnessClients).
-      const results = await runFairness(options, sims, admin, { normal: {}, flood: {} }, progress);
+      const results = await runFairness(options, sims, admin, progress);
       process.stdout.write(`${renderFairnessMarkdown(results)}\n`);
       progress(`results: ${writeFairnessResults(options.outDir, results)}`);
       return;
