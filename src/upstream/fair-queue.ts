@@ -60,7 +60,7 @@ export class FairQueue<T> {
     return true;
   }
 
-  /** The key with the most entries queued (ties: the one that queued last), if any. */
+  /** The key with the most entries queued (ties: the one that most recently began to wait), if any. */
   longestKey(): string | undefined {
     let longest: string | undefined;
     for (const [key, count] of this.counts) if (longest === undefined || count >= this.sizeOf(longest)) longest = key;
