@@ -82,6 +82,8 @@ export interface GatewayConfig {
   quotaFallbackShare: number;
   /** Each provider's budget, for both modes (the simulators enforce the real providers' limits). */
   rateLimits: Record<ProviderName, RateLimit>;
+  /** Budgets of each calling client and of each tenant, per window; 0 is unlimited (src/server/rate-limit/). */
+  clientRateLimits: { clientRequests: number; clientCost: number; tenantRequests: number; tenantCost: number; windowMs: number };
   /**
    * The default tenant's accounts, from the single-tenant provider variables (remote mode); absent
    * in embedded mode, where the simulators' addresses are used, and when only TENANTS_FILE is set.
@@ -170,6 +172,11 @@ export const CONFIG_KEYS = {
   CORS_CREDENTIALS: 'true/false: allow cookies and Authorization on cross-origin requests; refused with CORS_ORIGINS=* (default false)',
   TRUSTED_DOCUMENTS: 'off (default), allow (unlisted operations run and are logged once per hash) or enforce (only listed operations run)',
   TRUSTED_DOCUMENTS_FILE: 'Apollo persisted query manifest (JSON) of the trusted operations; `npm run trusted-documents` builds one',
+  CLIENT_RATE_LIMIT_REQUESTS: 'Requests one client may make per rate-limit window, then HTTP 429 RATE_LIMITED (default 600; 0 unlimited)',
+  CLIENT_RATE_LIMIT_COST: 'Operation cost units one client may spend per window (default 100000; 0 unlimited)',
+  TENANT_RATE_LIMIT_REQUESTS: 'Requests all clients of one tenant may make together per window (default 3000; 0 unlimited)',
+  TENANT_RATE_LIMIT_COST: 'Operation cost units all clients of one tenant may spend together per window (default 500000; 0 unlimited)',
+  RATE_LIMIT_WINDOW_MS: 'Window of the client and tenant rate limits, whole seconds in ms (default 60000)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -234,6 +241,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       // The embedded simulator's key is a test key, so it gets test mode's limit too.
       stripe: rateLimit(env, 'STRIPE', liveStripeKey ? 100 : 25, 1000),
       hubspot: rateLimit(env, 'HUBSPOT', 100, 10_000),
+    },
+    clientRateLimits: {
+      clientRequests: integer(env, 'CLIENT_RATE_LIMIT_REQUESTS', 600, 0, 10_000_000),
+      clientCost: integer(env, 'CLIENT_RATE_LIMIT_COST', 100_000, 0, 10_000_000),
+      tenantRequests: integer(env, 'TENANT_RATE_LIMIT_REQUESTS', 3000, 0, 10_000_000),
+      tenantCost: integer(env, 'TENANT_RATE_LIMIT_COST', 500_000, 0, 10_000_000),
+      windowMs: wholeSeconds(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
     },
     ...(providers ? { providers } : {}),
     defaultTenantId: tenantId(env, 'DEFAULT_TENANT_ID', remote ? 'default' : 'sample'),
@@ -497,6 +511,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+/** Milliseconds that are whole seconds: RateLimit-Policy states its window in seconds. */
+function wholeSeconds(env: Env, name: string, fallback: number): number {
+  const value = integer(env, name, fallback, 1000, 86_400_000);
+  if (value % 1000 !== 0) throw new ConfigError(name, `must be whole seconds in ms (a multiple of 1000), got ${JSON.stringify(env[name])}`);
+  return value;
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

@@ -9,6 +9,8 @@ export const ErrorCode = {
   UpstreamBadResponse: 'UPSTREAM_BAD_RESPONSE',
   UpstreamUnauthorized: 'UPSTREAM_UNAUTHORIZED',
   UpstreamRejected: 'UPSTREAM_REJECTED',
+  /** The calling client (or its tenant) spent its own budget at the gateway; HTTP 429. */
+  RateLimited: 'RATE_LIMITED',
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
   Unauthenticated: 'UNAUTHENTICATED',
@@ -163,5 +165,29 @@ export class ForbiddenError extends GatewayError {
 
   override publicExtensions(): Record<string, unknown> {
     return { scope: this.scope };
+  }
+}
+
+/**
+ * A client or its tenant spent its budget at the gateway (src/server/rate-limit/): answered with
+ * HTTP 429, `Retry-After` and the RateLimit fields, which `headers` holds. Not an UpstreamError:
+ * no provider is involved, and nothing was sent to one.
+ */
+export class RateLimitedError extends GatewayError {
+  readonly code = ErrorCode.RateLimited;
+  override readonly name = 'RateLimitedError';
+
+  constructor(
+    message: string,
+    /** Whole seconds after which the same request fits the budget again. */
+    readonly retryAfter: number,
+    /** Retry-After, RateLimit-Policy and RateLimit, for the HTTP answer. */
+    readonly headers: Readonly<Record<string, string>>,
+  ) {
+    super(message);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return { retryAfter: this.retryAfter };
   }
 }

@@ -25,6 +25,9 @@ import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts'
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
+import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
+import { registerRequestRateLimit } from './rate-limit/request-rate-limit.ts';
+import { operationCostPlugin } from './rate-limit/operation-cost-charge.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -115,6 +118,9 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
   if (trusted.mode !== 'off') registerTrustedDocuments(fastify, { mode: trusted.mode, operations: trusted.operations, log: fastify.log });
   // Replaying answers is only right while they are built from cached, fresh entities.
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
+  // Before the result cache's hook: a replayed answer is still a request.
+  const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
+  registerRequestRateLimit(fastify, limiter, auth.principalOf);
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
   // another tenant, and other nulls for a principal with other scopes.
@@ -161,6 +167,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),
+      operationCostPlugin(limiter),
     ],
   });
   await apollo.start();

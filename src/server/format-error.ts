@@ -1,6 +1,6 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { FastifyBaseLogger } from 'fastify';
-import { ErrorCode, isPublicCode, isUpstreamError, publicErrorOf } from '../errors.ts';
+import { ErrorCode, isPublicCode, isUpstreamError, publicErrorOf, type RateLimitedError } from '../errors.ts';
 
 /**
  * The one error boundary, and the only place a gateway error becomes a GraphQL error. Errors
@@ -32,6 +32,20 @@ export function createFormatError(logger: FastifyBaseLogger) {
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
     return { message: 'Internal server error', ...where, extensions: { code: ErrorCode.InternalServerError } };
   };
+}
+
+/**
+ * What an Apollo plugin throws to stop an operation before it runs (didResolveOperation): the
+ * GraphQL error Apollo expects, whose `extensions.http` sets the answer's status and headers
+ * (Apollo takes `http` out before formatError, which then formats the original as usual).
+ * RATE_LIMITED is a 429 with Retry-After and the RateLimit fields; anything else, Apollo's 500.
+ */
+export function operationErrorOf(error: unknown): GraphQLError {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const code = (original as { code?: unknown }).code;
+  const http =
+    code === ErrorCode.RateLimited ? { status: 429, headers: new Map(Object.entries((original as RateLimitedError).headers).map(([name, value]) => [name.toLowerCase(), value])) } : undefined;
+  return new GraphQLError(original.message, { originalError: original, extensions: { ...publicErrorOf(original)?.extensions, ...(http ? { http } : {}) } });
 }
 
 /**

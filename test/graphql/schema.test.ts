@@ -17,6 +17,7 @@ describe('public contract', () => {
         "NOT_FOUND",
         "OPERATION_NOT_TRUSTED",
         "PERSISTED_QUERY_NOT_FOUND",
+        "RATE_LIMITED",
         "UNAUTHENTICATED",
         "UPSTREAM_BAD_RESPONSE",
         "UPSTREAM_RATE_LIMITED",

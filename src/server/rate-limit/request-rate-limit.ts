@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../../auth/principal.ts';
+import { publicErrorOf, RateLimitedError } from '../../errors.ts';
+import type { ClientRateLimiter, RateLimitDecision } from './client-rate-limiter.ts';
+
+/**
+ * Spends one request of the caller's budgets on every request to /graphql, before any GraphQL
+ * work and before the result cache (a replayed answer is still a request), and answers a refusal
+ * itself: HTTP 429 with Retry-After, the RateLimit fields, and a GraphQL-shaped body carrying
+ * RATE_LIMITED. Register it before the result cache's hook and after the hook that
+ * authenticates, whose principal `principalOf` reads.
+ */
+export function registerRequestRateLimit(fastify: FastifyInstance, limiter: ClientRateLimiter, principalOf: (request: FastifyRequest) => Principal): void {
+  fastify.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
+    const decision = await limiter.consume(principalOf(request), { requests: 1, cost: 0 });
+    void reply.headers(decision.headers);
+    if (decision.allowed) return;
+    const error = rateLimitedError(decision);
+    return reply
+      .code(429)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ errors: [{ message: error.message, extensions: publicErrorOf(error)?.extensions }] }));
+  });
+}
+
+/** The error a refusal becomes, for both the request hook and the operation cost charge. */
+export function rateLimitedError(decision: RateLimitDecision): RateLimitedError {
+  const whose = decision.refusedBy?.startsWith('tenant') ? 'this tenant' : 'this client';
+  const what = decision.refusedBy?.endsWith('cost') ? 'operation cost' : 'request';
+  return new RateLimitedError(`The ${what} budget of ${whose} is spent; retry in ${decision.retryAfterSeconds} s`, decision.retryAfterSeconds, decision.headers);
+}
