@@ -69,6 +69,12 @@ function tributaryEnv(context: LaunchContext, cache: boolean): Record<string, st
     QUOTA_MAX_WAIT_MS: '3000',
     CACHE_ENABLED: String(cache),
     API_KEYS_FILE: benchApiKeysFile(),
+    // The load comes from one client (the bench key): budgets it never reaches keep the limiter's cost
+    // in the measurement without letting its refusals into it.
+    CLIENT_RATE_LIMIT_REQUESTS: '10000000',
+    CLIENT_RATE_LIMIT_COST: '10000000',
+    TENANT_RATE_LIMIT_REQUESTS: '10000000',
+    TENANT_RATE_LIMIT_COST: '10000000',
   };
 }
 

@@ -5,6 +5,8 @@ import { MemoryRateLimitStore } from '../../../src/server/rate-limit/memory-rate
 import type { RateLimitStore } from '../../../src/server/rate-limit/rate-limit-store.ts';
 import { RedisRateLimitStore } from '../../../src/server/rate-limit/redis-rate-limit-store.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
+import type { RedisTarget } from '../../../src/upstream/redis/redis-client.ts';
+import { RedisClusterForTests, redisClusterForTests } from '../../support/redis-cluster.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
@@ -139,25 +141,36 @@ rateLimitContract('memory', async () => {
   return { store: () => shared, close: async () => undefined };
 });
 
+/** The shared store on one Redis, and on a 3-master Redis Cluster (one tenant's keys, one slot). */
+const clusterTools = await redisClusterForTests();
+const sharedOn = (target: () => Promise<RedisTarget & { stop?(): Promise<void> }>) => async () => {
+  const { stop, ...where } = await target();
+  const connections: RedisConnection[] = [];
+  for (let i = 0; i < 2; i += 1) {
+    const redis = new RedisConnection({ ...where, commandTimeoutMs: 1000, logger: quiet });
+    await redis.connect();
+    connections.push(redis);
+  }
+  const keyPrefix = `${uniquePrefix('ratelimit-contract')}:v1:ratelimit`;
+  // The memory store would pass this contract on its own: falling back to it fails instead, so
+  // the suite holds for the budgets kept in Redis.
+  const fallback: RateLimitStore = { consume: () => Promise.reject(new Error('fell back to the in-process store: Redis did not answer')) };
+  return {
+    store: (instance: number) => new RedisRateLimitStore({ redis: connections[instance]!, keyPrefix, fallback }),
+    close: async () => {
+      await Promise.all(connections.map((redis) => redis.close()));
+      await stop?.();
+    },
+  };
+};
+
+rateLimitContract('Redis', sharedOn(async () => ({ url: REDIS_URL })), !redisUp);
+
 rateLimitContract(
-  'Redis',
-  async () => {
-    const connections: RedisConnection[] = [];
-    for (let i = 0; i < 2; i += 1) {
-      const redis = new RedisConnection({ url: REDIS_URL, commandTimeoutMs: 1000, logger: quiet });
-      await redis.connect();
-      connections.push(redis);
-    }
-    const keyPrefix = `${uniquePrefix('ratelimit-contract')}:v1:ratelimit`;
-    // The memory store would pass this contract on its own: falling back to it fails instead, so
-    // the suite holds for the budgets kept in Redis.
-    const fallback: RateLimitStore = { consume: () => Promise.reject(new Error('fell back to the in-process store: Redis did not answer')) };
-    return {
-      store: (instance) => new RedisRateLimitStore({ redis: connections[instance]!, keyPrefix, fallback }),
-      close: async () => {
-        await Promise.all(connections.map((redis) => redis.close()));
-      },
-    };
-  },
-  !redisUp,
+  'Redis Cluster',
+  sharedOn(async () => {
+    const cluster = await RedisClusterForTests.start();
+    return { clusterNodes: cluster.nodes, stop: () => cluster.stop() };
+  }),
+  !clusterTools,
 );

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import { GatewayStack } from '../../support/gateway-stack.ts';
+
+const CUSTOMERS = /* GraphQL */ `
+  query {
+    customers(first: 2) { edges { node { id name } } }
+  }
+`;
+
+/** Real HTTP, and the answer's status and headers, which GatewayStack.query leaves out. */
+async function post(stack: GatewayStack, query: string) {
+  const response = await request(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await response.body.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  const header = (name: string) => response.headers[name] as string | undefined;
+  return { status: response.statusCode, body, header };
+}
+
+describe('per-client rate limits over HTTP', () => {
+  let stack: GatewayStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+  // The gateway's clock: it stands still unless a test moves it, so windows are exact.
+  let clock = 1_700_000_000_000;
+  const now = () => clock;
+
+  it('answers the 4th request of a 3-request budget with 429 RATE_LIMITED, Retry-After and the RateLimit fields, without calling a provider', async () => {
+    // No cache: every admitted request reaches the customer service, so a refused one would show.
+    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_REQUESTS: '3', RATE_LIMIT_WINDOW_MS: '60000', CACHE_ENABLED: 'false' }, now);
+    for (let i = 0; i < 3; i += 1) {
+      const admitted = await post(stack, CUSTOMERS);
+      expect(admitted.status).toBe(200);
+      expect(admitted.body.errors).toBeUndefined();
+      expect(admitted.header('ratelimit-policy')).toBe('"client-requests";q=3;w=60, "client-cost";q=100000;w=60, "tenant-requests";q=3000;w=60, "tenant-cost";q=500000;w=60');
+      expect(admitted.header('ratelimit')).toBe(`"client-requests";r=${2 - i};t=${20 * (i + 1)}`);
+    }
+    const before = (await stack.simStats('customers')).requests;
+    expect(before).toBeGreaterThanOrEqual(3);
+
+    const refused = await post(stack, CUSTOMERS);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      errors: [{ message: 'The request budget of this client is spent; retry in 20 s', extensions: { code: 'RATE_LIMITED', retryAfter: 20 } }],
+    });
+    expect(refused.header('retry-after')).toBe('20');
+    expect(refused.header('ratelimit')).toBe('"client-requests";r=0;t=20');
+    expect(refused.header('ratelimit-policy')).toContain('"client-requests";q=3;w=60');
+    expect((await stack.simStats('customers')).requests).toBe(before);
+
+    // Retry-After is exact: a second early is still refused, on time is admitted.
+    clock += 19_000;
+    expect((await post(stack, CUSTOMERS)).status).toBe(429);
+    clock += 1_000;
+    expect((await post(stack, CUSTOMERS)).status).toBe(200);
+  });
+
+  it('refuses an operation its client\'s cost budget cannot pay with 429 RATE_LIMITED before it runs', async () => {
+    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_COST: '2', RATE_LIMIT_WINDOW_MS: '60000', CACHE_ENABLED: 'false' }, now);
+    const first = await post(stack, CUSTOMERS);
+    expect(first.status).toBe(200);
+    // After the charge the cost budget is the tighter one: 1 unit of 2 left, whole again in 30 s.
+    expect(first.header('ratelimit')).toBe('"client-cost";r=1;t=30');
+    expect((await post(stack, CUSTOMERS)).status).toBe(200);
+    const before = (await stack.simStats('customers')).requests;
+
+    const refused = await post(stack, CUSTOMERS);
+    expect(refused.status).toBe(429);
+    expect(refused.body.data).toBeUndefined();
+    expect(refused.body.errors).toEqual([
+      { message: 'The operation cost budget of this client is spent; retry in 30 s', extensions: { code: 'RATE_LIMITED', retryAfter: 30 } },
+    ]);
+    expect(refused.header('retry-after')).toBe('30');
+    expect(refused.header('ratelimit')).toBe('"client-cost";r=0;t=30');
+    expect((await stack.simStats('customers')).requests).toBe(before);
+    clock += 30_000;
+    expect((await post(stack, CUSTOMERS)).status).toBe(200);
+  });
+
+  it('counts a request the result cache answers, and lifts every budget set to 0', async () => {
+    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_REQUESTS: '2', CLIENT_RATE_LIMIT_COST: '0', TENANT_RATE_LIMIT_REQUESTS: '0', TENANT_RATE_LIMIT_COST: '0' }, now);
+    expect((await post(stack, CUSTOMERS)).status).toBe(200);
+    const replayed = await post(stack, CUSTOMERS);
+    expect(replayed.status).toBe(200);
+    expect(replayed.header('ratelimit-policy')).toBe('"client-requests";q=2;w=60');
+    expect((await post(stack, CUSTOMERS)).status).toBe(429);
+  });
+});
