@@ -50,15 +50,16 @@ function rateLimitContract(name: string, setup: () => Promise<{ store(instance: 
     });
 
     it('tells an admitted request the most constrained budget: units left and seconds until it is whole', async () => {
-      const limits = limiter({ clientRequests: 10, tenantRequests: 100, clientCost: 1000 });
+      const limits = limiter({ clientRequests: 10, tenantRequests: 100, clientCost: 100 });
       const who = { tenantId: tenant(), clientId: 'dash' };
       const first = await limits.consume(who, { requests: 1, cost: 1 });
       expect(first.headers).toEqual({
-        'RateLimit-Policy': '"client-requests";q=10;w=600, "client-cost";q=1000;w=600, "tenant-requests";q=100;w=600',
+        'RateLimit-Policy': '"client-requests";q=10;w=600, "client-cost";q=100;w=600, "tenant-requests";q=100;w=600',
         RateLimit: '"client-requests";r=9;t=60',
       });
-      const costly = await limits.consume(who, { requests: 0, cost: 950 });
-      expect(costly.headers['RateLimit']).toBe('"client-cost";r=49;t=571');
+      // 95 of 100 spent: 5 left (one more every 6 s), whole again in 95 × 6 s.
+      const costly = await limits.consume(who, { requests: 0, cost: 94 });
+      expect(costly.headers['RateLimit']).toBe('"client-cost";r=5;t=570');
     });
 
     it('spends nothing when any budget refuses: all or nothing across the four', async () => {
