@@ -120,7 +120,13 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   // Before the result cache's hook: a replayed answer is still a request.
   const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
-  registerRequestRateLimit(fastify, limiter, auth.principalOf);
+  registerRequestRateLimit(fastify, limiter, (request) => {
+    try {
+      return auth.principalOf(request);
+    } catch {
+      return undefined; // the landing page, which authentication lets through without a principal
+    }
+  });
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
   // another tenant, and other nulls for a principal with other scopes.

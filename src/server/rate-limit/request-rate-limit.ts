@@ -8,12 +8,15 @@ import type { ClientRateLimiter, RateLimitDecision } from './client-rate-limiter
  * work and before the result cache (a replayed answer is still a request), and answers a refusal
  * itself: HTTP 429 with Retry-After, the RateLimit fields, and a GraphQL-shaped body carrying
  * RATE_LIMITED. Register it before the result cache's hook and after the hook that
- * authenticates, whose principal `principalOf` reads.
+ * authenticates, whose principal `principalOf` reads; a request without one (the sandbox's
+ * landing page, which authentication lets through and which holds no data) spends nothing.
  */
-export function registerRequestRateLimit(fastify: FastifyInstance, limiter: ClientRateLimiter, principalOf: (request: FastifyRequest) => Principal): void {
+export function registerRequestRateLimit(fastify: FastifyInstance, limiter: ClientRateLimiter, principalOf: (request: FastifyRequest) => Principal | undefined): void {
   fastify.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
-    const decision = await limiter.consume(principalOf(request), { requests: 1, cost: 0 });
+    const principal = principalOf(request);
+    if (!principal) return;
+    const decision = await limiter.consume(principal, { requests: 1, cost: 0 });
     void reply.headers(decision.headers);
     if (decision.allowed) return;
     const error = rateLimitedError(decision);

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { apiKeyDigest } from '../../../src/auth/api-key-registry.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
 
 const CUSTOMERS = /* GraphQL */ `
@@ -9,8 +13,9 @@ const CUSTOMERS = /* GraphQL */ `
 `;
 
 /** Real HTTP, and the answer's status and headers, which GatewayStack.query leaves out. */
-async function post(stack: GatewayStack, query: string) {
-  const response = await request(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+async function post(stack: GatewayStack, query: string, apiKey?: string) {
+  const headers = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  const response = await request(stack.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
   const body = (await response.body.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
   const header = (name: string) => response.headers[name] as string | undefined;
   return { status: response.statusCode, body, header };
@@ -85,5 +90,23 @@ describe('per-client rate limits over HTTP', () => {
     expect(replayed.status).toBe(200);
     expect(replayed.header('ratelimit-policy')).toBe('"client-requests";q=2;w=60');
     expect((await post(stack, CUSTOMERS)).status).toBe(429);
+  });
+
+  it('keeps each authenticated client\'s budget its own, and their tenant\'s shared', async () => {
+    const keys = { a: 'trib_test_client_a_5f2c9d', b: 'trib_test_client_b_7e1a4b' };
+    const file = join(mkdtempSync(join(tmpdir(), 'tributary-ratelimit-')), 'api-keys.json');
+    const entry = (client: string, key: string) => ({ client, tenant: 'sample', scopes: ['customers:read'], sha256: apiKeyDigest(key) });
+    writeFileSync(file, JSON.stringify({ keys: [entry('a', keys.a), entry('b', keys.b)] }));
+    stack = await GatewayStack.start({ API_KEYS_FILE: file, CLIENT_RATE_LIMIT_REQUESTS: '2', TENANT_RATE_LIMIT_REQUESTS: '3' }, now);
+    expect((await post(stack, CUSTOMERS, keys.a)).status).toBe(200);
+    expect((await post(stack, CUSTOMERS, keys.a)).status).toBe(200);
+    const clientSpent = await post(stack, CUSTOMERS, keys.a);
+    expect([clientSpent.status, clientSpent.body.errors?.[0]?.message]).toEqual([429, 'The request budget of this client is spent; retry in 30 s']);
+    // b has its own client budget, but only the tenant's third request is left for it.
+    expect((await post(stack, CUSTOMERS, keys.b)).status).toBe(200);
+    const tenantSpent = await post(stack, CUSTOMERS, keys.b);
+    expect([tenantSpent.status, tenantSpent.header('ratelimit')]).toEqual([429, '"tenant-requests";r=0;t=20']);
+    // Authentication comes first: without credentials it is a 401, not the spent tenant's 429.
+    expect((await post(stack, CUSTOMERS)).status).toBe(401);
   });
 });
