@@ -25,6 +25,9 @@ import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts'
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
+import { limitRules } from '../graphql/limits/validation-rules.ts';
+import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
+import { registerRequestLimits } from './request-limits.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -52,6 +55,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where logs go; standard output by default. Tests pass a stream to read them. */
   logStream?: NodeJS.WritableStream;
+  /** Called with each operation's estimated cost before it runs (see operation-limits-plugin.ts). */
+  onEstimate?: OperationLimitsPluginOptions['onEstimate'];
 }
 
 /**
@@ -59,9 +64,10 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
  * (its stages in upstream-client.ts) → provider.
  */
-export async function createGateway({ config, tenants, logStream, now }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, tenants, logStream, now, onEstimate }: GatewayOptions): Promise<Gateway> {
   if (tenants.length === 0) throw new TypeError('createGateway needs at least one tenant');
   const fastify = Fastify({
+    bodyLimit: config.limits.maxRequestBytes,
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
@@ -73,7 +79,7 @@ export async function createGateway({ config, tenants, logStream, now }: Gateway
   });
   const stack = await createUpstreamStack(config, tenants, fastify.log, now);
   try {
-    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now);
+    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now, onEstimate);
   } catch (error) {
     await fastify.close();
     await stack.close();
@@ -97,13 +103,23 @@ function createAuthenticator(config: GatewayConfig, tenants: TenantEndpoints[], 
   });
 }
 
-async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, authenticator: Authenticator, now: (() => number) | undefined): Promise<Gateway> {
+async function serve(
+  fastify: FastifyInstance,
+  stack: UpstreamStack,
+  config: GatewayConfig,
+  authenticator: Authenticator,
+  now: (() => number) | undefined,
+  onEstimate: GatewayOptions['onEstimate'],
+): Promise<Gateway> {
   let ready = false;
   // First: CORS preflights carry no credentials, so they are answered before authentication.
   await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
   const auth = registerAuthentication(fastify, authenticator);
+  // Before the result cache's hook: nothing may walk a request's variables before their depth is checked.
+  registerRequestLimits(fastify, config.limits);
+  const limits = limitRules(config.limits, config.production);
   const tenantOf = (principal: Principal): TenantStack => {
     const tenant = stack.tenants.get(principal.tenantId);
     if (!tenant) throw new Error(`no tenant ${principal.tenantId}`);
@@ -153,7 +169,10 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
     formatError: createFormatError(fastify.log),
+    validationRules: limits.validationRules,
     plugins: [
+      ...limits.plugins,
+      operationLimitsPlugin({ limits: config.limits, ...(onEstimate ? { onEstimate } : {}) }),
       fastifyApolloDrainPlugin(fastify),
       // Freshness comes from the entity cache, not from @cacheControl hints; without this Apollo
       // instruments every field of every answer to compute hints nobody reads.
