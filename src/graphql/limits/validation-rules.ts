@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type ASTNode, type ASTVisitor, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, type ASTNode, type ASTVisitor, type SelectionNode, type ValidationContext, type ValidationRule, type ValueNode } from 'graphql';
 import { BadUserInputError, ErrorCode } from '../../errors.ts';
 import { OperationLimitError, UnsupportedRequestError, type LimitCode } from './operation-limit-error.ts';
 import type { OperationLimits } from './operation-limits.ts';
@@ -55,31 +55,40 @@ export function limitRules(limits: OperationLimits, production: boolean): LimitR
 }
 
 /**
- * Root fields of each operation, fragments on the root followed (armor has no such rule). A
- * spread already on the path is not followed again: rules run side by side with
- * NoFragmentCyclesRule, so a cycle must end here too.
+ * Root fields of each operation, fragments on the root followed (armor has no such rule). Rules
+ * run side by side with NoFragmentCyclesRule, so a spread already on the path is not followed
+ * again; a fragment's count is kept, so fragments spreading the next one twice stay linear.
  */
 export function rootFieldsRule(maxRootFields: number): ValidationRule {
-  return (context) => ({
-    OperationDefinition(operation) {
+  return (context) => {
+    const counted = new Map<string, number>();
+    const count = (selections: readonly SelectionNode[], path: ReadonlySet<string>): number => {
       let fields = 0;
-      const count = (selections: typeof operation.selectionSet.selections, path: Set<string>) => {
-        for (const selection of selections) {
-          if (selection.kind === Kind.FIELD) fields += 1;
-          else if (selection.kind === Kind.INLINE_FRAGMENT) count(selection.selectionSet.selections, path);
-          else if (!path.has(selection.name.value)) {
-            const fragment = context.getFragment(selection.name.value);
-            if (fragment) count(fragment.selectionSet.selections, new Set(path).add(selection.name.value));
+      for (const selection of selections) {
+        if (selection.kind === Kind.FIELD) fields += 1;
+        else if (selection.kind === Kind.INLINE_FRAGMENT) fields += count(selection.selectionSet.selections, path);
+        else {
+          const name = selection.name.value;
+          const fragment = context.getFragment(name);
+          if (!fragment || path.has(name)) continue;
+          let inFragment = counted.get(name);
+          if (inFragment === undefined) {
+            inFragment = count(fragment.selectionSet.selections, new Set(path).add(name));
+            counted.set(name, inFragment);
           }
-          if (fields > maxRootFields * 100) return; // enough to refuse; no need to count a fan-out to the end
+          fields += inFragment;
         }
-      };
-      count(operation.selectionSet.selections, new Set());
-      if (fields > maxRootFields) {
-        report(context, new OperationLimitError(ErrorCode.TooManyRootFields, `Root fields ${fields} are over the limit of ${maxRootFields}`, { rootFields: fields, maxRootFields }), [operation]);
       }
-    },
-  });
+      return fields;
+    };
+    return {
+      OperationDefinition(operation) {
+        const fields = count(operation.selectionSet.selections, new Set());
+        if (fields <= maxRootFields) return;
+        report(context, new OperationLimitError(ErrorCode.TooManyRootFields, `Root fields ${fields} are over the limit of ${maxRootFields}`, { rootFields: fields, maxRootFields }), [operation]);
+      },
+    };
+  };
 }
 
 /**
