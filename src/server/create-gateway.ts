@@ -25,7 +25,7 @@ import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts'
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
-import { limitRules } from '../graphql/limits/validation-rules.ts';
+import { limitRules } from '../graphql/limits/limit-rules.ts';
 import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
 import { registerRequestLimits } from './request-limits.ts';
 

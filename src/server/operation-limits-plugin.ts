@@ -22,7 +22,7 @@ export interface OperationLimitsPluginOptions {
  * What needs the variables, checked once Apollo knows the operation and before any resolver
  * runs: the length of strings in the variables, and the estimated cost
  * (src/graphql/limits/cost-estimate.ts). The document's own limits are validation rules
- * (src/graphql/limits/validation-rules.ts); the request's are Fastify hooks (request-limits.ts).
+ * (src/graphql/limits/limit-rules.ts); the request's are Fastify hooks (request-limits.ts).
  */
 export function operationLimitsPlugin({ limits, onEstimate }: OperationLimitsPluginOptions): ApolloServerPlugin<OperationContext> {
   return {

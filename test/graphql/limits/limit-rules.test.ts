@@ -2,7 +2,7 @@ import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { publicErrorOf } from '../../../src/errors.ts';
 import { LIMIT_DEFAULTS } from '../../../src/graphql/limits/operation-limits.ts';
-import { limitRules } from '../../../src/graphql/limits/validation-rules.ts';
+import { limitRules } from '../../../src/graphql/limits/limit-rules.ts';
 import { loadTypeDefs } from '../../../src/graphql/type-defs.ts';
 import { CUSTOMER_360 } from '../../support/queries.ts';
 
