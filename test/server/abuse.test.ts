@@ -181,6 +181,15 @@ describe('abusive operations', () => {
     expect(growth).toBeLessThan(32 * 1024 * 1024);
   });
 
+  it('refuses deep variables in a GET query string too, before Apollo parses them', async () => {
+    const url = new URL(stack.url);
+    url.searchParams.set('query', 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }');
+    url.searchParams.set('variables', `{"ids":${'['.repeat(2000)}${']'.repeat(2000)}}`);
+    const response = await request(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(response.statusCode).toBe(400);
+    expect(await response.body.json()).toEqual({ errors: [{ message: 'Variables nest 2001 deep; at most 10 is accepted', extensions: { code: 'VARIABLES_TOO_DEEP', depth: 2001, maxDepth: 10 } }] });
+  });
+
   it('serves the Customer 360 page with first: 50, and reports its estimate next to the actual calls', async () => {
     const answer = await post(stack.url, operation(CUSTOMER_360, { first: 50 }));
     expect(answer.status).toBe(200);
