@@ -7,6 +7,7 @@ import { loadApiKeysFile, type ApiKeyEntry } from './auth/api-keys-file.ts';
 import type { JwtSettings } from './auth/jwt-verifier.ts';
 import { TENANT_ID, loadTenantsFile, type TenantConfig } from './auth/tenants-file.ts';
 import { readTrustedManifest, type TrustedOperation } from './server/trusted-documents/trusted-manifest.ts';
+import { LIMIT_DEFAULTS, type OperationLimits } from './graphql/limits/operation-limits.ts';
 
 /**
  * All configuration, read from the environment once at start and validated here. Every key, its
@@ -101,6 +102,8 @@ export interface GatewayConfig {
   http: HttpConfig;
   /** `operations` is the checked manifest; empty when mode is off. */
   trustedDocuments: { mode: 'off' | 'allow' | 'enforce'; operations: TrustedOperation[] };
+  /** Checked before any resolver runs; defaults and why in src/graphql/limits/operation-limits.ts. */
+  limits: OperationLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -177,6 +180,16 @@ export const CONFIG_KEYS = {
   TENANT_RATE_LIMIT_REQUESTS: 'Requests all clients of one tenant may make together per window (default 3000; 0 unlimited)',
   TENANT_RATE_LIMIT_COST: 'Operation cost units all clients of one tenant may spend together per window (default 500000; 0 unlimited)',
   RATE_LIMIT_WINDOW_MS: 'Window of the client and tenant rate limits, whole seconds in ms (default 60000)',
+  MAX_REQUEST_BYTES: 'Largest HTTP request body; a larger one gets 413 REQUEST_TOO_LARGE (default 1048576)',
+  MAX_QUERY_BYTES: 'Largest GraphQL document, in UTF-8 bytes (default 16384)',
+  MAX_QUERY_TOKENS: 'Most lexical tokens in a GraphQL document (default 1000)',
+  MAX_QUERY_DEPTH: 'Deepest field nesting of an operation (default 10; Customer 360 needs 8)',
+  MAX_QUERY_ALIASES: 'Most aliases in an operation (default 15)',
+  MAX_ROOT_FIELDS: 'Most fields at the root of an operation (default 10)',
+  MAX_QUERY_DIRECTIVES: 'Most directives in an operation (default 50)',
+  MAX_QUERY_COST: 'Highest estimated cost (upstream calls + objects) of an operation (default 5000; Customer 360 with first: 50 is about 2200)',
+  MAX_STRING_ARGUMENT_LENGTH: 'Longest String or ID argument value, literal or variable, in characters (default 1024)',
+  MAX_VARIABLES_DEPTH: 'Deepest nesting of lists and objects in an operation\'s variables (default 10)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -255,6 +268,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     clientAuth: {},
     http: httpConfig(env),
     trustedDocuments: trustedDocuments(env),
+    limits: operationLimits(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -387,6 +401,22 @@ function trustedDocuments(env: Env): GatewayConfig['trustedDocuments'] {
   }
   if (operations.length === 0) throw new ConfigError('TRUSTED_DOCUMENTS_FILE', `${file} lists no operation`);
   return { mode, operations };
+}
+
+function operationLimits(env: Env): OperationLimits {
+  const d = LIMIT_DEFAULTS;
+  return {
+    maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', d.maxRequestBytes, 1024, 1024 ** 3),
+    maxQueryBytes: integer(env, 'MAX_QUERY_BYTES', d.maxQueryBytes, 1, 1024 ** 3),
+    maxTokens: integer(env, 'MAX_QUERY_TOKENS', d.maxTokens, 1, 1e7),
+    maxDepth: integer(env, 'MAX_QUERY_DEPTH', d.maxDepth, 1, 1000),
+    maxAliases: integer(env, 'MAX_QUERY_ALIASES', d.maxAliases, 0, 1e6),
+    maxRootFields: integer(env, 'MAX_ROOT_FIELDS', d.maxRootFields, 1, 1e6),
+    maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', d.maxDirectives, 0, 1e6),
+    maxCost: integer(env, 'MAX_QUERY_COST', d.maxCost, 1, 1e12),
+    maxStringLength: integer(env, 'MAX_STRING_ARGUMENT_LENGTH', d.maxStringLength, 1, 1024 ** 3),
+    maxVariablesDepth: integer(env, 'MAX_VARIABLES_DEPTH', d.maxVariablesDepth, 1, 10_000),
+  };
 }
 
 function remoteProviders(env: Env): Record<ProviderName, ProviderEndpoint> {

@@ -20,6 +20,18 @@ export const ErrorCode = {
   /** TRUSTED_DOCUMENTS=enforce: the request's text is not a listed operation's body (HTTP 403). */
   OperationNotTrusted: 'OPERATION_NOT_TRUSTED',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
+  // Operation limits (src/graphql/limits): each carries the measured figure and its maximum.
+  RequestTooLarge: 'REQUEST_TOO_LARGE',
+  QueryTooLarge: 'QUERY_TOO_LARGE',
+  TooManyTokens: 'TOO_MANY_TOKENS',
+  QueryTooDeep: 'QUERY_TOO_DEEP',
+  TooManyAliases: 'TOO_MANY_ALIASES',
+  TooManyRootFields: 'TOO_MANY_ROOT_FIELDS',
+  TooManyDirectives: 'TOO_MANY_DIRECTIVES',
+  QueryTooComplex: 'QUERY_TOO_COMPLEX',
+  VariablesTooDeep: 'VARIABLES_TOO_DEEP',
+  BatchingNotSupported: 'BATCHING_NOT_SUPPORTED',
+  OperationNotSupported: 'OPERATION_NOT_SUPPORTED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -44,17 +44,24 @@ export type Customer = Node & {
   createdAt: Scalars['DateTime']['output'];
   /**
    * The HubSpot contact: the one the customer's HubSpot ref points to, else the contact with the
-   * same email. Null when there is none.
+   * same email. Null when there is none. Cost: two HubSpot batch reads (by id and by email) per
+   * 100 customers.
    */
   crmContact: Maybe<CrmContact>;
-  /** Deals associated with the CRM contact, ordered by HubSpot id. */
+  /**
+   * Deals associated with the CRM contact, ordered by HubSpot id. Cost: per 100 customers, the
+   * contact's two batch reads and one associations batch read, and one deals batch read per 100
+   * deals of the pages; the selections under `edges` count `first` times.
+   */
   deals: Maybe<DealConnection>;
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /**
    * Stripe charges of this customer, newest first. Null with an error when Stripe cannot be
-   * reached; an empty connection when the customer has no Stripe account.
+   * reached; an empty connection when the customer has no Stripe account. Cost: one Stripe list call
+   * per customer (100 charges; a `status` filter or an `after` cursor past them reads more pages,
+   * which the estimate does not foresee); the selections under `edges` count `first` times.
    */
   payments: Maybe<PaymentConnection>;
   updatedAt: Scalars['DateTime']['output'];
@@ -159,7 +166,10 @@ export type Payment = Node & {
   amount: Money;
   amountRefunded: Money;
   createdAt: Scalars['DateTime']['output'];
-  /** The customer the charge belongs to; null when no customer record links to its Stripe customer. */
+  /**
+   * The customer the charge belongs to; null when no customer record links to its Stripe customer.
+   * Cost: one customer-service call (none when the payment was reached through its customer).
+   */
   customer: Maybe<Customer>;
   description: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -188,15 +198,24 @@ export type PaymentStatus =
 
 export type Query = {
   __typename?: 'Query';
-  /** One customer by global id; null when it does not exist. */
+  /** One customer by global id; null when it does not exist. Cost: one customer-service call. */
   customer: Maybe<Customer>;
-  /** Customers ordered by the customer service's id, optionally filtered by exact email. */
+  /**
+   * Customers ordered by the customer service's id, optionally filtered by exact email. Cost: one
+   * customer-service call; the selections under `edges` count `first` times.
+   */
   customers: Maybe<CustomerConnection>;
-  /** Any object by global id; null when it does not exist, or when the principal lacks the scope of its type (FORBIDDEN). */
+  /**
+   * Any object by global id; null when it does not exist, or when the principal lacks the scope of
+   * its type (FORBIDDEN). Cost: one provider call.
+   */
   node: Maybe<Node>;
-  /** Several objects by global id, in the order asked; null for each that does not exist or whose type needs a scope the principal lacks. */
+  /**
+   * Several objects by global id (at most 100), in the order asked; null for each that does not
+   * exist or whose type needs a scope the principal lacks. Cost: one provider call per id.
+   */
   nodes: Array<Maybe<Node>>;
-  /** One payment by global id; null when it does not exist. */
+  /** One payment by global id; null when it does not exist. Cost: one Stripe call. */
   payment: Maybe<Payment>;
 };
 
@@ -349,6 +368,22 @@ export type ResolversParentTypes = ResolversObject<{
   String: Scalars['String']['output'];
 }>;
 
+export type CostDirectiveArgs = {
+  batchSize?: Maybe<Scalars['Int']['input']>;
+  itemWeight?: Maybe<Scalars['Int']['input']>;
+  weight: Scalars['Int']['input'];
+};
+
+export type CostDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = CostDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type ListSizeDirectiveArgs = {
+  assumedSize?: Maybe<Scalars['Int']['input']>;
+  sizedFields?: Maybe<Array<Scalars['String']['input']>>;
+  slicingArguments?: Maybe<Array<Scalars['String']['input']>>;
+};
+
+export type ListSizeDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type RequiresScopeDirectiveArgs = {
   scope: Scalars['String']['input'];
 };
@@ -486,5 +521,7 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
 }>;
 
 export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{
+  cost?: CostDirectiveResolver<any, any, ContextType>;
+  listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
   requiresScope?: RequiresScopeDirectiveResolver<any, any, ContextType>;
 }>;

@@ -27,7 +27,10 @@ import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
 import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
 import { registerRequestRateLimit } from './rate-limit/request-rate-limit.ts';
-import { operationCostPlugin } from './rate-limit/operation-cost-charge.ts';
+import { operationCostCharger } from './rate-limit/operation-cost-charge.ts';
+import { limitRules } from '../graphql/limits/limit-rules.ts';
+import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
+import { registerRequestLimits } from './request-limits.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -55,6 +58,8 @@ export interface GatewayOptions {
   now?: () => number;
   /** Where logs go; standard output by default. Tests pass a stream to read them. */
   logStream?: NodeJS.WritableStream;
+  /** Called with each operation's estimated cost before it runs (see operation-limits-plugin.ts). */
+  onEstimate?: OperationLimitsPluginOptions['onEstimate'];
 }
 
 /**
@@ -62,9 +67,10 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
  * (its stages in upstream-client.ts) → provider.
  */
-export async function createGateway({ config, tenants, logStream, now }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, tenants, logStream, now, onEstimate }: GatewayOptions): Promise<Gateway> {
   if (tenants.length === 0) throw new TypeError('createGateway needs at least one tenant');
   const fastify = Fastify({
+    bodyLimit: config.limits.maxRequestBytes,
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
@@ -76,7 +82,7 @@ export async function createGateway({ config, tenants, logStream, now }: Gateway
   });
   const stack = await createUpstreamStack(config, tenants, fastify.log, now);
   try {
-    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now);
+    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now, onEstimate);
   } catch (error) {
     await fastify.close();
     await stack.close();
@@ -100,13 +106,23 @@ function createAuthenticator(config: GatewayConfig, tenants: TenantEndpoints[], 
   });
 }
 
-async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: GatewayConfig, authenticator: Authenticator, now: (() => number) | undefined): Promise<Gateway> {
+async function serve(
+  fastify: FastifyInstance,
+  stack: UpstreamStack,
+  config: GatewayConfig,
+  authenticator: Authenticator,
+  now: (() => number) | undefined,
+  onEstimate: GatewayOptions['onEstimate'],
+): Promise<Gateway> {
   let ready = false;
   // First: CORS preflights carry no credentials, so they are answered before authentication.
   await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
   const auth = registerAuthentication(fastify, authenticator);
+  // Before the result cache's hook: nothing may walk a request's variables before their depth is checked.
+  registerRequestLimits(fastify, config.limits);
+  const limits = limitRules(config.limits, config.production);
   const tenantOf = (principal: Principal): TenantStack => {
     const tenant = stack.tenants.get(principal.tenantId);
     if (!tenant) throw new Error(`no tenant ${principal.tenantId}`);
@@ -127,6 +143,7 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       return undefined; // the landing page, which authentication lets through without a principal
     }
   });
+  const chargeCost = operationCostCharger(limiter);
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
   // another tenant, and other nulls for a principal with other scopes.
@@ -165,7 +182,16 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
     formatError: createFormatError(fastify.log),
+    validationRules: limits.validationRules,
     plugins: [
+      ...limits.plugins,
+      operationLimitsPlugin({
+        limits: config.limits,
+        onEstimate: async (context, estimate, http) => {
+          await onEstimate?.(context, estimate, http);
+          await chargeCost(context, estimate, http);
+        },
+      }),
       fastifyApolloDrainPlugin(fastify),
       // Freshness comes from the entity cache, not from @cacheControl hints; without this Apollo
       // instruments every field of every answer to compute hints nobody reads.
@@ -173,7 +199,6 @@ async function serve(fastify: FastifyInstance, stack: UpstreamStack, config: Gat
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),
-      operationCostPlugin(limiter),
     ],
   });
   await apollo.start();

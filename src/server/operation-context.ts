@@ -6,6 +6,7 @@ import { createStripeLoaders, type StripeClient, type StripeLoaders } from '../p
 import type { ProviderCache } from '../upstream/cache/entity-cache.ts';
 import { CallContext } from '../upstream/call-context.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
+import type { OperationEstimate } from '../graphql/limits/cost-estimate.ts';
 
 /** What lives as long as the gateway: one client and one cache view per provider. */
 export interface ProviderServices {
@@ -23,6 +24,8 @@ export interface OperationContext extends ResolverContext {
   readonly call: CallContext;
   /** Set when the answer may be kept by the result cache under this key. */
   readonly resultKey: string | undefined;
+  /** The operation's estimated cost, set by the limits plugin before execution (operation-limits-plugin.ts). */
+  estimate: OperationEstimate | undefined;
 }
 
 export interface OperationContextOptions {
@@ -55,5 +58,6 @@ export function createOperationContext({ services, principal, deadlineMs, result
     report,
     call,
     resultKey,
+    estimate: undefined,
   };
 }

@@ -16,7 +16,10 @@ export function upstreamReportJSON(report: UpstreamReport, breakers: Record<Prov
 
 /**
  * Adds `extensions.upstream`: what the operation cost each provider, and the state of each
- * provider's circuit breaker (the principal's tenant's) when the answer left.
+ * provider's circuit breaker (the principal's tenant's) when the answer left; and `estimate`, what
+ * the limits plugin expected before execution (its `calls` an upper bound with nothing cached,
+ * next to each provider's actual `calls`). Sum `calls` over the three providers by name, not over
+ * every key.
  */
 export function upstreamReportPlugin(breakers: (context: OperationContext) => Record<ProviderName, BreakerState>): ApolloServerPlugin<OperationContext> {
   return {
@@ -25,7 +28,8 @@ export function upstreamReportPlugin(breakers: (context: OperationContext) => Re
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, upstream: upstreamReportJSON(contextValue.report, breakers(contextValue)) };
+          const estimate = contextValue.estimate;
+          result.extensions = { ...result.extensions, upstream: { ...upstreamReportJSON(contextValue.report, breakers(contextValue)), ...(estimate ? { estimate } : {}) } };
         },
       };
     },

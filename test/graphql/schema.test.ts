@@ -12,12 +12,22 @@ describe('public contract', () => {
     expect(Object.values(ErrorCode).sort()).toMatchInlineSnapshot(`
       [
         "BAD_USER_INPUT",
+        "BATCHING_NOT_SUPPORTED",
         "FORBIDDEN",
         "INTERNAL_SERVER_ERROR",
         "NOT_FOUND",
+        "OPERATION_NOT_SUPPORTED",
         "OPERATION_NOT_TRUSTED",
         "PERSISTED_QUERY_NOT_FOUND",
+        "QUERY_TOO_COMPLEX",
+        "QUERY_TOO_DEEP",
+        "QUERY_TOO_LARGE",
         "RATE_LIMITED",
+        "REQUEST_TOO_LARGE",
+        "TOO_MANY_ALIASES",
+        "TOO_MANY_DIRECTIVES",
+        "TOO_MANY_ROOT_FIELDS",
+        "TOO_MANY_TOKENS",
         "UNAUTHENTICATED",
         "UPSTREAM_BAD_RESPONSE",
         "UPSTREAM_RATE_LIMITED",
@@ -25,6 +35,7 @@ describe('public contract', () => {
         "UPSTREAM_TIMEOUT",
         "UPSTREAM_UNAUTHORIZED",
         "UPSTREAM_UNAVAILABLE",
+        "VARIABLES_TOO_DEEP",
       ]
     `);
   });

@@ -7,8 +7,9 @@ import { CUSTOMER_360 } from '../support/queries.ts';
 import { dropTagRegistry, REDIS_URL, redisForTests, uniquePrefix } from '../support/redis.ts';
 
 const redisUp = await redisForTests();
-const totalCalls = (upstream: Record<string, { calls: number }> | undefined) =>
-  Object.values(upstream ?? {}).reduce((sum, usage) => sum + usage.calls, 0);
+// By provider name: `upstream` also holds the `estimate`, whose `calls` are not actual calls.
+const totalCalls = (upstream: Record<'customers' | 'stripe' | 'hubspot', { calls: number }> | undefined) =>
+  (['customers', 'stripe', 'hubspot'] as const).reduce((sum, provider) => sum + (upstream?.[provider].calls ?? 0), 0);
 
 describe('the entity cache on the Customer 360 page', () => {
   let stack: GatewayStack;

@@ -6,6 +6,8 @@ import { request } from 'undici';
 import { apiKeyDigest } from '../../../src/auth/api-key-registry.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
 
+/** The estimated cost of CUSTOMERS. */
+const CUSTOMERS_COST = 6;
 const CUSTOMERS = /* GraphQL */ `
   query {
     customers(first: 2) { edges { node { id name } } }
@@ -16,7 +18,7 @@ const CUSTOMERS = /* GraphQL */ `
 async function post(stack: GatewayStack, query: string, apiKey?: string) {
   const headers = { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
   const response = await request(stack.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
-  const body = (await response.body.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  const body = (await response.body.json()) as { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> };
   const header = (name: string) => response.headers[name] as string | undefined;
   return { status: response.statusCode, body, header };
 }
@@ -62,11 +64,14 @@ describe('per-client rate limits over HTTP', () => {
   });
 
   it('refuses an operation its client\'s cost budget cannot pay with 429 RATE_LIMITED before it runs', async () => {
-    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_COST: '2', RATE_LIMIT_WINDOW_MS: '60000', CACHE_ENABLED: 'false' }, now);
+    // Each operation is charged its estimate: 1 customer-service call and 5 objects (the
+    // connection, two edges, two customers), as extensions.upstream.estimate reports it.
+    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_COST: String(2 * CUSTOMERS_COST), RATE_LIMIT_WINDOW_MS: '60000', CACHE_ENABLED: 'false' }, now);
     const first = await post(stack, CUSTOMERS);
     expect(first.status).toBe(200);
-    // After the charge the cost budget is the tighter one: 1 unit of 2 left, whole again in 30 s.
-    expect(first.header('ratelimit')).toBe('"client-cost";r=1;t=30');
+    expect((first.body.extensions?.upstream as { estimate?: { cost: number } } | undefined)?.estimate?.cost).toBe(CUSTOMERS_COST);
+    // After the charge the cost budget is the tighter one: half of it left, whole again in 30 s.
+    expect(first.header('ratelimit')).toBe(`"client-cost";r=${CUSTOMERS_COST};t=30`);
     expect((await post(stack, CUSTOMERS)).status).toBe(200);
     const before = (await stack.simStats('customers')).requests;
 
