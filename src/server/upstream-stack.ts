@@ -70,7 +70,7 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
   if (!config.cache.enabled) store = createNullStore();
   else if (redis) {
     // Entries under `<prefix>:cache:`, so that a flush (a scan of that namespace) never touches
-    // the quota's keys (`<prefix>:v2:quota:…`): its pauses and its waiters' queue must survive.
+    // the quota's keys (`<prefix>:v3:quota:…`): its pauses and its waiters' queue must survive.
     const tiered = createTieredStore(createRedisStore(redis, `${config.cache.keyPrefix}:cache`), local);
     store = tiered;
     localCopy = tiered.local;
