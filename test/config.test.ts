@@ -4,24 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
-
-const REMOTE = {
-  CUSTOMERS_API_URL: 'https://customers.internal',
-  CUSTOMERS_API_TOKEN: 'cust-token-123',
-  STRIPE_SECRET_KEY: 'sk_live_abcdef123456',
-  HUBSPOT_ACCESS_TOKEN: 'pat-na1-abc',
-};
-
-function failure(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted a bad configuration');
-}
+import { loadConfig } from '../src/config.ts';
+import { REMOTE, failure } from './support/config-failure.ts';
 
 describe('configuration', () => {
   it('defaults to the embedded simulators on port 4000 with the upstream report on', () => {

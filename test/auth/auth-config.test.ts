@@ -1,25 +1,9 @@
 import { generateKeyPair, exportPKCS8, exportSPKI } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRegistry, apiKeyDigest } from '../../src/auth/api-key-registry.ts';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { apiKeysFile, tempFile } from '../support/auth.ts';
-
-const REMOTE = {
-  CUSTOMERS_API_URL: 'https://customers.internal',
-  CUSTOMERS_API_TOKEN: 'cust-token-123',
-  STRIPE_SECRET_KEY: 'sk_live_abcdef123456',
-  HUBSPOT_ACCESS_TOKEN: 'pat-na1-abc',
-};
-
-function failure(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('loadConfig accepted a bad configuration');
-}
+import { REMOTE, failure } from '../support/config-failure.ts';
 
 const TENANTS_YAML = `
 tenants:
