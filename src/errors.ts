@@ -14,6 +14,7 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
   Unauthenticated: 'UNAUTHENTICATED',
+  AuthenticationUnavailable: 'AUTHENTICATION_UNAVAILABLE',
   Forbidden: 'FORBIDDEN',
   /** TRUSTED_DOCUMENTS=enforce: the request's id names no listed operation (HTTP 400). */
   PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',

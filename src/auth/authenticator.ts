@@ -2,7 +2,8 @@ import type { ApiKeyRegistry } from './api-key-registry.ts';
 import type { JwtVerifier } from './jwt-verifier.ts';
 import type { Principal } from './principal.ts';
 
-export type AuthOutcome = { principal: Principal } | { refused: string };
+/** `unavailable`: the credential could not be checked (its issuer's keys are out of reach). */
+export type AuthOutcome = { principal: Principal } | { refused: string } | { unavailable: string };
 
 export interface AuthenticatorOptions {
   apiKeys?: ApiKeyRegistry;
@@ -48,7 +49,8 @@ export class Authenticator {
     const { jwt, apiKeys } = this.options;
     if (jwt && JWT_SHAPE.test(credential)) {
       const verified = await jwt.verify(credential);
-      return 'refused' in verified ? { refused: `JWT: ${verified.refused}` } : { principal: verified };
+      if ('refused' in verified) return { refused: `JWT: ${verified.refused}` };
+      return 'unavailable' in verified ? verified : { principal: verified };
     }
     const principal = apiKeys?.authenticate(credential);
     return principal ? { principal } : { refused: 'unknown API key' };

@@ -19,6 +19,13 @@ export interface JwtSettings {
   clientClaim: string;
 }
 
+/**
+ * What jose throws when the JWKS endpoint did not give a key set: a timeout, a non-200 or bad JSON
+ * (its generic error), or a network error from fetch (no code at all). Every token problem has a
+ * specific code (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, ERR_JWKS_NO_MATCHING_KEY, …).
+ */
+const JWKS_UNREADABLE = new Set<string | undefined>(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC', undefined]);
+
 /** How long the JWKS endpoint may take, and how soon an unknown `kid` may trigger a refetch. */
 const JWKS_TIMEOUT_MS = 5 * 1000; // 5 s
 const JWKS_COOLDOWN_MS = 30 * 1000; // 30 s
@@ -46,8 +53,13 @@ export class JwtVerifier {
     }
   }
 
-  /** The token's principal, or a reason (for the logs only) why it is refused. */
-  async verify(token: string): Promise<Principal | { refused: string }> {
+  /**
+   * The token's principal; or a reason (for the logs only) why it is refused; or, when the JWKS
+   * endpoint cannot be read, that the token could not be checked at all: that is the issuer's
+   * outage, not the client's fault, and must not read as "your token is bad" (clients drop their
+   * tokens, or log their users out, on a 401).
+   */
+  async verify(token: string): Promise<Principal | { refused: string } | { unavailable: string }> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
@@ -59,7 +71,9 @@ export class JwtVerifier {
         requiredClaims: ['exp'],
       }));
     } catch (error) {
-      return { refused: (error as { code?: string }).code ?? 'ERR_JWT_INVALID' };
+      const code = (error as { code?: string }).code;
+      if (this.settings.jwksUrl && JWKS_UNREADABLE.has(code)) return { unavailable: code ?? (error as Error).message };
+      return { refused: code ?? 'ERR_JWT_INVALID' };
     }
     const tenant = payload[this.settings.tenantClaim];
     if (typeof tenant !== 'string' || !this.tenants.has(tenant)) return { refused: 'unknown or missing tenant claim' };

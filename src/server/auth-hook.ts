@@ -29,6 +29,10 @@ export function registerAuthentication(fastify: FastifyInstance, authenticator: 
       principals.set(request, outcome.principal);
       return;
     }
+    if ('unavailable' in outcome) {
+      request.log.warn({ reason: outcome.unavailable }, 'cannot check a JWT: the JWKS endpoint is out of reach');
+      return unavailable(reply);
+    }
     request.log.debug({ reason: outcome.refused }, 'request refused: not authenticated');
     return refuse(reply);
   });
@@ -52,6 +56,20 @@ function refuse(reply: FastifyReply): FastifyReply {
     .header('cache-control', 'no-store')
     .type('application/json; charset=utf-8')
     .send({ errors: [{ message: 'Authentication required: send a valid API key or token as `Authorization: Bearer …`', extensions: { code: ErrorCode.Unauthenticated } }] });
+}
+
+/** The seconds a client waits before trying again while the issuer's keys are out of reach. */
+const AUTH_RETRY_AFTER_S = 5;
+
+function unavailable(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', String(AUTH_RETRY_AFTER_S))
+    .header('cache-control', 'no-store')
+    .type('application/json; charset=utf-8')
+    .send({
+      errors: [{ message: 'Credentials cannot be checked right now; retry shortly', extensions: { code: ErrorCode.AuthenticationUnavailable, retryAfter: AUTH_RETRY_AFTER_S } }],
+    });
 }
 
 function isLandingPage(request: FastifyRequest): boolean {

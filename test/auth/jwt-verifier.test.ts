@@ -89,4 +89,17 @@ describe('JWT verification', () => {
     expect(jwksRequests).toBe(1);
     expect(await verifier.verify(await token(other.privateKey, { tenant: 'acme', client_id: 'x' }, { kid: 'k1' }))).toHaveProperty('refused');
   });
+
+  it('says the token could not be checked, rather than refused, when the JWKS endpoint fails or is gone', async () => {
+    const failing = createServer((_req, res) => {
+      res.statusCode = 500;
+      res.end('oops');
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const port = (failing.address() as AddressInfo).port;
+    const jwt = await token(keys.privateKey, { tenant: 'acme', client_id: 'dashboard' }, { kid: 'k1' });
+    expect(await new JwtVerifier({ ...SETTINGS, jwksUrl: `http://127.0.0.1:${port}/jwks` }, tenants, () => NOW).verify(jwt)).toHaveProperty('unavailable');
+    await new Promise((resolve) => failing.close(resolve));
+    expect(await new JwtVerifier({ ...SETTINGS, jwksUrl: `http://127.0.0.1:${port}/jwks` }, tenants, () => NOW).verify(jwt)).toHaveProperty('unavailable');
+  });
 });

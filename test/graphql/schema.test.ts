@@ -11,6 +11,7 @@ describe('public contract', () => {
   it('the error codes change only on purpose', () => {
     expect(Object.values(ErrorCode).sort()).toMatchInlineSnapshot(`
       [
+        "AUTHENTICATION_UNAVAILABLE",
         "BAD_USER_INPUT",
         "BATCHING_NOT_SUPPORTED",
         "FORBIDDEN",

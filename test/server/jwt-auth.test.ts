@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, tempFile } from '../support/auth.ts';
@@ -41,5 +43,27 @@ describe('JWT bearer credentials over HTTP', () => {
   it('refuses a token for a tenant that is not configured', async () => {
     const token = await sign({ tenant: 'globex', client_id: 'reports', scope: 'customers:read' }, now / 1000 + 60);
     expect((await stack.post('{ __typename }', {}, bearer(token))).status).toBe(401);
+  });
+});
+
+describe('JWT bearer credentials while the issuer\'s JWKS endpoint is down', () => {
+  it('answers 503 AUTHENTICATION_UNAVAILABLE with Retry-After, not 401', async () => {
+    const jwks = createServer((_req, res) => {
+      res.statusCode = 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const stack = await GatewayStack.start({ JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE });
+    try {
+      const { privateKey } = await generateKeyPair('ES256');
+      const token = await new SignJWT({ tenant: 'sample', client_id: 'reports' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(privateKey);
+      const answer = await stack.post('{ __typename }', {}, bearer(token));
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBe('5');
+      expect(answer.body.errors?.[0]?.extensions).toEqual({ code: 'AUTHENTICATION_UNAVAILABLE', retryAfter: 5 });
+    } finally {
+      await stack.close();
+      await new Promise((resolve) => jwks.close(resolve));
+    }
   });
 });
