@@ -4,7 +4,9 @@ import type { Stage } from './stage.ts';
 
 /**
  * Waits for the provider's budget, never longer than `maxWaitMs` nor past the operation's
- * deadline. Inside the breaker, so an open circuit spends no budget.
+ * deadline. Inside the breaker, so an open circuit spends no budget. The request counts as in
+ * flight until its answer (or failure) comes back: only then does the quota know that the
+ * provider has counted it (see QuotaGuard).
  */
 export function quotaStage(provider: ProviderName, quota: Quota, maxWaitMs: number): Stage {
   return (next) => async (req) => {
@@ -12,6 +14,10 @@ export function quotaStage(provider: ProviderName, quota: Quota, maxWaitMs: numb
     if (call.remainingMs() <= 0) throw call.timeoutError(provider);
     const waited = await quota.acquire(Math.min(maxWaitMs, call.remainingMs()), call.fairnessKey);
     call.report.recordQuotaWait(provider, waited);
-    return next(req);
+    try {
+      return await next(req);
+    } finally {
+      quota.settle();
+    }
   };
 }

@@ -24,5 +24,6 @@ export function createQuota(options: QuotaOptions): Quota {
   const tenant = createHash('sha256').update(`tributary-quota:${provider}:${options.credential}`).digest('base64url').slice(0, 16);
   // v2: the waiter queue came in, and the hash tag keeps every key of one quota in one Cluster slot.
   // v3: tickets are fair-queuing tags (see SharedQuota), not arrival numbers.
-  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v3:quota:{${provider}:${tenant}}`, fallback });
+  // v4: requests in flight are kept apart from the log until answered (a v3 instance would not see them).
+  return new SharedQuota({ provider, limit, windowMs, maxWaitMs, redis, key: `${options.keyPrefix}:v4:quota:{${provider}:${tenant}}`, fallback });
 }

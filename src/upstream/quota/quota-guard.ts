@@ -10,6 +10,12 @@ export interface Quota {
    * order they asked within one key; '' (background work, tests) is one key like any other.
    */
   acquire(maxWaitMs?: number, fairnessKey?: string): Promise<number>;
+  /**
+   * A request `acquire` let go has its answer (or failed): the provider has counted it by now.
+   * Until then it counts as sent at every moment, since nobody knows when it reaches the
+   * provider. Call it once per request let go; which one does not matter (see QuotaGuard).
+   */
+  settle(): void;
   /** The provider said stop: nobody goes before `ms` from now. */
   pause(ms: number): void;
 }
@@ -41,10 +47,11 @@ export interface QuotaGuardOptions {
 }
 
 /**
- * The window we enforce, a little longer than the provider's: the provider counts a request when
- * it arrives, some time after we send it, and uneven delays (a busy event loop, a slow network
- * path) could otherwise squeeze `limit + 1` arrivals into one of its windows. A tenth of the
- * window, at least 50 ms, costs a tenth of the throughput at saturation and absorbs such spreads.
+ * The window we enforce, a little longer than the provider's. A request counts in the log from
+ * when it is let go until its answer comes, as sent "now" (see QuotaGuard), so how late it
+ * reaches the provider no longer matters; the band is kept as a margin for what the log cannot
+ * see (the provider's clock and window edges, a request that arrives after we gave up on it).
+ * A tenth of the window, at least 50 ms, costs a tenth of the throughput at saturation.
  */
 export function guardedWindowMs(windowMs: number): number {
   return windowMs + Math.max(50, Math.ceil(windowMs / 10));
@@ -73,6 +80,17 @@ interface Waiter {
  * provider's own word at run time (a 429's Retry-After pauses every caller); cockatiel's
  * bulkhead limits concurrency, not rate.
  *
+ * A request counts as sent at the moment the provider counts it, which the gateway cannot see:
+ * between the quota letting it go and its bytes reaching the provider lie the event loop, undici's
+ * queue for a free connection and the network. On a saturated machine (the fairness bench, 2
+ * cores) that took up to 0.7 s, far past the guard band, and let a late request land in the
+ * provider's window with `limit` sent a window after it: 429s. So a request in flight counts as
+ * sent *now*, at every moment, until `settle()` says its answer came, and then as sent at that
+ * moment, which is no earlier than its arrival. A request let go `limit` later thus goes at least
+ * a window after the provider counted this one, whatever the delays. In-flight requests are
+ * interchangeable in the log (all "now"), so `settle()` needs no handle: any one of them becomes
+ * "sent at the settle time". The cost: each slot is held for the provider's answer time too.
+ *
  * Waiters form one queue, fair across fairness keys (a FairQueue: round robin, FIFO within a
  * key), and each one's wait is exact, read from the log: with the log full, waiter k (0-based,
  * in queue order) goes at `sent[k] + window`, waiter `limit + k` one window after waiter k, and
@@ -85,8 +103,10 @@ interface Waiter {
  * refused then and there (as after a pause), not at their deadline: a flood pays for itself.
  */
 export class QuotaGuard implements Quota {
-  /** Send times of the last `limit` requests, oldest first. */
+  /** When the last `limit` settled requests were answered, oldest first. */
   private readonly sent: number[] = [];
+  /** Requests let go and not yet settled: they count as sent at every `now`. */
+  private inFlight = 0;
   private pausedUntil = 0;
   private readonly queue = new FairQueue<Waiter>();
   private pump: unknown;
@@ -105,11 +125,11 @@ export class QuotaGuard implements Quota {
     this.serve(now);
     // The waiters ahead of this one in fair order, not all of them, decide its slot.
     const ahead = this.queue.positionFor(fairnessKey);
-    const schedule = [...this.sent];
+    const schedule = this.log(now);
     for (let i = 0; i < ahead; i += 1) schedule.push(this.nextSlot(schedule, now));
     const at = this.nextSlot(schedule, now);
     if (this.queue.size === 0 && at <= now) {
-      this.send(now);
+      this.send();
       return Promise.resolve(0);
     }
     if (at - now > maxWaitMs) return Promise.reject(this.rateLimited(at - now));
@@ -119,6 +139,16 @@ export class QuotaGuard implements Quota {
       if (ahead < this.queue.size - 1) this.serve(now);
       else this.schedule(at, now);
     });
+  }
+
+  settle(): void {
+    if (this.inFlight === 0) return;
+    const now = this.clock.now();
+    this.inFlight -= 1;
+    this.sent.push(now);
+    if (this.sent.length > this.options.limit) this.sent.shift();
+    // Frees nothing now, but fixes the slots that moved with `now` until this answer came.
+    this.serve(now);
   }
 
   /** The provider said stop (429 + Retry-After): nobody goes before `ms` from now. */
@@ -137,14 +167,14 @@ export class QuotaGuard implements Quota {
    */
   private serve(now: number): void {
     if (this.queue.size === 0) return;
-    const schedule = [...this.sent];
+    const schedule = this.log(now);
     let next: number | undefined;
     for (const waiter of this.queue) {
       const at = this.nextSlot(schedule, now);
       if (at <= now) {
         // Slots only move later along the queue, so those that go now are its head.
         this.queue.shift();
-        this.send(now);
+        this.send();
         schedule.push(now);
         waiter.resolve(now - waiter.askedAt);
       } else if (at > waiter.deadline) {
@@ -167,15 +197,22 @@ export class QuotaGuard implements Quota {
     return Math.max(now, this.pausedUntil, freedAt);
   }
 
-  /** How long ago each request still inside the window was sent, for a shared log to take over. */
+  /** How long ago each request still inside the window was sent (0: in flight), for a shared log to take over. */
   recentSendAges(): number[] {
     const now = this.clock.now();
-    return this.sent.filter((at) => now - at < this.windowMs).map((at) => now - at);
+    return this.log(now).filter((at) => now - at < this.windowMs).map((at) => now - at);
   }
 
-  private send(now: number): void {
-    this.sent.push(now);
-    if (this.sent.length > this.options.limit) this.sent.shift();
+  /** The log as of `now`, oldest first: settled requests, then those in flight, as sent `now`. */
+  private log(now: number): number[] {
+    const log = [...this.sent];
+    for (let i = 0; i < this.inFlight; i += 1) log.push(now);
+    return log.slice(-this.options.limit);
+  }
+
+  /** Counts a request let go: in flight until settled. */
+  private send(): void {
+    this.inFlight += 1;
   }
 
   private schedule(at: number, now: number): void {

@@ -7,10 +7,17 @@ import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quot
  * One attempt of one caller, atomic, on Redis's clock so that instances' clocks need not agree.
  * KEYS: log (sorted set of sends by time), pause (a time), queue (waiters by ticket), leases
  * (waiters by the time their entry lapses), seq (the arrival counter), tags (hash: fairness key →
- * its last tag), round (the tag last served); all share one hash tag, so one slot on Redis Cluster.
+ * its last tag), round (the tag last served), flights (requests let go and not yet answered, by
+ * the time their entry lapses); all share one hash tag, so one slot on Redis Cluster.
  * ARGV: limit, guarded window ms, caller id, ms the caller may wait, lease grace ms, from an
- * earlier attempt the caller's ticket and deadline on Redis's clock ('' on the first), and the
- * caller's fairness key.
+ * earlier attempt the caller's ticket and deadline on Redis's clock ('' on the first), the
+ * caller's fairness key, and how long a request may stay in flight before it counts as answered.
+ *
+ * As in QuotaGuard, a request let go is in flight until its instance settles it (SETTLE) and
+ * counts as sent at every `now` till then: it joins the log only when its answer came, at that
+ * time, so a late delivery cannot put it into the provider's window beside `limit` later ones.
+ * An instance that dies with requests in flight leaves them to lapse, as sent then, after the
+ * flight lease.
  * Returns {1, 0} go now; {0, wait, ticket, deadline} come back in `wait` ms; {-1, wait} refused.
  * The deadline is fixed on the first attempt, on Redis's clock, as QuotaGuard fixes it on its
  * own: a waiter admitted for its exact slot is not refused later because its event loop was
@@ -42,7 +49,14 @@ local maxWait = tonumber(ARGV[4])
 local grace = tonumber(ARGV[5])
 local deadline = tonumber(ARGV[7]) or (now + maxWait)
 local fairnessKey = ARGV[8]
+local flightLease = tonumber(ARGV[9])
 local span = 1048576
+local landed = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', now)
+for _, member in ipairs(landed) do redis.call('ZADD', KEYS[1], now, member) end
+if #landed > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', now)
+  redis.call('PEXPIRE', KEYS[1], window)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)
 for _, member in ipairs(lapsed) do redis.call('ZREM', KEYS[3], member) end
@@ -63,6 +77,7 @@ local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 local sent = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 local schedule = {}
 for i = 2, #sent, 2 do schedule[#schedule + 1] = tonumber(sent[i]) end
+for _ = 1, redis.call('ZCARD', KEYS[8]) do schedule[#schedule + 1] = now end
 local at = now
 for _ = 0, rank do
   at = math.max(now, paused)
@@ -80,8 +95,8 @@ if at <= now then
   end
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
-  redis.call('ZADD', KEYS[1], now, id)
-  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('ZADD', KEYS[8], now + flightLease, id)
+  if redis.call('PTTL', KEYS[8]) < flightLease then redis.call('PEXPIRE', KEYS[8], flightLease) end
   return {1, 0}
 end
 local wait = at - now
@@ -113,6 +128,17 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
 return #ARGV - 1
 `;
 
+/** A request this instance let go has its answer: into the log, now. KEYS: log, flights. ARGV: id, window ms. */
+const SETTLE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[1], now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+end
+return 0
+`;
+
 const PAUSE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -123,6 +149,11 @@ return 0
 `;
 
 const DEFAULT_LEASE_GRACE_MS = 250; // 0.25 s
+/**
+ * Past this, a request still in flight counts as answered (as sent then): only a dead instance's
+ * requests get here, since an attempt's own timeout (UPSTREAM_TIMEOUT_MS) ends it sooner.
+ */
+const FLIGHT_LEASE_MS = 60_000; // 1 min
 /** How soon a call asks a slow (not down) Redis again. */
 const SHARED_RETRY_MS = 10; // 10 ms
 
@@ -133,7 +164,7 @@ export interface SharedQuotaOptions {
   maxWaitMs: number;
   redis: RedisConnection;
   /**
-   * `<prefix>:v3:quota:{<provider>:<credential fingerprint>}`; must hold a `{hash tag}` so that
+   * `<prefix>:v4:quota:{<provider>:<credential fingerprint>}`; must hold a `{hash tag}` so that
    * every key of the script lands in one Redis Cluster slot.
    */
   key: string;
@@ -159,6 +190,11 @@ export class SharedQuota implements Quota {
   private readonly keys: string[];
   private readonly leaseGraceMs: number;
   private readonly clock: QuotaClock;
+  /**
+   * Where each request let go and not yet settled got its budget, oldest first: an id in the
+   * shared flights, or 'local'. Which one a settle takes does not matter (see QuotaGuard).
+   */
+  private readonly flights: string[] = [];
   /** Where the last call got its budget; starts shared, as other instances may be spending. */
   private mode: 'shared' | 'local' = 'shared';
   private backfilling: Promise<void> | undefined;
@@ -170,7 +206,7 @@ export class SharedQuota implements Quota {
     if (!(this.leaseGraceMs > 0)) throw new TypeError(`leaseGraceMs must be a positive number: ${options.leaseGraceMs}`);
     this.clock = options.clock ?? systemClock;
     const { key } = options;
-    this.keys = [`${key}:log`, `${key}:pause`, `${key}:queue`, `${key}:leases`, `${key}:seq`, `${key}:tags`, `${key}:round`];
+    this.keys = [`${key}:log`, `${key}:pause`, `${key}:queue`, `${key}:leases`, `${key}:seq`, `${key}:tags`, `${key}:round`, `${key}:flights`];
   }
 
   async acquire(maxWaitMs = this.options.maxWaitMs, fairnessKey = ''): Promise<number> {
@@ -188,7 +224,7 @@ export class SharedQuota implements Quota {
         answer = (await redis.run((client) =>
           client.eval(ACQUIRE, {
             keys: this.keys,
-            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket, deadline, fairnessKey],
+            arguments: [String(limit), String(guardedWindowMs(windowMs)), id, String(mayWait), String(this.leaseGraceMs), ticket, deadline, fairnessKey, String(FLIGHT_LEASE_MS)],
           }),
         )) as [number, number, string?, string?];
       } catch {
@@ -202,11 +238,14 @@ export class SharedQuota implements Quota {
         }
         // Redis is down. Our place in the queue lapses by itself; the local guard takes over.
         this.enterLocalMode();
-        return elapsed + (await fallback.acquire(mayWait, fairnessKey));
+        const waited = elapsed + (await fallback.acquire(mayWait, fairnessKey));
+        this.flights.push('local');
+        return waited;
       }
       const [status, waitMs, place, until] = answer;
       if (status === 1) {
         this.mode = 'shared';
+        this.flights.push(id);
         return this.clock.now() - started;
       }
       if (status === -1) throw budgetSpent(provider, waitMs);
@@ -241,6 +280,19 @@ export class SharedQuota implements Quota {
     if (this.mode === 'local') return;
     this.mode = 'local';
     this.options.fallback.pause(guardedWindowMs(this.options.windowMs));
+  }
+
+  settle(): void {
+    const flight = this.flights.shift();
+    if (flight === undefined) return;
+    if (flight === 'local') {
+      this.options.fallback.settle();
+      return;
+    }
+    const { redis, windowMs } = this.options;
+    // Unanswered (Redis away), the flight lapses by itself, as sent then: later, never sooner.
+    const window = String(guardedWindowMs(windowMs));
+    void redis.run((client) => client.eval(SETTLE, { keys: [this.keys[0]!, this.keys[7]!], arguments: [flight, window] })).catch(() => undefined);
   }
 
   pause(ms: number): void {

@@ -30,12 +30,15 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
     });
     afterAll(() => close());
 
-    /** Asks in order; records, in the order they happen, who went and who was refused. */
+    /** Asks in order; records, in the order they happen, who went and who was refused. A caller that went is answered at once. */
     function callers(quota: Quota) {
       const events: string[] = [];
       const ask = (who: string, maxWaitMs?: number, fairnessKey?: string) =>
         quota.acquire(maxWaitMs, fairnessKey).then(
-          () => void events.push(`${who} went`),
+          () => {
+            events.push(`${who} went`);
+            quota.settle();
+          },
           (error: { code?: string }) => void events.push(`${who} refused ${error.code}`),
         );
       return { ask, events };
@@ -44,10 +47,36 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
     it('MUST never let more than `limit` requests go within one window', async () => {
       const quota = make({ limit: 3, windowMs: 200, maxWaitMs: 5000 });
       const starts: number[] = [];
-      await Promise.all(Array.from({ length: 10 }, () => quota.acquire().then(() => starts.push(performance.now()))));
+      await Promise.all(
+        Array.from({ length: 10 }, () =>
+          quota.acquire().then(() => {
+            starts.push(performance.now());
+            quota.settle();
+          }),
+        ),
+      );
       expect(starts).toHaveLength(10);
       starts.sort((a, b) => a - b);
       for (let i = 3; i < starts.length; i += 1) expect(starts[i]! - starts[i - 3]!).toBeGreaterThanOrEqual(200);
+    });
+
+    it('MUST count a request as sent until it is settled, and free its slot one window after that', async () => {
+      // Guarded window 70 ms. Whatever delays a request on its way, it has reached the provider
+      // by the time its answer is back: the next one goes a window after that, not after the first was let go.
+      const quota = make({ limit: 1, windowMs: 20, maxWaitMs: 5000 });
+      await quota.acquire();
+      let wentAt: number | undefined;
+      const next = quota.acquire().then(() => {
+        wentAt = performance.now();
+        quota.settle();
+      });
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 30)); // > 70 ms
+      expect(wentAt).toBeUndefined();
+      const settledAt = performance.now();
+      quota.settle();
+      await next;
+      // Redis's clock has whole milliseconds: a millisecond to spare.
+      expect(wentAt! - settledAt).toBeGreaterThanOrEqual(69);
     });
 
     it('MUST serve one key\'s waiting callers in the order they asked (FIFO)', async () => {
@@ -103,6 +132,7 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
     it('MUST refuse with retryAfter while the provider asked for a pause longer than maxWait', async () => {
       const quota = make({ limit: 10, windowMs: 200, maxWaitMs: 300 });
       quota.pause(1500);
+      quota.settle(); // nothing in flight: no effect
       await expect(quota.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED', retryAfter: 2, byGateway: true });
     });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QuotaGuard } from '../../../src/upstream/quota/quota-guard.ts';
 import { FakeClock, settle } from './fake-clock.ts';
 
-/** Records, on the fake clock, when each caller went or was refused. */
+/** Records, on the fake clock, when each caller went or was refused; one that went is answered at once. */
 function tracked(guard: QuotaGuard, clock: FakeClock) {
   const events: string[] = [];
   const went: Record<string, number> = {};
@@ -11,6 +11,7 @@ function tracked(guard: QuotaGuard, clock: FakeClock) {
       () => {
         went[name] = clock.now();
         events.push(`${name} went`);
+        guard.settle();
       },
       (error: { code?: string; retryAfter?: number }) => {
         events.push(`${name} refused ${error.code} retryAfter=${error.retryAfter}`);
@@ -67,11 +68,46 @@ describe('QuotaGuard on a driven clock', () => {
     const clock = new FakeClock();
     const guard = new QuotaGuard({ provider: 'stripe', limit: 5, windowMs: 200, maxWaitMs: 10_000, clock });
     const starts: number[] = [];
-    const all = Array.from({ length: 23 }, () => guard.acquire().then(() => starts.push(clock.now())));
+    const all = Array.from({ length: 23 }, () =>
+      guard.acquire().then(() => {
+        starts.push(clock.now());
+        guard.settle();
+      }),
+    );
     await clock.advance(10_000);
     await Promise.all(all);
     expect(starts).toHaveLength(23);
     for (let i = 5; i < starts.length; i += 1) expect(starts[i]! - starts[i - 5]!).toBeGreaterThanOrEqual(250);
+  });
+
+  it('counts a request as sent until its answer comes, so one delivered late cannot share a provider window with `limit` sent a window later', async () => {
+    // The fairness bench's 429s: the quota let a request go, a saturated event loop and undici's
+    // queue held it for up to 0.7 s before it reached Stripe, and the request `limit` later went
+    // one guarded window after the *decision*, landing in Stripe's second beside it.
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 2, windowMs: 1000, maxWaitMs: 10_000, clock });
+    const went: Record<string, number> = {};
+    const go = (name: string) => guard.acquire().then(() => void (went[name] = clock.now()));
+    await Promise.all([go('a'), go('b')]); // t = 0, neither answered yet
+    const c = go('c');
+    await clock.advance(1500);
+    expect(went['c']).toBeUndefined(); // a and b may reach the provider any moment: still "now"
+    guard.settle(); // one of them answered at 1500: the provider counted it by then
+    await clock.advance(1099);
+    expect(went['c']).toBeUndefined();
+    await clock.advance(1);
+    await c;
+    expect(went['c']).toBe(2600); // one guarded window after the answer, not after the decision
+  });
+
+  it('ignores a settle with nothing in flight', async () => {
+    const clock = new FakeClock();
+    const guard = new QuotaGuard({ provider: 'stripe', limit: 1, windowMs: 1000, maxWaitMs: 0, clock });
+    guard.settle();
+    await guard.acquire();
+    guard.settle();
+    guard.settle(); // an extra one must not free a slot
+    await expect(guard.acquire()).rejects.toMatchObject({ code: 'UPSTREAM_RATE_LIMITED' });
   });
 
   it('fails at once with UPSTREAM_RATE_LIMITED and retryAfter when the wait would pass maxWait', async () => {

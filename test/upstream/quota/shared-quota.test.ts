@@ -33,9 +33,13 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     const busy = quotaOn(instances[0]!, key, undefined, 5_000);
     const patient = quotaOn(instances[1]!, key, undefined, 5_000);
     await busy.acquire();
+    busy.settle();
     let patientDone = false;
     const waited = patient.acquire(2000).then(
-      () => 'went',
+      () => {
+        patient.settle();
+        return 'went';
+      },
       () => 'refused',
     );
     void waited.then(() => (patientDone = true));
@@ -45,7 +49,10 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     while (!patientDone && asked < 20_000) {
       asked += 1;
       await busy.acquire(0).then(
-        () => (busyWentWhileWaiting += patientDone ? 0 : 1),
+        () => {
+          busy.settle();
+          busyWentWhileWaiting += patientDone ? 0 : 1;
+        },
         () => undefined,
       );
     }
@@ -59,6 +66,7 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     const dead: QuotaClock = { ...systemClock, setTimeout: () => undefined };
     const live = quotaOn(instances[0]!, key, undefined, 50);
     await live.acquire();
+    live.settle();
     void quotaOn(instances[1]!, key, dead, 50).acquire(2000);
     await new Promise((resolve) => setTimeout(resolve, 20)); // let the dead waiter take its place
     await expect(live.acquire(2000)).resolves.toBeGreaterThan(0);
@@ -76,6 +84,7 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     };
     const first = quotaOn(instances[0]!, key);
     await first.acquire();
+    first.settle();
     await expect(quotaOn(instances[1]!, key, lurching).acquire(500)).resolves.toBeGreaterThan(0);
   });
 
@@ -84,7 +93,10 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     const fair = { ...budget, limit: 5, windowMs: 100 };
     const [flooded, quiet] = instances.map((redis) => new SharedQuota({ ...fair, redis, key, fallback: new QuotaGuard(fair) }));
     const events: string[] = [];
-    const ask = (quota: SharedQuota, who: string, fairnessKey: string) => quota.acquire(5000, fairnessKey).then(() => void events.push(who));
+    const ask = (quota: SharedQuota, who: string, fairnessKey: string) => quota.acquire(5000, fairnessKey).then(() => {
+        events.push(who);
+        quota.settle();
+      });
     // f0..f4 go at once; f5..f29 wait in the shared queue, five a window.
     const flood = Array.from({ length: 30 }, (_, i) => ask(flooded!, `f${i}`, 't/flood'));
     await eventually(async () => (await instances[0]!.run((client) => client.zCard(`${key}:queue`))) === 25);
@@ -99,7 +111,8 @@ describe.skipIf(!redisUp)('SharedQuota across instances', () => {
     const redis = instances[0]!;
     const quota = createQuota({ ...budget, credential: 'secret-token', redis, keyPrefix: prefix, fallbackShare: 0.5 });
     await quota.acquire();
-    await Promise.all([quota.acquire(2000), quota.acquire(2000)]);
+    quota.settle();
+    await Promise.all([quota.acquire(2000), quota.acquire(2000)].map((went) => went.then(() => quota.settle())));
     const keys = await redis.run((client) => client.keys(`${prefix}:*`));
     expect(keys.length).toBeGreaterThanOrEqual(2);
     const tags = new Set(keys.map((k) => /\{[^}]+\}/.exec(k)?.[0]));
@@ -133,7 +146,14 @@ describe.skipIf(!redisUp)('SharedQuota through a Redis outage', () => {
     const budget = { provider: 'hubspot' as const, limit: 4, windowMs: 1000, maxWaitMs: 0 };
     const fallback = new QuotaGuard({ ...budget, limit: 2, clock });
     const quota = new SharedQuota({ ...budget, redis, key: `${uniquePrefix('backfill')}:v2:quota:{hubspot:t}`, fallback, clock });
-    const spent = (maxWaitMs = 0) => quota.acquire(maxWaitMs).then(() => 'sent', (error: { code?: string }) => error.code);
+    const spent = (maxWaitMs = 0) =>
+      quota.acquire(maxWaitMs).then(
+        () => {
+          quota.settle();
+          return 'sent';
+        },
+        (error: { code?: string }) => error.code,
+      );
 
     down = true;
     expect(await spent()).toBe('UPSTREAM_RATE_LIMITED'); // the shared window may be full: not yet
