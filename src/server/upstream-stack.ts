@@ -14,6 +14,7 @@ import { createNullStore } from '../upstream/cache/null-store.ts';
 import { createRedisStore } from '../upstream/cache/redis-store.ts';
 import { createTieredStore } from '../upstream/cache/tiered-store.ts';
 import { createQuota } from '../upstream/quota/create-quota.ts';
+import type { Quota } from '../upstream/quota/quota-guard.ts';
 import { RedisConnection } from '../upstream/redis/redis-connection.ts';
 import { CircuitBreaker, type BreakerState } from '../upstream/resilience/circuit-breaker.ts';
 import { RetryPolicy } from '../upstream/resilience/retry-policy.ts';
@@ -70,7 +71,7 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
   if (!config.cache.enabled) store = createNullStore();
   else if (redis) {
     // Entries under `<prefix>:cache:`, so that a flush (a scan of that namespace) never touches
-    // the quota's keys (`<prefix>:v3:quota:…`): its pauses and its waiters' queue must survive.
+    // the quota's keys (`<prefix>:v4:quota:…`): its pauses and its waiters' queue must survive.
     const tiered = createTieredStore(createRedisStore(redis, `${config.cache.keyPrefix}:cache`), local);
     store = tiered;
     localCopy = tiered.local;
@@ -86,7 +87,14 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
 
   const closers: Array<() => Promise<void>> = [];
   const stacks = new Map<string, TenantStack>();
-  for (const tenant of tenants) stacks.set(tenant.id, tenantStack(config, tenant, { cache, redis, closers, clock }));
+  const quotas = new Map<string, Quota>();
+  const quotaOf = (provider: ProviderName, credential: string, create: () => Quota) => {
+    const key = `${provider}\n${credential}`;
+    let quota = quotas.get(key);
+    if (!quota) quotas.set(key, (quota = create()));
+    return quota;
+  };
+  for (const tenant of tenants) stacks.set(tenant.id, tenantStack(config, tenant, { quotaOf, cache, redis, closers, clock }));
   return {
     tenants: stacks,
     cache,
@@ -99,6 +107,12 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
 }
 
 interface Shared {
+  /**
+   * One quota per provider account: tenants that share an account share its budget in process
+   * too, as they do in Redis (the key is the credential's), since the provider counts it once.
+   * The first tenant's budget settings win.
+   */
+  quotaOf(provider: ProviderName, credential: string, create: () => Quota): Quota;
   cache: EntityCache;
   redis: RedisConnection | undefined;
   closers: Array<() => Promise<void>>;
@@ -111,7 +125,7 @@ interface Shared {
  * tenants never read each other's entries, even were they to use the same provider account.
  * Quotas are keyed by the credential alone, since a provider counts its limit per account.
  */
-function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { cache, redis, closers, clock }: Shared): TenantStack {
+function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, cache, redis, closers, clock }: Shared): TenantStack {
   const upstream = (provider: ProviderName, headers: Record<string, string>) => {
     const endpoint = tenant.endpoints[provider];
     const credential = createCredential(provider, endpoint.auth, config, closers);
@@ -121,15 +135,17 @@ function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { cache, re
       baseUrl: endpoint.url,
       credential,
       headers,
-      quota: createQuota({
-        provider,
-        credential: credential.identity,
-        ...tenant.rateLimits[provider],
-        maxWaitMs: config.quotaMaxWaitMs,
-        redis,
-        keyPrefix: config.cache.keyPrefix,
-        fallbackShare: config.quotaFallbackShare,
-      }),
+      quota: quotaOf(provider, credential.identity, () =>
+        createQuota({
+          provider,
+          credential: credential.identity,
+          ...tenant.rateLimits[provider],
+          maxWaitMs: config.quotaMaxWaitMs,
+          redis,
+          keyPrefix: config.cache.keyPrefix,
+          fallbackShare: config.quotaFallbackShare,
+        }),
+      ),
       retry: new RetryPolicy(resilience.retry),
       breaker: new CircuitBreaker({ provider, ...resilience.breaker, ...clock }),
       bulkhead: resilience.bulkhead,

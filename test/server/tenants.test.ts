@@ -112,3 +112,35 @@ describe('two tenants, each with its own provider accounts', () => {
     expect((await stats(acme, 'stripe')).requests + (await stats(globex, 'stripe')).requests).toBe(callsAfterWarmUp);
   });
 });
+
+describe('two tenants on one provider account', () => {
+  it('share its budget in process, as the provider counts it once', async () => {
+    const sims = await startSimulators({ seed: 42 });
+    const stripeBudget = { rateLimit: { limit: 3, windowMs: 600_000 } };
+    const [sharedKeyA, sharedKeyB] = ['trib_test_shared_a_0c41', 'trib_test_shared_b_77e2'];
+    const stack = await GatewayStack.startConfigured(
+      {
+        TENANTS_FILE: tenantsFile({ north: sims, south: sims }, { north: { stripe: { url: sims.stripe.url, secretKey: sims.credentials.stripeSecretKey, ...stripeBudget } }, south: { stripe: { url: sims.stripe.url, secretKey: sims.credentials.stripeSecretKey, ...stripeBudget } } }),
+        API_KEYS_FILE: apiKeysFile([
+          { key: sharedKeyA, client: 'a', tenant: 'north', scopes: READ_SCOPES },
+          { key: sharedKeyB, client: 'b', tenant: 'south', scopes: READ_SCOPES },
+        ]),
+        QUOTA_MAX_WAIT_MS: '0',
+      },
+      sims,
+      [sharedKeyA, sharedKeyB],
+    );
+    try {
+      const charges = sims.dataset.stripe.charges;
+      const ask = (key: string, i: number) => stack.query<{ payment: { id: string } | null }>(`query($id: ID!) { payment(id: $id) { id } }`, { id: toGlobalId('Payment', charges[i]!.id) }, bearer(key));
+      const answers = [];
+      for (let i = 0; i < 4; i += 1) answers.push(await ask(sharedKeyA, i), await ask(sharedKeyB, 10 + i));
+      expect(answers.filter((a) => a.data?.payment).length).toBe(3);
+      expect(answers.flatMap((a) => a.errors?.map((e) => e.extensions?.['code']) ?? [])).toEqual(Array(5).fill('UPSTREAM_RATE_LIMITED'));
+      expect((await stats(sims, 'stripe')).requests).toBe(3);
+    } finally {
+      await stack.close();
+      await sims.close();
+    }
+  });
+});
