@@ -172,7 +172,9 @@ function batched(evaluations: number, weight: number, batchSize: number | undefi
 function sizeOf(listSize: ListSize, args: readonly ArgumentNode[], field: GraphQLField<unknown, unknown>, valueOf: (node: ValueNode | undefined) => unknown): number {
   for (const name of listSize.slicingArguments) {
     const given = args.find((arg) => arg.name.value === name);
-    const value = given ? valueOf(given.value) : field.args.find((arg) => arg.name === name)?.defaultValue;
+    // `first: null` and a variable left out both mean the resolver's default page, which is the
+    // argument's default in the schema: estimate that, not the assumed size of one.
+    const value = (given ? valueOf(given.value) : undefined) ?? field.args.find((arg) => arg.name === name)?.defaultValue;
     if (Array.isArray(value)) return value.length;
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   }

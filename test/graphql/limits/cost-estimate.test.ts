@@ -24,6 +24,14 @@ describe('the cost estimate', () => {
     expect(estimate('{ customers { edges { node { id } } } }')).toEqual({ cost: 42, calls: 1, objects: 41 });
   });
 
+  it('sizes a page by its default first when the argument is null or its variable is left out, as the resolver does', () => {
+    // A client cannot shrink the estimate of a default page (20 customers) to one by saying null.
+    const page = { cost: 42, calls: 1, objects: 41 };
+    expect(estimate('{ customers(first: null) { edges { node { id } } } }')).toEqual(page);
+    expect(estimate('query($n: Int) { customers(first: $n) { edges { node { id } } } }')).toEqual(page);
+    expect(estimate('query($n: Int) { customers(first: $n) { edges { node { id } } } }', { n: null })).toEqual(page);
+  });
+
   it('reads first from the variables, and multiplies nested pages by it', () => {
     const query = 'query($n: Int!, $m: Int = 3) { customers(first: $n) { edges { node { payments(first: $m) { edges { node { id } } } } } } }';
     // Calls: 1 page + 1 Stripe list per customer (4). Objects: 1 + 4 edges + 4 nodes + 4 payment
