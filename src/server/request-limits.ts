@@ -37,9 +37,12 @@ function requestLimitError(request: FastifyRequest, limits: OperationLimits): Ga
     // The variables object itself is depth 1, as in the MAX_VARIABLES_DEPTH documentation.
     variablesDepth = jsonDepth(body['variables'], limits.maxRequestBytes);
   } else if (request.method === 'GET') {
-    const params = (request.query ?? {}) as Record<string, unknown>;
-    query = params['query'];
-    if (typeof params['variables'] === 'string') variablesDepth = jsonTextDepth(params['variables'], limits.maxRequestBytes);
+    // Read as Apollo reads them (URLSearchParams), not through Fastify's parser: the two decode a
+    // malformed escape differently, and a value only this hook saw undecoded would pass unmeasured.
+    const params = new URL(request.url, 'http://gateway').searchParams;
+    query = params.get('query') ?? undefined;
+    const variables = params.get('variables');
+    if (variables !== null) variablesDepth = jsonTextDepth(variables, limits.maxRequestBytes);
   }
   if (variablesDepth > limits.maxVariablesDepth) {
     return new OperationLimitError(ErrorCode.VariablesTooDeep, `Variables nest ${variablesDepth} deep; at most ${limits.maxVariablesDepth} is accepted`, { depth: variablesDepth, maxDepth: limits.maxVariablesDepth });

@@ -190,6 +190,15 @@ describe('abusive operations', () => {
     expect(await response.body.json()).toEqual({ errors: [{ message: 'Variables nest 2001 deep; at most 10 is accepted', extensions: { code: 'VARIABLES_TOO_DEEP', depth: 2001, maxDepth: 10 } }] });
   });
 
+  it('measures a GET query as Apollo decodes it, even with a malformed escape that another parser would leave encoded', async () => {
+    // `%FF` is not UTF-8: Fastify's query parser keeps such a value undecoded ("%7Ba a a…"), which
+    // does not lex, while Apollo decodes it (U+FFFD inside a comment) and would parse every token.
+    const url = `${stack.url}?query=%7B${'a+'.repeat(1500)}%7D%23%FF`;
+    const response = await request(url, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(response.statusCode).toBe(400);
+    expect(((await response.body.json()) as { errors: Array<{ extensions: unknown }> }).errors[0]?.extensions).toEqual({ code: 'TOO_MANY_TOKENS', tokens: 1502, maxTokens: 1000 });
+  });
+
   it('serves the Customer 360 page with first: 50, and reports its estimate next to the actual calls', async () => {
     const answer = await post(stack.url, operation(CUSTOMER_360, { first: 50 }));
     expect(answer.status).toBe(200);
