@@ -17,13 +17,13 @@ export interface RequestAuth {
  * Authenticates every request to /graphql before its body is read (an `onRequest` hook), so an
  * unauthenticated client costs a header check, not a parse. Refusals are 401 with
  * `UNAUTHENTICATED` and a `WWW-Authenticate` challenge; their reason goes to the debug log only.
- * The non-production landing page (a browser's GET of HTML) stays reachable: it holds no data,
- * and the queries it sends carry the credentials the user types into it.
+ * The non-production landing page (a browser's GET of HTML, `landingPage`) stays reachable: it
+ * holds no data, and the queries it sends carry the credentials the user types into it.
  */
-export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator): RequestAuth {
+export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, options: { landingPage: boolean }): RequestAuth {
   const principals = new WeakMap<FastifyRequest, Principal>();
   fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql' || isLandingPage(request)) return;
+    if (request.routeOptions.url !== '/graphql' || (options.landingPage && isLandingPage(request))) return;
     const outcome = await authenticator.authenticate(request.headers);
     if ('principal' in outcome) {
       principals.set(request, outcome.principal);
@@ -72,7 +72,11 @@ function unavailable(reply: FastifyReply): FastifyReply {
     });
 }
 
+/**
+ * A browser opening the page: a GET of HTML with no parameters at all. Any parameter (`query`,
+ * but also a persisted query's `extensions` or a `documentId`) names an operation, which must
+ * be authenticated.
+ */
 function isLandingPage(request: FastifyRequest): boolean {
-  const query = request.query as Record<string, unknown> | undefined;
-  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && query?.['query'] === undefined;
+  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && !request.url.includes('?');
 }

@@ -119,7 +119,7 @@ async function serve(
   await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
-  const auth = registerAuthentication(fastify, authenticator);
+  const auth = registerAuthentication(fastify, authenticator, { landingPage: !config.production });
   // Before the result cache's hook: nothing may walk a request's variables before their depth is checked.
   registerRequestLimits(fastify, config.limits);
   const limits = limitRules(config.limits, config.production);

@@ -62,6 +62,15 @@ describe('two tenants, each with its own provider accounts', () => {
     for (const provider of PROVIDERS) expect((await stats(acme, provider)).requests + (await stats(globex, provider)).requests).toBe(0);
   });
 
+  it('lets only the bare landing page through without credentials, not a GET that names an operation', async () => {
+    const html = { accept: 'text/html' };
+    expect((await fetch(stack.url, { headers: html })).status).toBe(200);
+    const byHash = new URL(stack.url);
+    byHash.searchParams.set('extensions', JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } }));
+    const named = await fetch(byHash, { headers: { ...html, 'apollo-require-preflight': 'true' } });
+    expect(named.status).toBe(401);
+  });
+
   it('accepts the key in X-API-Key too, and refuses a request that sends two credentials', async () => {
     const ok = await stack.post('{ __typename }', {}, { 'x-api-key': ACME_KEY });
     expect(ok.status).toBe(200);
