@@ -134,7 +134,7 @@ async function serve(
   if (trusted.mode !== 'off') registerTrustedDocuments(fastify, { mode: trusted.mode, operations: trusted.operations, log: fastify.log });
   // Replaying answers is only right while they are built from cached, fresh entities.
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
-  // Before the result cache's hook: a replayed answer is still a request.
+  // Right after authentication (an onRequest hook): a replayed answer is still a request.
   const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
   registerRequestRateLimit(fastify, limiter, (request) => {
     try {

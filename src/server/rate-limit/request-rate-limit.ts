@@ -12,7 +12,9 @@ import type { ClientRateLimiter, RateLimitDecision } from './client-rate-limiter
  * landing page, which authentication lets through and which holds no data) spends nothing.
  */
 export function registerRequestRateLimit(fastify: FastifyInstance, limiter: ClientRateLimiter, principalOf: (request: FastifyRequest) => Principal | undefined): void {
-  fastify.addHook('preHandler', async (request, reply) => {
+  // onRequest, right after authentication: a client past its budget costs no body parse, and
+  // requests the later checks refuse (size, tokens, untrusted documents) still spend a unit.
+  fastify.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql' || request.method === 'OPTIONS' || request.method === 'HEAD') return;
     const principal = principalOf(request);
     if (!principal) return;

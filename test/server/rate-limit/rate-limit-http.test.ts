@@ -63,6 +63,17 @@ describe('per-client rate limits over HTTP', () => {
     expect((await post(stack, CUSTOMERS)).status).toBe(200);
   });
 
+  it('refuses a client past its budget before its body is read, and counts requests other checks refuse', async () => {
+    stack = await GatewayStack.start({ CLIENT_RATE_LIMIT_REQUESTS: '2', RATE_LIMIT_WINDOW_MS: '60000' }, now);
+    // A document over MAX_QUERY_BYTES is refused (400) after it was read: it still spends a request.
+    expect((await post(stack, `{ ${'__typename '.repeat(2000)}}`)).status).toBe(400);
+    expect((await post(stack, CUSTOMERS)).status).toBe(200);
+    // Past the budget, even a body the size check would refuse gets the 429: nothing was parsed.
+    const refused = await post(stack, `{ ${'__typename '.repeat(200_000)}}`);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('RATE_LIMITED');
+  });
+
   it('refuses an operation its client\'s cost budget cannot pay with 429 RATE_LIMITED before it runs', async () => {
     // Each operation is charged its estimate: 1 customer-service call and 5 objects (the
     // connection, two edges, two customers), as extensions.upstream.estimate reports it.
