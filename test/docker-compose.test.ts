@@ -36,7 +36,7 @@ describe('docker-compose.yml', () => {
   it('runs the gateway, Redis and the simulators', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'redis', 'simulators']);
     expect(compose.services['simulators']?.command).toEqual(['npm', 'run', 'sim']);
-    expect(gateway.ports).toContain('4000:4000');
+    expect(gateway.ports).toContain('127.0.0.1:4000:4000');
   });
 
   it('configures the gateway only with documented variables, in a way start-up accepts', () => {

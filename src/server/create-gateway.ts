@@ -215,7 +215,8 @@ async function serve(
       cache: config.cache.enabled ? stack.cache.storeKind : 'off',
       ...(stack.redis ? { redis: stack.redis.available ? 'up' : 'down' } : {}),
       // A provider whose circuit is open does not make the gateway unready: it still answers.
-      tenants: Object.fromEntries([...stack.tenants].map(([id, tenant]) => [id, { breakers: tenant.breakers() }])),
+      // Its own tenant's only: another tenant's ids and provider health are not its business.
+      tenants: Object.fromEntries([...stack.tenants].filter(([id]) => id === principal.tenantId).map(([id, tenant]) => [id, { breakers: tenant.breakers() }])),
     };
   });
   await fastify.register(fastifyApollo(apollo), {
