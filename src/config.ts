@@ -9,11 +9,7 @@ import { TENANT_ID, loadTenantsFile, type TenantConfig } from './auth/tenants-fi
 import { readTrustedManifest, type TrustedOperation } from './server/trusted-documents/trusted-manifest.ts';
 import { LIMIT_DEFAULTS, type OperationLimits } from './graphql/limits/operation-limits.ts';
 
-/**
- * All configuration, read from the environment once at start and validated here. Every key, its
- * default and its meaning is listed in CONFIG_KEYS (and in the README's table). A bad value stops
- * start-up with a ConfigError that names the variable; secret values never appear in messages.
- */
+/** Re-exported: callers of loadConfig catch it from here. */
 export { ConfigError };
 
 /** Requests allowed per window, and the window in milliseconds. */
@@ -199,6 +195,11 @@ const PROVIDER_VARIABLES = [
 const HUBSPOT_OAUTH = ['HUBSPOT_CLIENT_ID', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_REFRESH_TOKEN'] as const;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * All configuration, read from the environment once at start and validated here. Every key, its
+ * default and its meaning is listed in CONFIG_KEYS (and in the README's table). A bad value stops
+ * start-up with a ConfigError that names the variable; secret values never appear in messages.
+ */
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const singleTenant = PROVIDER_VARIABLES.some((name) => present(env, name) || present(env, `${name}_FILE`));
   const remote = singleTenant || present(env, 'TENANTS_FILE');
@@ -290,12 +291,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError('API_KEYS_FILE', `${tenantIds.length} tenants are configured: set API_KEYS_FILE or JWT_* so that requests can say which tenant they are for`);
   }
   return config;
-}
-
-/** The tenants defined besides the default one, and the default one when it exists. */
-export function tenantIdsOf(config: GatewayConfig): string[] {
-  const withDefault = config.mode === 'embedded' || config.providers !== undefined;
-  return [...(withDefault ? [config.defaultTenantId] : []), ...config.tenants.map((tenant) => tenant.id)];
 }
 
 function clientAuth(env: Env, tenants: string[]): GatewayConfig['clientAuth'] {

@@ -22,10 +22,6 @@ export class ApiKeyRegistry {
     }));
   }
 
-  get size(): number {
-    return this.keys.length;
-  }
-
   authenticate(presented: string): Principal | undefined {
     const digest = createHash('sha256').update(presented, 'utf8').digest();
     let found: Principal | undefined;

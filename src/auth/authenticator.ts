@@ -28,10 +28,6 @@ export class Authenticator {
     if (!options.anonymous && !options.apiKeys && !options.jwt) throw new TypeError('an Authenticator needs API keys, a JWT verifier or an anonymous principal');
   }
 
-  get anonymous(): boolean {
-    return this.options.anonymous !== undefined;
-  }
-
   async authenticate(headers: Record<string, string | string[] | undefined>): Promise<AuthOutcome> {
     if (this.options.anonymous) return { principal: this.options.anonymous };
     const authorization = single(headers['authorization']);

@@ -20,6 +20,3 @@ export interface Principal {
   readonly scopes: ReadonlySet<Scope>;
 }
 
-export function hasScope(principal: Principal, scope: Scope): boolean {
-  return principal.scopes.has(scope);
-}
