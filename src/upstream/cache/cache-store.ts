@@ -20,6 +20,13 @@ export interface CacheStore {
   set<V>(key: string, value: V, ttlMs: number, fetchAgeMs: number): Promise<void>;
   /** Drops `key`, and refuses for `holdMs` the writes of fetches begun before now. */
   invalidate(key: string, holdMs: number): Promise<void>;
+  /**
+   * Replaces `key` with a value derived from what a read `readAgeMs` ago found (an event applied
+   * to the cached entity), unless the key was invalidated or replaced since that read; then, as
+   * `invalidate` does, refuses for `holdMs` the writes of fetches begun before now, which would
+   * write back the state before the change. False when refused: the caller invalidates instead.
+   */
+  apply(key: string, value: unknown, ttlMs: number, readAgeMs: number, holdMs: number): Promise<boolean>;
   /** Removes every key under this store's prefix, and nothing else; refuses older writes likewise. */
   clear(holdMs: number): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +73,12 @@ export function createMemoryStore({ maxEntries, maxBytes, now = () => performanc
     invalidate: async (key, holdMs) => {
       marks.mark(key, holdMs);
       lru.delete(key);
+    },
+    apply: async (key, value, ttlMs, readAgeMs, holdMs) => {
+      if (marks.invalidatedSince(key, readAgeMs)) return false;
+      lru.set(key, value as object, { ttl: Math.max(1, ttlMs) });
+      marks.mark(key, holdMs);
+      return true;
     },
     clear: async () => {
       marks.markAll();

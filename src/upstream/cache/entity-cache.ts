@@ -53,6 +53,17 @@ export interface EntityCacheOptions {
   now?: () => number;
 }
 
+/**
+ * What an event makes of a cached value: a replacement (the event carried the whole new state,
+ * or a change that applies cleanly to this one), `current` (the cached value already reflects
+ * the event, or something newer), or `unknown` (the two cannot be ordered: the entry is dropped
+ * and the next read fetches).
+ */
+export type EventDecision<V> = { replace: V } | 'current' | 'unknown';
+
+/** What applying an event did to one entry. */
+export type ApplyOutcome = 'applied' | 'current' | 'invalidated' | 'absent';
+
 /** Where an invalidation applies: a key, or everything. */
 export type Invalidation = { keys: readonly string[] } | { all: true };
 
@@ -121,6 +132,31 @@ export class EntityCache {
     }
     for (const key of what.keys) this.inflight.delete(key);
     if (local) await Promise.all(what.keys.map((key) => local.invalidate(key, holdMs)));
+  }
+
+  /**
+   * Applies an event to one cached entity, so that a change costs no upstream call: `decide` sees
+   * the cached value and how fresh it is. A replacement is stored as fresh, unless the key was
+   * invalidated since it was read (another event, a write), and then refuses the writes of
+   * fetches begun before it, which would put the state before the change back. Whatever cannot
+   * be applied is invalidated, which is always safe. Nothing cached: nothing to apply, but the
+   * key is still marked, for a fetch that may be in flight.
+   */
+  async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: ReturnType<typeof freshnessOf>) => EventDecision<V>): Promise<ApplyOutcome> {
+    const policy = this.options.policies[resource];
+    const readAt = this.now();
+    const [entry] = await this.options.store.getMany<CacheEntry<V>>([key]).catch((): Array<CacheEntry<V> | undefined> => [undefined]);
+    const decision = entry ? decide(entry.value, freshnessOf(entry, policy, readAt)) : 'unknown';
+    if (decision === 'current') return 'current';
+    if (decision !== 'unknown') {
+      const value = decision.replace;
+      const replaced: CacheEntry<V> = { value, storedAt: this.now(), bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)) };
+      this.inflight.delete(key);
+      const applied = await this.options.store.apply(key, replaced, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - readAt), this.holdMs).catch(() => false);
+      if (applied) return 'applied';
+    }
+    await this.invalidate({ keys: [key] });
+    return entry ? 'invalidated' : 'absent';
   }
 
   /** @internal */
@@ -304,6 +340,16 @@ export class ProviderCache {
   /** Cached values for `ids`, fetching what is missing or stale; a failed id maps to its Error. */
   load<V>(resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
     return this.cache.load(this.keyFor, resource, ids, fetcher, call);
+  }
+
+  /** Applies an event to one cached entity (see EntityCache.apply). */
+  apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: ReturnType<typeof freshnessOf>) => EventDecision<V>): Promise<ApplyOutcome> {
+    return this.cache.apply(this.keyFor(resource, id), resource, decide);
+  }
+
+  /** Drops one cached entity, here and in the shared store (other instances' copies: see the invalidation bus). */
+  invalidate(resource: ResourceName, id: string): Promise<void> {
+    return this.cache.invalidate({ keys: [this.keyFor(resource, id)] });
   }
 
   /** The store key of one entity (for invalidations and the messages that carry them). */

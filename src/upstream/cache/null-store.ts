@@ -8,6 +8,7 @@ export function createNullStore(): CacheStore {
     getMany: async <V>(keys: readonly string[]) => keys.map((): V | undefined => undefined),
     set: async () => undefined,
     invalidate: async () => undefined,
+    apply: async () => false,
     clear: async () => undefined,
     close: async () => undefined,
   };

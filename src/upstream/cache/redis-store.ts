@@ -27,6 +27,24 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
+/**
+ * Replaces the entry unless it was invalidated (or replaced) since the read it is derived from
+ * began, then marks it as an invalidation would, so that a fetch begun before cannot write the
+ * older state back. KEYS: entry, mark, clear mark. ARGV: value, ttl ms, read age + margin ms,
+ * hold ms.
+ */
+const APPLY_UNLESS_INVALIDATED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local begun = now - tonumber(ARGV[3])
+local marked = tonumber(redis.call('GET', KEYS[2]) or '-1')
+local cleared = tonumber(redis.call('GET', KEYS[3]) or '-1')
+if marked >= begun or cleared >= begun then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[2], now, 'PX', ARGV[4])
+return 1
+`;
+
 /** Drops the entry and marks it invalidated, on Redis's clock, for ARGV[1] ms. KEYS: entry, mark. */
 const INVALIDATE = `
 local t = redis.call('TIME')
@@ -116,6 +134,20 @@ export function createRedisStore(connection: RedisConnection, prefix: string): C
       hashTagOf(key);
       return connection.run(async (client) => {
         await client.eval(INVALIDATE, { keys: [entryKey(key), markKey(key)], arguments: [String(Math.max(1, Math.ceil(holdMs)))] });
+      });
+    },
+    apply: async (key, value, ttlMs, readAgeMs, holdMs) => {
+      const tag = hashTagOf(key);
+      const called = performance.now();
+      const serialized = await keyv.serializeData({ value, expires: Date.now() + ttlMs });
+      return connection.run(async (client) => {
+        await register(client, [tag]);
+        const ageMs = readAgeMs + (performance.now() - called);
+        const applied = await client.eval(APPLY_UNLESS_INVALIDATED, {
+          keys: [entryKey(key), markKey(key), clearKey(tag)],
+          arguments: [String(serialized), String(Math.max(1, Math.ceil(ttlMs))), String(Math.ceil(ageMs + INVALIDATION_MARGIN_MS)), String(Math.max(1, Math.ceil(holdMs)))],
+        });
+        return applied === 1;
       });
     },
     clear: (holdMs) =>

@@ -68,6 +68,18 @@ export function createTieredStore(shared: CacheStore, local: CacheStore): Tiered
     invalidate: async (key, holdMs) => {
       await Promise.all([local.invalidate(key, holdMs), sharedFirst(() => shared.invalidate(key, holdMs)).catch(() => remember(key, holdMs))]);
     },
+    // Both tiers, each guarded by its own marks; when Redis cannot take it, the key is dropped
+    // there as soon as it is back, as for an invalidation, so its old value does not return.
+    apply: async (key, value, ttlMs, readAgeMs, holdMs) => {
+      const [applied] = await Promise.all([
+        sharedFirst(() => shared.apply(key, value, ttlMs, readAgeMs, holdMs)).catch(() => {
+          remember(key, holdMs);
+          return undefined;
+        }),
+        local.apply(key, value, ttlMs, readAgeMs, holdMs),
+      ]);
+      return applied ?? false;
+    },
     clear: async (holdMs) => {
       await Promise.all([
         local.clear(holdMs),

@@ -67,6 +67,22 @@ function storeContract(name: string, make: () => Promise<{ store: CacheStore; cl
       expect(await store.getMany([A('raced'), A('other'), B('raced')])).toEqual([undefined, { v: 'new' }, { v: 'new' }]);
     });
 
+    it('applies an event over the entry it read, and then refuses the writes of fetches begun before', async () => {
+      await store.set(A('ev'), { v: 'before' }, 10_000, 0);
+      expect(await store.apply(A('ev'), { v: 'after' }, 10_000, 0, 10_000)).toBe(true);
+      await store.set(A('ev'), { v: 'before' }, 10_000, 5_000); // a fetch begun before the event
+      expect(await store.getMany([A('ev')])).toEqual([{ v: 'after' }]);
+      await store.set(A('ev'), { v: 'newer' }, 10_000, -1_000); // one begun after it
+      expect(await store.getMany([A('ev')])).toEqual([{ v: 'newer' }]);
+    });
+
+    it('refuses to apply an event over a read made before the key was invalidated', async () => {
+      await store.set(A('ev2'), { v: 'before' }, 10_000, 0);
+      await store.invalidate(A('ev2'), 10_000);
+      expect(await store.apply(A('ev2'), { v: 'derived from before' }, 10_000, 5_000, 10_000)).toBe(false);
+      expect(await store.getMany([A('ev2')])).toEqual([undefined]);
+    });
+
     it('lets an invalidation issued while a write is under way win', async () => {
       const writing = store.set(A('k'), { v: 'old' }, 10_000, 1_000);
       await store.invalidate(A('k'), 10_000);
@@ -224,11 +240,23 @@ describe('tiered store', () => {
         state.invalidated.push(key);
         await inner.invalidate(key, hold);
       }),
+      apply: (key, value, ttl, age, hold) => guard(() => inner.apply(key, value, ttl, age, hold)),
       clear: (hold) => guard(() => inner.clear(hold)),
       close: async () => undefined,
     };
     return { store, state };
   }
+
+  it('drops an entry Redis could not take an event for as soon as Redis is back', async () => {
+    const shared = flakyShared();
+    const tiered = createTieredStore(shared.store, createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 }));
+    await tiered.set('{t}k', { v: 'old' }, 10_000, 0);
+    shared.state.down = true;
+    expect(await tiered.apply('{t}k', { v: 'new' }, 10_000, 0, 10_000)).toBe(false);
+    expect(await tiered.getMany(['{t}k'])).toEqual([{ v: 'new' }]); // the local copy has the event
+    shared.state.down = false;
+    expect(await tiered.getMany(['{t}k'])).toEqual([undefined]); // Redis's old value is gone
+  });
 
   it('applies an invalidation Redis missed before reading Redis again, so the stale entry does not come back', async () => {
     const shared = flakyShared();

@@ -185,3 +185,51 @@ describe('cache policies', () => {
     expect(() => parsePolicyOverrides('stripe.charge=5/60/10')).toThrow(/maxStale must be at least swr/);
   });
 });
+
+describe('EntityCache.apply (events)', () => {
+  it('replaces a cached entity with the state an event carries, so the next read costs no call', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
+    t.advance(40_000); // past the ttl: the event's state is fresh again
+    expect(await stripe.apply<{ id: string; n: number }>('stripe.charge', 'a', (cached) => ({ replace: { id: 'a', n: (cached?.n ?? 0) + 100 } }))).toBe('applied');
+    const call = newCall();
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, call)).get('a')).toEqual({ id: 'a', n: 101 });
+    expect(t.calls).toEqual([['a']]);
+    expect(call.report.toJSON().stripe).toMatchObject({ cacheHits: 1 });
+  });
+
+  it('leaves an entry that already reflects the event, and drops one it cannot order', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a', 'b'], t.fetcher, newCall());
+    expect(await stripe.apply('stripe.charge', 'a', () => 'current')).toBe('current');
+    expect(await stripe.apply('stripe.charge', 'b', () => 'unknown')).toBe('invalidated');
+    expect(await stripe.apply('stripe.charge', 'never-read', () => ({ replace: { id: 'x', n: 0 } }))).toBe('absent');
+    await stripe.load('stripe.charge', ['a', 'b', 'never-read'], t.fetcher, newCall());
+    expect(t.calls).toEqual([['a', 'b'], ['b', 'never-read']]);
+  });
+
+  it('keeps the applied state when a fetch begun before the event finishes after it', async () => {
+    const t = setup();
+    const stripe = t.cache.scope('stripe', 'sk_test_a');
+    await stripe.load('stripe.charge', ['a'], t.fetcher, newCall());
+    t.advance(40_000);
+    let release!: () => void;
+    const slow: Fetcher<{ id: string; n: number }> = async (ids) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return { found: new Map(ids.map((id) => [id, { value: { id, n: -1 } }])) };
+    };
+    t.advance(31_000); // stale: the next read refetches
+    const reading = stripe.load('stripe.charge', ['a'], slow, newCall());
+    await eventuallyDefined(() => release);
+    expect(await stripe.apply<{ id: string; n: number }>('stripe.charge', 'a', () => ({ replace: { id: 'a', n: 7 } }))).toBe('applied');
+    release();
+    await reading;
+    expect((await stripe.load('stripe.charge', ['a'], t.fetcher, newCall())).get('a')).toEqual({ id: 'a', n: 7 });
+  });
+});
+
+async function eventuallyDefined(probe: () => unknown): Promise<void> {
+  for (let i = 0; i < 100 && probe() === undefined; i += 1) await new Promise((resolve) => setTimeout(resolve, 1));
+}
