@@ -100,6 +100,30 @@ export interface GatewayConfig {
   trustedDocuments: { mode: 'off' | 'allow' | 'enforce'; operations: TrustedOperation[] };
   /** Checked before any resolver runs; defaults and why in src/graphql/limits/operation-limits.ts. */
   limits: OperationLimits;
+  /** Webhooks and the durable event log (src/events/, src/server/webhooks/). */
+  events: EventsConfig;
+  /**
+   * The default tenant's webhook signing secrets per provider (several during a rotation);
+   * embedded mode uses the simulators' own. Tenants of TENANTS_FILE carry theirs.
+   */
+  webhookSecrets: WebhookSecrets;
+}
+
+export type WebhookSecrets = Partial<Record<ProviderName, string[]>>;
+
+export interface EventsConfig {
+  /** Largest webhook body read; a larger one gets 413 before it is read whole. */
+  webhookMaxBytes: number;
+  /** The gateway's address as providers see it, for signatures over the full URI (HubSpot). */
+  publicUrl?: string;
+  /** Attempts per event before it becomes a dead letter. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long an event may sit with a consumer that does not finish it before another takes it over. */
+  claimIdleMs: number;
+  /** How long an event id is remembered to refuse its duplicates (Stripe retries for 3 days). */
+  dedupeTtlMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -186,6 +210,16 @@ export const CONFIG_KEYS = {
   MAX_QUERY_COST: 'Highest estimated cost (upstream calls + objects) of an operation (default 5000; Customer 360 with first: 50 is about 2200)',
   MAX_STRING_ARGUMENT_LENGTH: 'Longest String or ID argument value, literal or variable, in characters (default 1024)',
   MAX_VARIABLES_DEPTH: 'Deepest nesting of lists and objects in an operation\'s variables (default 10)',
+  STRIPE_WEBHOOK_SECRETS: 'Stripe endpoint signing secrets whsec_…, comma separated during a rotation (or STRIPE_WEBHOOK_SECRETS_FILE); enables POST /webhooks/stripe',
+  HUBSPOT_WEBHOOK_SECRETS: 'HubSpot app client secrets that sign webhooks (v3), comma separated (or HUBSPOT_WEBHOOK_SECRETS_FILE; default HUBSPOT_CLIENT_SECRET); enables POST /webhooks/hubspot',
+  CUSTOMERS_WEBHOOK_SECRETS: 'Customer service Standard Webhooks secrets whsec_<base64>, comma separated (or CUSTOMERS_WEBHOOK_SECRETS_FILE); enables POST /webhooks/customers',
+  WEBHOOK_PUBLIC_URL: 'The gateway\'s base URL as providers post to it (https://gw.example.com), for HubSpot\'s signature over the full URI (default: the request\'s scheme and Host)',
+  WEBHOOK_MAX_BYTES: 'Largest webhook body, refused with 413 before it is read whole (default 1048576)',
+  EVENTS_MAX_ATTEMPTS: 'Attempts to handle an event before it becomes a dead letter (default 8)',
+  EVENTS_RETRY_BASE_MS: 'Full-jitter backoff base between attempts to handle an event (default 1000)',
+  EVENTS_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts (default 60000)',
+  EVENTS_CLAIM_IDLE_MS: 'Time an event may stay with a consumer that does not finish it (a dead instance) before another instance takes it over; above EVENTS_RETRY_MAX_MS (default 120000)',
+  EVENTS_DEDUPE_TTL_SECONDS: 'How long event ids are remembered to refuse duplicates and replays (default 345600: 4 days, Stripe retries for 3)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -270,6 +304,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     http: httpConfig(env),
     trustedDocuments: trustedDocuments(env),
     limits: operationLimits(env),
+    events: eventsConfig(env),
+    webhookSecrets: webhookSecrets(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -584,6 +620,41 @@ function url(env: Env, name: string, fallback?: string): string {
 }
 
 /** A secret from `NAME`, or from the file `NAME_FILE` points to (container secret managers). */
+function eventsConfig(env: Env): EventsConfig {
+  const retryMaxMs = integer(env, 'EVENTS_RETRY_MAX_MS', 60_000, 1, 86_400_000);
+  const claimIdleMs = integer(env, 'EVENTS_CLAIM_IDLE_MS', 120_000, 100, 86_400_000);
+  // A consumer waiting out its own backoff must not look dead to the others.
+  if (claimIdleMs <= retryMaxMs) throw new ConfigError('EVENTS_CLAIM_IDLE_MS', `must be above EVENTS_RETRY_MAX_MS (${retryMaxMs})`);
+  const publicUrl = present(env, 'WEBHOOK_PUBLIC_URL') ? url(env, 'WEBHOOK_PUBLIC_URL') : undefined;
+  return {
+    webhookMaxBytes: integer(env, 'WEBHOOK_MAX_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    ...(publicUrl ? { publicUrl: publicUrl.replace(/\/$/, '') } : {}),
+    maxAttempts: integer(env, 'EVENTS_MAX_ATTEMPTS', 8, 1, 100),
+    retryBaseMs: integer(env, 'EVENTS_RETRY_BASE_MS', 1000, 0, 3_600_000),
+    retryMaxMs,
+    claimIdleMs,
+    dedupeTtlMs: integer(env, 'EVENTS_DEDUPE_TTL_SECONDS', 4 * 86_400, 60, 30 * 86_400) * 1000,
+  };
+}
+
+/** Each provider's secrets: comma separated (a rotation), inline or from `<NAME>_FILE`. */
+function webhookSecrets(env: Env): WebhookSecrets {
+  const secrets: WebhookSecrets = {};
+  const list = (name: string) => (present(env, name) || present(env, `${name}_FILE`) ? secret(env, name).split(',').map((s) => s.trim()).filter(Boolean) : []);
+  const stripe = list('STRIPE_WEBHOOK_SECRETS');
+  if (stripe.some((value) => !value.startsWith('whsec_'))) throw new ConfigError('STRIPE_WEBHOOK_SECRETS', 'each secret must be a Stripe endpoint secret (whsec_…)');
+  if (stripe.length > 0) secrets.stripe = stripe;
+  const hubspot = list('HUBSPOT_WEBHOOK_SECRETS');
+  if (hubspot.length > 0) secrets.hubspot = hubspot;
+  else if (present(env, 'HUBSPOT_CLIENT_SECRET') || present(env, 'HUBSPOT_CLIENT_SECRET_FILE')) secrets.hubspot = [secret(env, 'HUBSPOT_CLIENT_SECRET')];
+  const customers = list('CUSTOMERS_WEBHOOK_SECRETS');
+  if (customers.some((value) => !/^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(value))) {
+    throw new ConfigError('CUSTOMERS_WEBHOOK_SECRETS', 'each secret must be a Standard Webhooks secret (whsec_ followed by base64)');
+  }
+  if (customers.length > 0) secrets.customers = customers;
+  return secrets;
+}
+
 function secret(env: Env, name: string): string {
   const direct = env[name]?.trim();
   const file = env[`${name}_FILE`]?.trim();

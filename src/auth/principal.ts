@@ -1,8 +1,9 @@
 /**
  * The scopes a principal may hold. Reads need the `:read` scope of their data's family; writes
- * (later) the `:write` one; `ops:read` shows operators the gateway's internals (/readyz details).
+ * (later) the `:write` one; `ops:read` shows operators the gateway's internals (/readyz details,
+ * dead letters), `ops:write` lets them act on them (replay or drop a dead letter).
  */
-export const SCOPES = ['customers:read', 'payments:read', 'crm:read', 'customers:write', 'payments:write', 'crm:write', 'ops:read'] as const;
+export const SCOPES = ['customers:read', 'payments:read', 'crm:read', 'customers:write', 'payments:write', 'crm:write', 'ops:read', 'ops:write'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {
@@ -11,8 +12,11 @@ export function isScope(value: string): value is Scope {
 
 /** Who is asking: resolved once per request by src/auth/ and read by everything after it. */
 export interface Principal {
-  /** How it proved itself; `anonymous` only where no authentication is configured (the embedded default). */
-  readonly kind: 'anonymous' | 'api-key' | 'jwt';
+  /**
+   * How it proved itself; `anonymous` only where no authentication is configured (the embedded
+   * default); `system` is the gateway itself, reading on behalf of an event.
+   */
+  readonly kind: 'anonymous' | 'api-key' | 'jwt' | 'system';
   /** Stable id of the calling application, used for per-client limits and fairness. */
   readonly clientId: string;
   /** The tenant whose provider accounts and data every call of this request uses. */

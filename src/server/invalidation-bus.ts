@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import type { Change } from '../events/change.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import type { RedisConnection } from '../upstream/redis/redis-connection.ts';
 
 export interface InvalidationBus {
-  /** Tells every other instance what this one has just invalidated. */
-  announce(what: Invalidation): Promise<void>;
+  /**
+   * Tells every other instance what this one has just invalidated, and which changes its
+   * subscribers should hear of once their copies are dropped: one message, so that no instance
+   * tells a subscriber before it has dropped the copy the subscriber would read.
+   */
+  announce(what: Invalidation, changes?: readonly Change[]): Promise<void>;
 }
 
 interface Message {
   from: string;
   what: Invalidation;
+  changes?: readonly Change[];
 }
 
 /**
@@ -20,21 +26,21 @@ interface Message {
  * announcement reaches no one: other instances keep their copies until they hear from Redis
  * again, or until those expire (at most the entities' ttl) — see the README.
  */
-export async function createInvalidationBus(redis: RedisConnection | undefined, channel: string, onRemote: (what: Invalidation) => void): Promise<InvalidationBus> {
+export async function createInvalidationBus(redis: RedisConnection | undefined, channel: string, onRemote: (what: Invalidation, changes: readonly Change[]) => void): Promise<InvalidationBus> {
   if (!redis) return { announce: async () => undefined };
   const self = randomUUID();
   await redis.subscribe(
     channel,
     (text) => {
       const message = parse(text);
-      if (message.from !== self) onRemote(message.what);
+      if (message.from !== self) onRemote(message.what, message.changes ?? []);
     },
     // Messages sent while this instance was not listening are lost: assume everything changed.
-    () => onRemote({ all: true }),
+    () => onRemote({ all: true }, []),
   );
   return {
-    announce: async (what) => {
-      const message: Message = { from: self, what };
+    announce: async (what, changes = []) => {
+      const message: Message = { from: self, what, ...(changes.length > 0 ? { changes } : {}) };
       await redis.run((client) => client.publish(channel, JSON.stringify(message))).catch(() => undefined);
     },
   };
@@ -45,10 +51,27 @@ function parse(text: string): Message {
     const message = JSON.parse(text) as Partial<Message>;
     const what = message.what as Partial<{ keys: unknown; all: unknown }> | undefined;
     if (typeof message.from !== 'string' || !what) return { from: '', what: { all: true } };
-    if (what.all === true) return { from: message.from, what: { all: true } };
-    if (Array.isArray(what.keys) && what.keys.every((key) => typeof key === 'string')) return { from: message.from, what: { keys: what.keys as string[] } };
+    const changes = Array.isArray(message.changes) ? message.changes.filter(isChange) : [];
+    if (what.all === true) return { from: message.from, what: { all: true }, changes };
+    if (Array.isArray(what.keys) && what.keys.every((key) => typeof key === 'string')) return { from: message.from, what: { keys: what.keys as string[] }, changes };
   } catch {
     // Not one of ours (an older version's timestamp): treat it as "everything may have changed".
   }
   return { from: '', what: { all: true } };
+}
+
+const TOPICS: ReadonlySet<string> = new Set(['customer', 'payment', 'crmContact', 'deal']);
+
+function isChange(value: unknown): value is Change {
+  const change = value as Partial<Change> | null;
+  return (
+    typeof change === 'object' &&
+    change !== null &&
+    typeof change.tenantId === 'string' &&
+    typeof change.topic === 'string' &&
+    TOPICS.has(change.topic) &&
+    typeof change.key === 'string' &&
+    typeof change.occurredAt === 'number' &&
+    (change.entityId === undefined || typeof change.entityId === 'string')
+  );
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { CallContext } from '../call-context.ts';
-import { freshnessOf, type CacheEntry } from './cache-entry.ts';
+import { freshnessOf, type CacheEntry, type Freshness } from './cache-entry.ts';
 import { RESOURCES, type CachePolicies, type ResourceName } from './cache-policy.ts';
 import type { CacheStore } from './cache-store.ts';
 
@@ -142,7 +142,7 @@ export class EntityCache {
    * be applied is invalidated, which is always safe. Nothing cached: nothing to apply, but the
    * key is still marked, for a fetch that may be in flight.
    */
-  async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: ReturnType<typeof freshnessOf>) => EventDecision<V>): Promise<ApplyOutcome> {
+  async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>): Promise<ApplyOutcome> {
     const policy = this.options.policies[resource];
     const readAt = this.now();
     const [entry] = await this.options.store.getMany<CacheEntry<V>>([key]).catch((): Array<CacheEntry<V> | undefined> => [undefined]);
@@ -343,7 +343,7 @@ export class ProviderCache {
   }
 
   /** Applies an event to one cached entity (see EntityCache.apply). */
-  apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: ReturnType<typeof freshnessOf>) => EventDecision<V>): Promise<ApplyOutcome> {
+  apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>): Promise<ApplyOutcome> {
     return this.cache.apply(this.keyFor(resource, id), resource, decide);
   }
 
