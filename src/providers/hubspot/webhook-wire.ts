@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * One element of a HubSpot webhook batch (https://developers.hubspot.com/docs/api/webhooks):
+ * the fields the gateway relies on are checked, any others pass through (loose object).
+ * `objectId` is required, so the subscription types that carry none (`*.associationChange` sends
+ * `fromObjectId`/`toObjectId`) are refused until the gateway subscribes to them and reads them.
+ */
+export const hubspotWebhookEvent = z.looseObject({
+  eventId: z.number().int().nonnegative(),
+  subscriptionId: z.number().int(),
+  portalId: z.number().int(),
+  appId: z.number().int(),
+  occurredAt: z.number().int().nonnegative(),
+  subscriptionType: z.string().min(1),
+  attemptNumber: z.number().int().nonnegative(),
+  objectId: z.number().int(),
+  propertyName: z.string().optional(),
+  propertyValue: z.string().optional(),
+  changeSource: z.string().optional(),
+});
+export type HubSpotWebhookEvent = z.output<typeof hubspotWebhookEvent>;
+
+/** HubSpot sends at most 100 events in one request. */
+export const MAX_HUBSPOT_EVENTS_PER_REQUEST = 100;
+
+export const hubspotWebhookBatch = z.array(hubspotWebhookEvent).min(1).max(MAX_HUBSPOT_EVENTS_PER_REQUEST);
+
+/** A verified event's payload read back as a HubSpot event; undefined when it is not one. */
+export function hubspotEventOf(payload: unknown): HubSpotWebhookEvent | undefined {
+  const parsed = hubspotWebhookEvent.safeParse(payload);
+  return parsed.success ? parsed.data : undefined;
+}
