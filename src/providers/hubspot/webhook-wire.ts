@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * One element of a HubSpot webhook batch (https://developers.hubspot.com/docs/api/webhooks):
  * the fields the gateway relies on are checked, any others pass through (loose object).
- * `objectId` is required, so the subscription types that carry none (`*.associationChange` sends
- * `fromObjectId`/`toObjectId`) are refused until the gateway subscribes to them and reads them.
+ * Every subscription type names its object in `objectId`, except `*.associationChange`, which
+ * names both ends in `fromObjectId` and `toObjectId` (with `associationType`, e.g.
+ * `CONTACT_TO_DEAL`, and `associationRemoved`).
  */
 export const hubspotWebhookEvent = z.looseObject({
   eventId: z.number().int().nonnegative(),
@@ -14,10 +15,19 @@ export const hubspotWebhookEvent = z.looseObject({
   occurredAt: z.number().int().nonnegative(),
   subscriptionType: z.string().min(1),
   attemptNumber: z.number().int().nonnegative(),
-  objectId: z.number().int(),
+  objectId: z.number().int().optional(),
+  fromObjectId: z.number().int().optional(),
+  toObjectId: z.number().int().optional(),
+  associationType: z.string().optional(),
+  associationRemoved: z.boolean().optional(),
   propertyName: z.string().optional(),
   propertyValue: z.string().optional(),
   changeSource: z.string().optional(),
+}).superRefine((event, context) => {
+  const association = event.subscriptionType.endsWith('.associationChange');
+  if (association ? event.fromObjectId === undefined || event.toObjectId === undefined : event.objectId === undefined) {
+    context.addIssue({ code: 'custom', message: association ? 'fromObjectId and toObjectId are required' : 'objectId is required', path: [association ? 'fromObjectId' : 'objectId'] });
+  }
 });
 export type HubSpotWebhookEvent = z.output<typeof hubspotWebhookEvent>;
 

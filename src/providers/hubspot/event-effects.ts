@@ -1,0 +1,65 @@
+import type { Effect, EventMapping } from '../../events/effects.ts';
+import type { StoredEvent } from '../../events/event.ts';
+import type { Freshness } from '../../upstream/cache/cache-entry.ts';
+import type { EventDecision } from '../../upstream/cache/entity-cache.ts';
+import { hubspotEventOf, type HubSpotWebhookEvent } from './webhook-wire.ts';
+import type { WireObject } from './wire.ts';
+
+/**
+ * HubSpot events are thin: one property's new value, or a deletion, with `occurredAt` on
+ * HubSpot's clock, the same clock as the object's `updatedAt`. So an event older than (or as old
+ * as) the cached object is already in it, and a newer one can be applied: a property change
+ * patches the one property it names. Only a fresh entry is patched; the other properties of a
+ * stale one may be stale too, so it is dropped instead.
+ */
+export const hubspotEventMapping: EventMapping = {
+  provider: 'hubspot',
+  effectsOf(stored: StoredEvent): Effect[] {
+    const event = hubspotEventOf(stored.payload);
+    if (!event) return [];
+    const [object, change] = event.subscriptionType.split('.');
+    if (object === 'contact' || object === 'deal') {
+      if (change === 'propertyChange' || change === 'deletion') return objectEffects(object, event);
+      if (change === 'associationChange') return associationEffects(event);
+    }
+    return []; // creations: nothing cached refers to a new object yet (see docs/mapping.md)
+  },
+};
+
+function objectEffects(object: 'contact' | 'deal', event: HubSpotWebhookEvent): Effect[] {
+  if (event.objectId === undefined) return [];
+  const id = String(event.objectId);
+  const deleted = event.subscriptionType.endsWith('.deletion');
+  const resource = object === 'contact' ? 'hubspot.contact' : 'hubspot.deal';
+  const effects: Effect[] = [{ kind: 'update', resource, id, decide: (cached, freshness) => decide(cached as WireObject | null, freshness, event, deleted) }];
+  // An email is also a lookup key: the new address may have been cached as "no contact".
+  if (object === 'contact' && event.propertyName === 'email' && event.propertyValue) {
+    effects.push({ kind: 'invalidate', resource: 'hubspot.contactByEmail', id: event.propertyValue.toLowerCase() });
+  }
+  effects.push({ kind: 'publish', topic: object === 'contact' ? 'crmContact' : 'deal', key: id, ...(deleted ? { deleted: true } : {}) });
+  return effects;
+}
+
+function decide(cached: WireObject | null, freshness: Freshness, event: HubSpotWebhookEvent, deleted: boolean): EventDecision<WireObject | null> {
+  if (cached === null) return deleted ? 'current' : 'unknown';
+  if (event.occurredAt <= Date.parse(cached.updatedAt)) return 'current';
+  if (deleted) return { replace: null };
+  const { propertyName, propertyValue } = event;
+  // An email change moves the contact between lookup keys: read it again whole.
+  if (propertyName === undefined || propertyName === 'email' || (freshness !== 'fresh' && freshness !== 'stale-while-revalidate')) return 'unknown';
+  const properties = Object.hasOwn(cached.properties, propertyName) ? { ...cached.properties, [propertyName]: propertyValue ?? null } : cached.properties;
+  return { replace: { ...cached, properties, updatedAt: new Date(event.occurredAt).toISOString() } };
+}
+
+/** A contact gained or lost a deal: its list of deal ids is read again, and the deal's listeners told. */
+function associationEffects(event: HubSpotWebhookEvent): Effect[] {
+  const type = event.associationType ?? '';
+  const from = String(event.fromObjectId);
+  const to = String(event.toObjectId);
+  const ends = type.startsWith('CONTACT_TO_DEAL') ? { contact: from, deal: to } : type.startsWith('DEAL_TO_CONTACT') ? { contact: to, deal: from } : undefined;
+  if (!ends) return [];
+  return [
+    { kind: 'invalidate', resource: 'hubspot.dealIds', id: ends.contact },
+    { kind: 'publish', topic: 'deal', key: ends.deal },
+  ];
+}
