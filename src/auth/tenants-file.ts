@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuthConfig, ProviderEndpoint, RateLimit } from '../config.ts';
+import type { AuthConfig, ProviderEndpoint, RateLimit, WebhookSecrets } from '../config.ts';
 import { ConfigError } from '../config-error.ts';
 import type { ProviderName } from '../errors.ts';
 import { readSecretFile, readStructuredFile } from './structured-file.ts';
@@ -11,6 +11,8 @@ export interface TenantConfig {
   rateLimits: Record<ProviderName, RateLimit>;
   /** Overrides of the per-client and per-tenant request and cost limits, for this tenant only. */
   limits: TenantLimits;
+  /** Webhook signing secrets per provider (several during a rotation). */
+  webhookSecrets: WebhookSecrets;
 }
 
 export interface TenantLimits {
@@ -32,6 +34,9 @@ function secretPair<K extends string>(name: K) {
   return { [name]: nonEmpty.optional(), [`${name}File`]: nonEmpty.optional() } as Record<K | `${K}File`, z.ZodOptional<z.ZodString>>;
 }
 
+/** Inline secrets, or a file holding them one per line (or comma separated). */
+const webhookSecrets = z.strictObject({ secrets: z.array(nonEmpty).min(1).optional(), secretsFile: nonEmpty.optional() });
+
 const tenantSchema = z.strictObject({
   customers: z.strictObject({ url: httpUrl, ...secretPair('token'), rateLimit: rateLimit.optional() }),
   stripe: z.strictObject({ url: httpUrl.optional(), ...secretPair('secretKey'), rateLimit: rateLimit.optional() }),
@@ -41,6 +46,7 @@ const tenantSchema = z.strictObject({
     oauth: z.strictObject({ clientId: nonEmpty, ...secretPair('clientSecret'), ...secretPair('refreshToken') }).optional(),
     rateLimit: rateLimit.optional(),
   }),
+  webhooks: z.strictObject({ stripe: webhookSecrets.optional(), hubspot: webhookSecrets.optional(), customers: webhookSecrets.optional() }).optional(),
   limits: z
     .strictObject({
       clientRequests: z.int().min(0).optional(),
@@ -81,6 +87,9 @@ export function loadTenantsFile(path: string, defaultRateLimits: (stripeLive: bo
         hubspot: tenant.hubspot.rateLimit ?? defaults.hubspot,
       },
       limits: tenant.limits ?? {},
+      webhookSecrets: Object.fromEntries(
+        Object.entries(tenant.webhooks ?? {}).map(([provider, holder]) => [provider, webhookSecretList(holder, at(`webhooks.${provider}`))]),
+      ),
     };
   });
   if (tenants.length === 0) throw new ConfigError(VARIABLE, `${path} lists no tenants`);
@@ -98,6 +107,13 @@ function hubspotAuth(hubspot: z.infer<typeof tenantSchema>['hubspot'], apiUrl: s
     clientSecret: secretOf(hubspot.oauth, 'clientSecret', `${where}.oauth`),
     refreshToken: secretOf(hubspot.oauth, 'refreshToken', `${where}.oauth`),
   };
+}
+
+function webhookSecretList(holder: z.infer<typeof webhookSecrets>, where: string): string[] {
+  if (holder.secrets && holder.secretsFile) throw new ConfigError(VARIABLE, `${where}: set either secrets or secretsFile, not both`);
+  if (holder.secrets) return holder.secrets;
+  if (!holder.secretsFile) throw new ConfigError(VARIABLE, `${where}: secrets (or secretsFile) is required`);
+  return readSecretFile(VARIABLE, `${where}.secretsFile`, holder.secretsFile).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
 }
 
 function secretOf(holder: Record<string, unknown>, name: string, where: string): string {

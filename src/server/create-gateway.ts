@@ -31,6 +31,14 @@ import { operationCostCharger } from './rate-limit/operation-cost-charge.ts';
 import { limitRules } from '../graphql/limits/limit-rules.ts';
 import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
 import { registerRequestLimits } from './request-limits.ts';
+import { createChangeHub } from '../events/change-hub.ts';
+import type { ChangeHub } from '../events/change.ts';
+import type { EventCounters } from '../events/event-counters.ts';
+import type { EventLog } from '../events/event-log.ts';
+import { WEBHOOK_PROVIDERS } from '../providers/registry.ts';
+import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
+import { registerDeadLetterRoutes } from './events/dead-letter-routes.ts';
+import { createEventPipeline } from './events/event-pipeline.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -44,6 +52,8 @@ export interface Gateway {
   invalidate(provider: ProviderName, resource: ResourceName, id: string, tenantId?: string): Promise<void>;
   /** Empties the entity cache (this gateway's key prefix only). */
   flushCache(): Promise<void>;
+  /** The durable event log behind the webhook receivers, what they counted, and this instance's subscribers. */
+  readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
   close(): Promise<void>;
 }
 
@@ -82,7 +92,7 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
   });
   const stack = await createUpstreamStack(config, tenants, fastify.log, now);
   try {
-    return await serve(fastify, stack, config, createAuthenticator(config, tenants, now), now, onEstimate);
+    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate);
   } catch (error) {
     await fastify.close();
     await stack.close();
@@ -110,6 +120,7 @@ async function serve(
   fastify: FastifyInstance,
   stack: UpstreamStack,
   config: GatewayConfig,
+  tenants: readonly TenantEndpoints[],
   authenticator: Authenticator,
   now: (() => number) | undefined,
   onEstimate: GatewayOptions['onEstimate'],
@@ -159,17 +170,46 @@ async function serve(
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
-  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what) => {
+  const changes = createChangeHub();
+  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what, changed) => {
     void stack.cache
       .invalidateLocally(what)
       .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
-      .finally(() => results?.clear());
+      .finally(() => {
+        results?.clear();
+        // Only now: a subscriber reads through a cache that no longer holds the old copy.
+        for (const change of changed) changes.publish(change);
+      });
   });
   const invalidate = async (what: Invalidation) => {
     await stack.cache.invalidate(what);
     results?.clear();
     await invalidations.announce(what);
   };
+
+  const events = createEventPipeline({
+    config: config.events,
+    redis: stack.redis,
+    keyPrefix: `${config.cache.keyPrefix}:events`,
+    tenants: stack.tenants,
+    deadlineMs: config.resilience.operationDeadlineMs,
+    hub: changes,
+    clearResults: () => results?.clear(),
+    broadcast: (keys, changed) => invalidations.announce({ keys }, changed),
+    logger: fastify.log,
+    ...(now ? { now } : {}),
+  });
+  await registerWebhookRoutes(fastify, {
+    verifiers: WEBHOOK_PROVIDERS.map((provider) => provider.verifier),
+    tenants: tenants.map((tenant) => ({ id: tenant.id, webhookSecrets: tenant.webhookSecrets ?? {} })),
+    log: events.log,
+    maxBytes: config.events.webhookMaxBytes,
+    ...(config.events.publicUrl ? { publicUrl: config.events.publicUrl } : {}),
+    now: now ?? Date.now,
+    counters: events.counters,
+    logger: fastify.log,
+  });
+  registerDeadLetterRoutes(fastify, events.log.deadLetters, (request) => auth.tryAuthenticate(request));
 
   const typeDefs = loadTypeDefs();
   const apollo = new ApolloServer<OperationContext>({
@@ -217,6 +257,14 @@ async function serve(
       // A provider whose circuit is open does not make the gateway unready: it still answers.
       // Its own tenant's only: another tenant's ids and provider health are not its business.
       tenants: Object.fromEntries([...stack.tenants].filter(([id]) => id === principal.tenantId).map(([id, tenant]) => [id, { breakers: tenant.breakers() }])),
+      // Counters cover every tenant (no ids in them); the backlog and dead letters are the log's.
+      events: {
+        log: events.log.kind,
+        backlog: await events.log.backlog().catch(() => null),
+        deadLetters: await events.log.deadLetters.count().catch(() => null),
+        subscribers: changes.size,
+        webhooks: events.counters.snapshot(),
+      },
     };
   });
   await fastify.register(fastifyApollo(apollo), {
@@ -245,9 +293,11 @@ async function serve(
       await invalidate({ keys: [tenant.services[provider].cache.keyOf(resource, id)] });
     },
     flushCache: () => invalidate({ all: true }),
+    events: { log: events.log, counters: events.counters, changes },
     close: async () => {
       ready = false;
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
+      await events.close(); // before Redis: in-flight handlers still write to it
       await stack.close();
     },
   };

@@ -17,7 +17,7 @@ export interface Running {
  */
 export async function start(config: GatewayConfig, logStream?: NodeJS.WritableStream, now?: () => number): Promise<Running> {
   let simulators: SimulatorSet | undefined;
-  const tenants: TenantEndpoints[] = config.tenants.map((tenant) => ({ id: tenant.id, endpoints: tenant.providers, rateLimits: tenant.rateLimits }));
+  const tenants: TenantEndpoints[] = config.tenants.map((tenant) => ({ id: tenant.id, endpoints: tenant.providers, rateLimits: tenant.rateLimits, webhookSecrets: tenant.webhookSecrets }));
   if (config.mode === 'embedded') {
     simulators = await startSimulators({ host: '127.0.0.1', latencyMs: config.simLatencyMs });
     const { credentials } = simulators;
@@ -29,12 +29,24 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
         hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
       },
       rateLimits: config.rateLimits,
+      webhookSecrets: {
+        stripe: [credentials.stripeWebhookSecret],
+        hubspot: [credentials.hubspotClientSecret],
+        customers: [credentials.customersWebhookSecret],
+      },
     });
   } else if (config.providers) {
-    tenants.unshift({ id: config.defaultTenantId, endpoints: config.providers, rateLimits: config.rateLimits });
+    tenants.unshift({ id: config.defaultTenantId, endpoints: config.providers, rateLimits: config.rateLimits, webhookSecrets: config.webhookSecrets });
   }
   try {
     const gateway = await createGateway({ config, tenants, ...(logStream ? { logStream } : {}), ...(now ? { now } : {}) });
+    if (simulators) {
+      // The embedded providers push their changes to the gateway, as real ones do once their
+      // dashboards point at /webhooks/<provider>: every change made through them is signed and sent.
+      const base = new URL(gateway.url);
+      base.pathname = '/webhooks';
+      for (const handle of [simulators.customers, simulators.stripe, simulators.hubspot]) handle.webhooks.configure([{ url: `${base.toString()}/${handle.name}` }]);
+    }
     return {
       gateway,
       ...(simulators ? { simulators } : {}),

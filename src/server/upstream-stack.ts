@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AuthConfig, GatewayConfig, ProviderEndpoint, RateLimit } from '../config.ts';
+import type { AuthConfig, GatewayConfig, ProviderEndpoint, RateLimit, WebhookSecrets } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import type { ProviderServices } from './operation-context.ts';
 import { CustomersClient } from '../providers/customers/index.ts';
@@ -30,6 +30,8 @@ export interface TenantEndpoints {
   id: string;
   endpoints: ProviderEndpoints;
   rateLimits: Record<ProviderName, RateLimit>;
+  /** The secrets that sign this tenant's webhooks, per provider; none: its webhooks are refused. */
+  webhookSecrets?: WebhookSecrets;
 }
 
 /** What one tenant's operations use: its own clients, credentials, quotas, breakers and cache view. */
