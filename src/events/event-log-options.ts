@@ -18,7 +18,7 @@ export interface EventLogOptions {
   /** Full-jitter backoff: attempt n waits `random() * min(retryMaxMs, retryBaseMs * 2^(n-1))`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** An entry another consumer has not touched for this long is taken over (default 30 s). */
+  /** An entry another consumer has not touched for this long is taken over (default 2 min). */
   claimIdleMs?: number;
   /** How long an event id is remembered as seen, and as processed (default 4 days). */
   dedupeTtlMs?: number;
@@ -41,15 +41,16 @@ export type ResolvedEventLogOptions = Required<EventLogOptions>;
 /*
  * Why these numbers. Dedupe: Stripe retries a delivery for up to 3 days, so 4 days covers every
  * retry of an event we already stored. Attempts and backoff: 8 attempts with waits capped at
- * 1, 2, 4 … 64 s give a failing effect about two minutes (expected half that with full jitter) to
+ * 1, 2, 4 … 60 s give a failing effect about two minutes (expected half that with full jitter) to
  * recover before an operator has to look. Claim: a live consumer touches what it holds every
- * claimIdleMs / 3, so only a dead (or frozen) one's entries reach 30 s of idleness.
+ * claimIdleMs / 3, so only a dead (or frozen) one's entries reach it; 2 min as EVENTS_CLAIM_IDLE_MS
+ * (src/config.ts), which keeps it above the longest backoff too.
  */
 export const EVENT_LOG_DEFAULTS = {
   maxAttempts: 8,
   retryBaseMs: 1000, // 1 s
-  retryMaxMs: 64 * 1000, // 64 s
-  claimIdleMs: 30 * 1000, // 30 s
+  retryMaxMs: 60 * 1000, // 60 s
+  claimIdleMs: 120 * 1000, // 2 min
   dedupeTtlMs: 4 * 24 * 60 * 60 * 1000, // 4 days
   concurrency: 16,
   batchSize: 32,

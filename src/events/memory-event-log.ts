@@ -1,4 +1,4 @@
-import { EventDispatcher, type Delivery, type DeliveryStore, type FailureOutcome } from './event-dispatcher.ts';
+import { DeliveryScheduler, type Delivery, type DeliveryStore, type FailureOutcome } from './delivery-scheduler.ts';
 import type { AppendOutcome, DeadLetter, DeadLetterQueue, EventHandler, EventLog } from './event-log.ts';
 import { eventKey, type StoredEvent } from './event.ts';
 import { resolveEventLogOptions, type EventLogOptions, type ResolvedEventLogOptions } from './event-log-options.ts';
@@ -23,7 +23,7 @@ class MemoryEventLog implements EventLog, DeliveryStore {
   private readonly attempts = new Map<string, number>();
   private readonly dead: DeadLetter[] = [];
   private sequence = 0;
-  private dispatcher: EventDispatcher | undefined;
+  private scheduler: DeliveryScheduler | undefined;
 
   constructor(private readonly options: ResolvedEventLogOptions) {
     this.seen = new ExpiringSet(options.dedupeTtlMs, options.now);
@@ -40,9 +40,9 @@ class MemoryEventLog implements EventLog, DeliveryStore {
   }
 
   start(handler: EventHandler): void {
-    if (this.dispatcher) throw new Error('the event log was started already');
-    this.dispatcher = new EventDispatcher(this, handler, this.options);
-    for (const delivery of this.pending.values()) this.dispatcher.submit(delivery);
+    if (this.scheduler) throw new Error('the event log was started already');
+    this.scheduler = new DeliveryScheduler(this, handler, this.options);
+    for (const delivery of this.pending.values()) this.scheduler.submit(delivery);
   }
 
   async backlog(): Promise<number> {
@@ -50,10 +50,10 @@ class MemoryEventLog implements EventLog, DeliveryStore {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.scheduler?.close();
   }
 
-  // DeliveryStore, for the dispatcher.
+  // DeliveryStore, for the scheduler.
 
   async isProcessed(delivery: Delivery): Promise<boolean> {
     return this.processed.has(eventKey(delivery.event));
@@ -81,7 +81,7 @@ class MemoryEventLog implements EventLog, DeliveryStore {
   private store(event: StoredEvent): void {
     const delivery = { entryId: String((this.sequence += 1)), event };
     this.pending.set(delivery.entryId, delivery);
-    this.dispatcher?.submit(delivery);
+    this.scheduler?.submit(delivery);
   }
 }
 

@@ -1,6 +1,6 @@
 import { isClientReady, type RedisCommandClient } from '../upstream/redis/redis-client.ts';
 import type { RedisConnection } from '../upstream/redis/redis-connection.ts';
-import { EventDispatcher, type Delivery, type DeliveryStore, type FailureOutcome } from './event-dispatcher.ts';
+import { DeliveryScheduler, type Delivery, type DeliveryStore, type FailureOutcome } from './delivery-scheduler.ts';
 import type { AppendOutcome, DeadLetterQueue, EventHandler, EventLog } from './event-log.ts';
 import { resolveEventLogOptions, type EventLogOptions, type ResolvedEventLogOptions } from './event-log-options.ts';
 import type { StoredEvent } from './event.ts';
@@ -36,7 +36,7 @@ class RedisEventLog implements EventLog, DeliveryStore {
   readonly kind = 'redis';
   readonly deadLetters: DeadLetterQueue;
   private readonly keys: EventLogKeys;
-  private dispatcher: EventDispatcher | undefined;
+  private scheduler: DeliveryScheduler | undefined;
   private reader: RedisCommandClient | undefined;
   private reading: Promise<void> | undefined;
   private readerConnected: Promise<void> = Promise.resolve();
@@ -68,9 +68,9 @@ class RedisEventLog implements EventLog, DeliveryStore {
   }
 
   start(handler: EventHandler): void {
-    if (this.dispatcher) throw new Error('the event log was started already');
+    if (this.scheduler) throw new Error('the event log was started already');
     if (this.closing) throw new Error('the event log is closed');
-    this.dispatcher = new EventDispatcher(this, handler, this.options);
+    this.scheduler = new DeliveryScheduler(this, handler, this.options);
     const reader = this.redis.client.duplicate();
     reader.on('error', () => undefined); // the shared client already reports Redis's state
     // It keeps reconnecting by itself; the loop waits until it is ready.
@@ -79,7 +79,7 @@ class RedisEventLog implements EventLog, DeliveryStore {
       () => undefined,
     );
     this.reader = reader;
-    this.reading = this.readLoop(this.dispatcher, reader);
+    this.reading = this.readLoop(this.scheduler, reader);
     this.scheduleMaintenance();
   }
 
@@ -92,14 +92,14 @@ class RedisEventLog implements EventLog, DeliveryStore {
     this.closing = true;
     this.options.clearTimer(this.maintenanceTimer);
     for (const wake of this.sleepers) wake();
-    await Promise.all([this.reading, this.maintaining, this.dispatcher?.close()]);
+    await Promise.all([this.reading, this.maintaining, this.scheduler?.close()]);
     const reader = this.reader;
     this.reader = undefined;
     if (reader && isClientReady(reader)) await reader.close().catch(() => undefined);
     else reader?.destroy();
   }
 
-  // DeliveryStore, for the dispatcher.
+  // DeliveryStore, for the scheduler.
 
   async isProcessed(delivery: Delivery): Promise<boolean> {
     return (await this.redis.run((client) => client.exists(this.keys.processed(delivery.event)))) === 1;
@@ -124,10 +124,10 @@ class RedisEventLog implements EventLog, DeliveryStore {
 
   // Private: reading new entries, and the periodic touch and takeover.
 
-  private async readLoop(dispatcher: EventDispatcher, reader: RedisCommandClient): Promise<void> {
+  private async readLoop(scheduler: DeliveryScheduler, reader: RedisCommandClient): Promise<void> {
     const { consumerName, batchSize, blockMs } = this.options;
     while (!this.closing) {
-      await dispatcher.whenRoom();
+      await scheduler.whenRoom();
       if (this.closing) return;
       if (!this.redis.available || !isClientReady(reader)) {
         // The first wait ends as soon as the reader connects; later ones take the whole pause.
@@ -137,10 +137,10 @@ class RedisEventLog implements EventLog, DeliveryStore {
       }
       try {
         await this.ensureGroup();
-        const count = Math.min(batchSize, dispatcher.room);
+        const count = Math.min(batchSize, scheduler.room);
         const read = reader.xReadGroup(CONSUMER_GROUP, consumerName, { key: this.keys.stream, id: '>' }, { COUNT: count, BLOCK: blockMs });
         const reply = (await withDeadline(read, blockMs + READ_GRACE_MS)) as Array<{ messages: StreamEntry[] }> | null;
-        for (const stream of reply ?? []) this.deliver(dispatcher, stream.messages);
+        for (const stream of reply ?? []) this.deliver(scheduler, stream.messages);
       } catch (error) {
         // The stream or its group was deleted (a flushed Redis): create them again.
         if (/NOGROUP/.test(String(error))) this.groupReady = false;
@@ -161,11 +161,11 @@ class RedisEventLog implements EventLog, DeliveryStore {
     this.groupReady = true;
   }
 
-  private deliver(dispatcher: EventDispatcher, entries: ReadonlyArray<StreamEntry | null>): void {
+  private deliver(scheduler: DeliveryScheduler, entries: ReadonlyArray<StreamEntry | null>): void {
     for (const entry of entries) {
       if (!entry) continue; // deleted while pending: handled elsewhere
       const event = decodeStoredEvent(entry.message['event']);
-      if (event) dispatcher.submit({ entryId: entry.id, event });
+      if (event) scheduler.submit({ entryId: entry.id, event });
       else this.discard(entry.id);
     }
   }
@@ -193,23 +193,23 @@ class RedisEventLog implements EventLog, DeliveryStore {
   }
 
   private async maintain(): Promise<void> {
-    const dispatcher = this.dispatcher;
-    if (!dispatcher || this.closing || !this.redis.available) return;
+    const scheduler = this.scheduler;
+    if (!scheduler || this.closing || !this.redis.available) return;
     const { consumerName, claimIdleMs, batchSize } = this.options;
     try {
       await this.ensureGroup();
-      const held = dispatcher.heldIds();
+      const held = scheduler.heldIds();
       if (held.length > 0) {
         const lost = (await this.redis.run((client) => client.eval(TOUCH, { keys: [this.keys.stream], arguments: [CONSUMER_GROUP, consumerName, ...held] }))) as string[];
-        for (const entryId of lost) dispatcher.release(entryId);
+        for (const entryId of lost) scheduler.release(entryId);
       }
-      const count = Math.min(batchSize, dispatcher.room);
+      const count = Math.min(batchSize, scheduler.room);
       if (count === 0 || this.closing) return;
       const claimed = await this.redis.run((client) => client.xAutoClaim(this.keys.stream, CONSUMER_GROUP, consumerName, claimIdleMs, this.claimCursor, { COUNT: count }));
       this.claimCursor = claimed.nextId;
       // What this instance holds itself may come back too (its idle time ran out while Redis
-      // was away); the dispatcher ignores a second submit of a held entry.
-      this.deliver(dispatcher, claimed.messages as ReadonlyArray<StreamEntry | null>);
+      // was away); the scheduler ignores a second submit of a held entry.
+      this.deliver(scheduler, claimed.messages as ReadonlyArray<StreamEntry | null>);
     } catch (error) {
       if (/NOGROUP/.test(String(error))) this.groupReady = false;
       else this.options.onError(error, 'taking over idle event entries');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventDispatcher, type Delivery, type DeliveryStore, type FailureOutcome } from '../../src/events/event-dispatcher.ts';
+import { DeliveryScheduler, type Delivery, type DeliveryStore, type FailureOutcome } from '../../src/events/delivery-scheduler.ts';
 import { resolveEventLogOptions, retryDelayMs } from '../../src/events/event-log-options.ts';
 import { storedEvent, until } from './event-log-contract.ts';
 
@@ -46,12 +46,12 @@ function countingStore(maxAttempts: number) {
 
 const base = { concurrency: 4, retryBaseMs: 100, retryMaxMs: 1000, random: () => 1, onError: () => undefined };
 
-describe('event dispatcher', () => {
+describe('event scheduler', () => {
   it('waits a full-jitter exponential backoff between attempts, capped at retryMaxMs', async () => {
     const timers = manualTimers();
     const store = countingStore(6);
     let calls = 0;
-    const dispatcher = new EventDispatcher(
+    const scheduler = new DeliveryScheduler(
       store,
       async () => {
         calls += 1;
@@ -59,14 +59,14 @@ describe('event dispatcher', () => {
       },
       { ...base, ...timers },
     );
-    dispatcher.submit({ entryId: '1-0', event: storedEvent() });
+    scheduler.submit({ entryId: '1-0', event: storedEvent() });
     const delays: number[] = [];
     for (let attempt = 1; attempt < 6; attempt += 1) {
       await until(() => timers.pending.length === 1);
       delays.push(timers.pending[0]!.ms);
       timers.fireNext();
     }
-    await until(() => calls === 6 && !dispatcher.holds('1-0'));
+    await until(() => calls === 6 && !scheduler.holds('1-0'));
     expect(delays).toEqual([100, 200, 400, 800, 1000]);
     expect(timers.pending).toEqual([]);
   });
@@ -75,7 +75,7 @@ describe('event dispatcher', () => {
     let running = 0;
     let most = 0;
     const store = countingStore(1);
-    const dispatcher = new EventDispatcher(
+    const scheduler = new DeliveryScheduler(
       store,
       async () => {
         running += 1;
@@ -86,8 +86,8 @@ describe('event dispatcher', () => {
       { ...base, ...manualTimers() },
     );
     const delivery = { entryId: '1-0', event: storedEvent() };
-    for (let i = 0; i < 5; i += 1) dispatcher.submit(delivery);
-    await until(() => store.succeededIds.length === 1 && !dispatcher.holds('1-0'));
+    for (let i = 0; i < 5; i += 1) scheduler.submit(delivery);
+    await until(() => store.succeededIds.length === 1 && !scheduler.holds('1-0'));
     expect(most).toBe(1);
   });
 
@@ -95,7 +95,7 @@ describe('event dispatcher', () => {
     const timers = manualTimers();
     const store = countingStore(3);
     let calls = 0;
-    const dispatcher = new EventDispatcher(
+    const scheduler = new DeliveryScheduler(
       store,
       async () => {
         calls += 1;
@@ -103,7 +103,7 @@ describe('event dispatcher', () => {
       },
       { ...base, ...timers },
     );
-    dispatcher.submit({ entryId: '1-0', event: storedEvent() });
+    scheduler.submit({ entryId: '1-0', event: storedEvent() });
     await until(() => timers.pending.length === 1);
     store.down = false;
     timers.fireNext();
@@ -113,11 +113,11 @@ describe('event dispatcher', () => {
 
   it('forgets a waiting retry when another consumer took the entry over', async () => {
     const timers = manualTimers();
-    const dispatcher = new EventDispatcher(countingStore(5), async () => Promise.reject(new Error('no')), { ...base, ...timers });
-    dispatcher.submit({ entryId: '1-0', event: storedEvent() });
+    const scheduler = new DeliveryScheduler(countingStore(5), async () => Promise.reject(new Error('no')), { ...base, ...timers });
+    scheduler.submit({ entryId: '1-0', event: storedEvent() });
     await until(() => timers.pending.length === 1);
-    dispatcher.release('1-0');
-    expect(dispatcher.holds('1-0')).toBe(false);
+    scheduler.release('1-0');
+    expect(scheduler.holds('1-0')).toBe(false);
     expect(timers.pending).toEqual([]);
   });
 });
@@ -125,7 +125,7 @@ describe('event dispatcher', () => {
 describe('event log options', () => {
   it('fills in the documented defaults', () => {
     const options = resolveEventLogOptions({ keyPrefix: 'tributary:events' });
-    expect(options).toMatchObject({ maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 64_000, claimIdleMs: 30_000, dedupeTtlMs: 4 * 86_400_000, concurrency: 16, batchSize: 32, blockMs: 1000 });
+    expect(options).toMatchObject({ maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, claimIdleMs: 120_000, dedupeTtlMs: 4 * 86_400_000, concurrency: 16, batchSize: 32, blockMs: 1000 });
     expect(options.consumerName).toMatch(/^[\w.:-]+-\d+-[0-9a-f]{6}$/);
   });
 

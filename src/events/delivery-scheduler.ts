@@ -11,7 +11,7 @@ export interface Delivery {
 /** After a failed attempt: try again after this many failures, dead-lettered, or no longer ours. */
 export type FailureOutcome = { kind: 'retry'; attempts: number } | { kind: 'dead'; attempts: number } | { kind: 'gone' };
 
-/** What the dispatcher needs from a log's storage; each may reject (Redis away). */
+/** What the scheduler needs from a log's storage; each may reject (Redis away). */
 export interface DeliveryStore {
   /** Whether the event's effects were already applied (its processed marker is set). */
   isProcessed(delivery: Delivery): Promise<boolean>;
@@ -33,7 +33,7 @@ interface Held {
   storeFailures: number;
 }
 
-export type DispatcherOptions = Pick<ResolvedEventLogOptions, 'concurrency' | 'retryBaseMs' | 'retryMaxMs' | 'random' | 'setTimer' | 'clearTimer' | 'onError'>;
+export type SchedulerOptions = Pick<ResolvedEventLogOptions, 'concurrency' | 'retryBaseMs' | 'retryMaxMs' | 'random' | 'setTimer' | 'clearTimer' | 'onError'>;
 
 /**
  * Runs the handler over deliveries, at most `concurrency` at once, never one entry twice at once:
@@ -41,7 +41,7 @@ export type DispatcherOptions = Pick<ResolvedEventLogOptions, 'concurrency' | 'r
  * consumer, and a second `submit` of a held entry is ignored. Retries wait on a timer (full
  * jitter); the durable attempts count decides when an entry is dead.
  */
-export class EventDispatcher {
+export class DeliveryScheduler {
   private readonly held = new Map<string, Held>();
   private readonly ready: string[] = [];
   private readonly running = new Set<Promise<void>>();
@@ -51,7 +51,7 @@ export class EventDispatcher {
   constructor(
     private readonly store: DeliveryStore,
     private readonly handler: EventHandler,
-    private readonly options: DispatcherOptions,
+    private readonly options: SchedulerOptions,
   ) {}
 
   /** How many more deliveries can start now: a reader asks for no more than this. */
@@ -84,7 +84,7 @@ export class EventDispatcher {
     if (index >= 0) this.ready.splice(index, 1);
   }
 
-  /** Resolves once `room` is above 0, or the dispatcher is closed. */
+  /** Resolves once `room` is above 0, or the scheduler is closed. */
   whenRoom(): Promise<void> {
     if (this.room > 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
