@@ -28,10 +28,15 @@ export interface StartSimulatorsOptions {
   /** HubSpot's most associations per v4 page (see HubSpotSimulatorOptions); default 500. */
   hubspotAssociationPageSize?: number;
   /**
-   * The account's own credentials instead of SIM_CREDENTIALS (another tenant's simulators); the
-   * HubSpot OAuth app keeps the default client id and secret.
+   * The account's own credentials instead of SIM_CREDENTIALS (another tenant's simulators),
+   * webhook signing secrets included; the HubSpot OAuth app keeps the default client id and
+   * secret, and so signs its webhooks with the default secret.
    */
-  credentials?: Partial<Pick<SimulatorCredentials, 'customersToken' | 'stripeSecretKey' | 'hubspotToken'>>;
+  credentials?: Partial<
+    Pick<SimulatorCredentials, 'customersToken' | 'stripeSecretKey' | 'hubspotToken' | 'stripeWebhookSecret' | 'customersWebhookSecret'>
+  >;
+  /** Waits between webhook attempts for all three; default each provider's compressed schedule. */
+  webhookRetryDelaysMs?: readonly number[];
   /** Credentials accepted besides the defaults (more tenants), per simulator. */
   extraCredentials?: { customers?: string[]; stripe?: string[]; hubspot?: string[] };
 }
@@ -40,10 +45,27 @@ export interface StartSimulatorsOptions {
 export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<SimulatorSet> {
   const dataset = buildDataset(options.seed ?? 42);
   const credentials: SimulatorCredentials = { ...SIM_CREDENTIALS, ...options.credentials };
-  const common = { host: options.host ?? '127.0.0.1', dataset, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) };
+  const common = {
+    host: options.host ?? '127.0.0.1',
+    dataset,
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+    ...(options.webhookRetryDelaysMs ? { webhookRetryDelaysMs: options.webhookRetryDelaysMs } : {}),
+  };
   const started = await Promise.allSettled([
-    createCustomersSimulator({ ...common, port: options.ports?.customers ?? 0, token: credentials.customersToken, extraCredentials: options.extraCredentials?.customers ?? [] }),
-    createStripeSimulator({ ...common, port: options.ports?.stripe ?? 0, secretKey: credentials.stripeSecretKey, extraCredentials: options.extraCredentials?.stripe ?? [] }),
+    createCustomersSimulator({
+      ...common,
+      port: options.ports?.customers ?? 0,
+      token: credentials.customersToken,
+      webhookSecret: credentials.customersWebhookSecret,
+      extraCredentials: options.extraCredentials?.customers ?? [],
+    }),
+    createStripeSimulator({
+      ...common,
+      port: options.ports?.stripe ?? 0,
+      secretKey: credentials.stripeSecretKey,
+      webhookSecret: credentials.stripeWebhookSecret,
+      extraCredentials: options.extraCredentials?.stripe ?? [],
+    }),
     createHubSpotSimulator({
       ...common,
       token: credentials.hubspotToken,

@@ -7,7 +7,9 @@ import { startSimServer } from '../shared/sim-server.ts';
 import type { SimulatorHandle, SimulatorOptions } from '../shared/simulator-options.ts';
 import { SIM_CREDENTIALS } from '../sim-credentials.ts';
 import { batchGetCustomers } from './batch-get-customers.ts';
+import { customerMutation } from './customer-mutations.ts';
 import { CustomerStore } from './customer-store.ts';
+import { CustomerWebhooks } from './customer-webhooks.ts';
 import { codeForStatus, customersError } from './customers-error.ts';
 import { getCustomer } from './get-customer.ts';
 import { listCustomers } from './list-customers.ts';
@@ -17,6 +19,8 @@ export interface CustomersSimulatorOptions extends SimulatorOptions {
   token?: string;
   /** Per token; default 100 requests per 1000 ms, as docs/providers/customers.md says. */
   rateLimit?: { limit: number; windowMs: number };
+  /** Standard Webhooks secret (`whsec_<base64>`) for endpoints configured without their own; default `SIM_CREDENTIALS.customersWebhookSecret`. */
+  webhookSecret?: string;
 }
 
 /** The first-party customer service, exactly as docs/providers/customers.md describes it. */
@@ -25,6 +29,14 @@ export function createCustomersSimulator(options: CustomersSimulatorOptions = {}
   const tokens = new Set([options.token ?? SIM_CREDENTIALS.customersToken, ...(options.extraCredentials ?? [])]);
   const defaultLimit = options.rateLimit ?? { limit: 100, windowMs: 1000 };
   const limiter = new FixedWindowLimiter();
+  const clock = options.clock ?? Date.now;
+  const webhooks = new CustomerWebhooks({
+    secret: options.webhookSecret ?? SIM_CREDENTIALS.customersWebhookSecret,
+    clock,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
+  });
 
   const router = new Router()
     .add('POST', '/v1/customers/batch-get', batchGetCustomers(store))
@@ -55,7 +67,12 @@ export function createCustomersSimulator(options: CustomersSimulatorOptions = {}
       return { headers, rejection: { ...rejection, headers: { 'retry-after': String(resetSeconds) } } };
     },
     errorResponse: (_req, status, message) => customersError(status, codeForStatus(status), message),
-    reset: () => limiter.reset(),
+    reset() {
+      limiter.reset();
+      store.reset();
+    },
+    webhooks: webhooks.sender,
+    mutate: customerMutation(store, webhooks, clock),
   };
   return startSimServer(adapter, options);
 }

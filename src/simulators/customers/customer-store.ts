@@ -10,14 +10,51 @@ export interface CustomerQuery {
   hubspotRef?: string;
 }
 
-/** Read-only view of the customer records, ordered by id as the service lists them. */
+/** What `POST /_sim/mutate` may change on a record. */
+export interface CustomerChange {
+  email?: string;
+  name?: string;
+}
+
+/**
+ * The customer records, ordered by id as the service lists them: a deep copy of the seeded ones,
+ * so `POST /_sim/mutate` can change them and `reset()` can return to the seed without touching
+ * the shared Dataset.
+ */
 export class CustomerStore {
-  readonly #ordered: readonly CustomerRecord[];
-  readonly #byId: Map<string, CustomerRecord>;
+  readonly #seed: readonly CustomerRecord[];
+  #ordered: CustomerRecord[] = [];
+  #byId = new Map<string, CustomerRecord>();
 
   constructor(records: readonly CustomerRecord[]) {
-    this.#ordered = [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    this.#seed = records;
+    this.reset();
+  }
+
+  reset(): void {
+    const records = [...structuredClone(this.#seed)];
+    this.#ordered = records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.#byId = new Map(records.map((record) => [record.id, record]));
+  }
+
+  /**
+   * Applies the change; when anything differs the record gets a new `version` (so a new ETag)
+   * and `updatedAt`. Returns whether it changed.
+   */
+  update(record: CustomerRecord, change: CustomerChange, now: number): boolean {
+    const email = change.email?.toLowerCase() ?? record.email;
+    const name = change.name ?? record.name;
+    if (email === record.email && name === record.name) return false;
+    record.email = email;
+    record.name = name;
+    record.version += 1;
+    record.updatedAt = new Date(now).toISOString();
+    return true;
+  }
+
+  remove(record: CustomerRecord): void {
+    this.#byId.delete(record.id);
+    this.#ordered = this.#ordered.filter((candidate) => candidate !== record);
   }
 
   get(id: string): CustomerRecord | undefined {

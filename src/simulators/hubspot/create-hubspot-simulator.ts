@@ -8,7 +8,9 @@ import { SIM_CREDENTIALS } from '../sim-credentials.ts';
 import { batchReadAssociations, getAssociations } from './association-routes.ts';
 import { categoryForStatus, hubspotError } from './hubspot-error.ts';
 import { HubSpotRateLimiter, type HubSpotLimits } from './hubspot-rate-limiter.ts';
+import { hubspotMutation } from './hubspot-mutations.ts';
 import { HubSpotStore } from './hubspot-store.ts';
+import { HubSpotWebhooks } from './hubspot-webhooks.ts';
 import { OAuthRegistry } from './oauth-registry.ts';
 import { batchReadObjects, getObject, listObjects } from './object-routes.ts';
 import { CONTACTS, DEALS } from './object-type.ts';
@@ -16,7 +18,10 @@ import { CONTACTS, DEALS } from './object-type.ts';
 export interface HubSpotSimulatorOptions extends SimulatorOptions {
   /** The private app token; default `SIM_CREDENTIALS.hubspotToken`. */
   token?: string;
-  /** Default: the SIM_CREDENTIALS client with its one refresh token, 1800 s access tokens. */
+  /**
+   * Default: the SIM_CREDENTIALS client with its one refresh token, 1800 s access tokens. The
+   * client secret also signs webhooks to endpoints configured without their own secret.
+   */
   oauth?: { clientId?: string; clientSecret?: string; refreshTokens?: string[]; accessTokenTtlSeconds?: number };
   /** Default 100 requests per rolling 10 000 ms and 250 000 per day, per token. */
   rateLimit?: Partial<HubSpotLimits>;
@@ -42,10 +47,11 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
   }
   const store = new HubSpotStore(options.dataset ?? buildDataset());
   const tokens = new Set([options.token ?? SIM_CREDENTIALS.hubspotToken, ...(options.extraCredentials ?? [])]);
+  const clientSecret = options.oauth?.clientSecret ?? SIM_CREDENTIALS.hubspotClientSecret;
   const oauth = new OAuthRegistry(
     {
       clientId: options.oauth?.clientId ?? SIM_CREDENTIALS.hubspotClientId,
-      clientSecret: options.oauth?.clientSecret ?? SIM_CREDENTIALS.hubspotClientSecret,
+      clientSecret,
       refreshTokens: options.oauth?.refreshTokens ?? [SIM_CREDENTIALS.hubspotRefreshToken],
       accessTokenTtlSeconds: options.oauth?.accessTokenTtlSeconds ?? 1800,
     },
@@ -54,6 +60,13 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
   const limiter = new HubSpotRateLimiter({
     burst: options.rateLimit?.burst ?? { limit: 100, windowMs: 10_000 },
     daily: options.rateLimit?.daily ?? 250_000,
+  });
+  const webhooks = new HubSpotWebhooks({
+    clientSecret,
+    clock,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
   });
 
   const router = new Router().add('POST', '/oauth/v1/token', (req) => oauth.exchange(req), { public: true });
@@ -105,7 +118,10 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
     reset() {
       oauth.reset();
       limiter.reset();
+      store.reset();
     },
+    webhooks: webhooks.sender,
+    mutate: hubspotMutation(store, webhooks, clock),
   };
   return startSimServer(adapter, options);
 }

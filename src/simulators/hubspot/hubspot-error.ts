@@ -2,7 +2,7 @@ import type { SimRequest, SimResponse } from '../shared/sim-request.ts';
 
 /** `{status:"error", message, correlationId, category, …}`, HubSpot's error body. */
 export function hubspotError(
-  req: SimRequest,
+  req: Pick<SimRequest, 'requestId'>,
   status: number,
   category: string,
   message: string,

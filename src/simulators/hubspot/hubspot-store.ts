@@ -1,23 +1,47 @@
 import type { Dataset, HubSpotObject } from '../dataset/dataset.ts';
 import type { ObjectType } from './object-type.ts';
 
-/** Read-only CRM data: objects by type, contacts by email, associations both ways. */
+type Plural = ObjectType['plural'];
+
+/** A property that changed: its name and new value (null when it was cleared). */
+export interface PropertyChange {
+  name: string;
+  value: string | null;
+}
+
+/**
+ * The portal's CRM data: objects by type, contacts by email, associations both ways. A deep copy
+ * of the seeded data, so `POST /_sim/mutate` can change it and `reset()` can return to the seed
+ * without touching the shared Dataset.
+ */
 export class HubSpotStore {
-  readonly #objects: Record<ObjectType['plural'], { ordered: HubSpotObject[]; byId: Map<string, HubSpotObject> }>;
-  readonly #contactsByEmail = new Map<string, HubSpotObject>();
-  readonly #associations = new Map<string, string[]>();
+  readonly #dataset: Dataset;
+  #objects: Record<Plural, { ordered: HubSpotObject[]; byId: Map<string, HubSpotObject> }> = {
+    contacts: { ordered: [], byId: new Map() },
+    deals: { ordered: [], byId: new Map() },
+  };
+  #contactsByEmail = new Map<string, HubSpotObject>();
+  #associations = new Map<string, string[]>();
 
   constructor(dataset: Dataset) {
+    this.#dataset = dataset;
+    this.reset();
+  }
+
+  reset(): void {
+    const { contacts, deals, contactDeals } = structuredClone(this.#dataset.hubspot);
     const index = (objects: HubSpotObject[]) => ({
       ordered: [...objects].sort((a, b) => Number(a.id) - Number(b.id)),
       byId: new Map(objects.map((object) => [object.id, object])),
     });
-    this.#objects = { contacts: index(dataset.hubspot.contacts), deals: index(dataset.hubspot.deals) };
-    for (const contact of dataset.hubspot.contacts) {
+    this.#objects = { contacts: index(contacts), deals: index(deals) };
+    this.#contactsByEmail = new Map();
+    for (const contact of contacts) {
       const email = contact.properties.email;
       if (email) this.#contactsByEmail.set(email.toLowerCase(), contact);
     }
-    for (const { contactId, dealId } of dataset.hubspot.contactDeals) {
+    this.#associations = new Map();
+    for (const { contactId, dealId } of contactDeals) {
       this.#link(`contacts:${contactId}:deals`, dealId);
       this.#link(`deals:${dealId}:contacts`, contactId);
     }
@@ -36,8 +60,47 @@ export class HubSpotStore {
   }
 
   /** Ids of the `to` objects associated with one `from` object, ascending. */
-  associated(from: ObjectType['plural'], id: string, to: ObjectType['plural']): string[] {
+  associated(from: Plural, id: string, to: Plural): string[] {
     return this.#associations.get(`${from}:${id}:${to}`) ?? [];
+  }
+
+  /**
+   * Sets properties and, when any value differs, moves the modified date and `updatedAt` to
+   * `now`. Returns the changes, in the order given; none when every value was already set.
+   */
+  update(type: ObjectType, object: HubSpotObject, properties: Record<string, string | null>, now: number): PropertyChange[] {
+    const changes = Object.entries(properties)
+      .filter(([name, value]) => (object.properties[name] ?? null) !== value)
+      .map(([name, value]) => ({ name, value }));
+    if (changes.length === 0) return changes;
+    const oldEmail = object.properties.email?.toLowerCase();
+    for (const { name, value } of changes) object.properties[name] = value;
+    const modified = new Date(now).toISOString();
+    object.properties[type.modifiedProperty] = modified;
+    object.updatedAt = modified;
+    if (type.plural === 'contacts') {
+      const newEmail = object.properties.email?.toLowerCase();
+      if (oldEmail !== newEmail) {
+        if (oldEmail) this.#contactsByEmail.delete(oldEmail);
+        if (newEmail) this.#contactsByEmail.set(newEmail, object);
+      }
+    }
+    return changes;
+  }
+
+  /** Removes an object and its associations; HubSpot drops the associations of a deleted record. */
+  remove(type: ObjectType, object: HubSpotObject): void {
+    const objects = this.#objects[type.plural];
+    objects.byId.delete(object.id);
+    objects.ordered = objects.ordered.filter((candidate) => candidate !== object);
+    const email = object.properties.email?.toLowerCase();
+    if (type.plural === 'contacts' && email) this.#contactsByEmail.delete(email);
+    const other: Plural = type.plural === 'contacts' ? 'deals' : 'contacts';
+    for (const otherId of this.associated(type.plural, object.id, other)) {
+      const key = `${other}:${otherId}:${type.plural}`;
+      this.#associations.set(key, this.associated(other, otherId, type.plural).filter((id) => id !== object.id));
+    }
+    this.#associations.delete(`${type.plural}:${object.id}:${other}`);
   }
 
   #link(key: string, id: string): void {

@@ -12,6 +12,10 @@ export interface ObjectType {
   alwaysProperties: readonly string[];
   /** Accepted as `idProperty`, besides the object id. */
   uniqueProperties: readonly string[];
+  /** The property HubSpot moves on every change, with `updatedAt`. */
+  modifiedProperty: 'lastmodifieddate' | 'hs_lastmodifieddate';
+  /** How webhook subscription types name it: `contact.propertyChange`. */
+  subscriptionPrefix: 'contact' | 'deal';
 }
 
 export const CONTACTS: ObjectType = {
@@ -20,6 +24,8 @@ export const CONTACTS: ObjectType = {
   defaultProperties: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
   alwaysProperties: ['createdate', 'hs_object_id', 'lastmodifieddate'],
   uniqueProperties: ['email'],
+  modifiedProperty: 'lastmodifieddate',
+  subscriptionPrefix: 'contact',
 };
 
 export const DEALS: ObjectType = {
@@ -28,6 +34,8 @@ export const DEALS: ObjectType = {
   defaultProperties: ['amount', 'closedate', 'createdate', 'dealname', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id', 'pipeline'],
   alwaysProperties: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
   uniqueProperties: [],
+  modifiedProperty: 'hs_lastmodifieddate',
+  subscriptionPrefix: 'deal',
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Faults } from './fault-injector.ts';
 import type { Router } from './router.ts';
 import type { SimRequest, SimResponse } from './sim-request.ts';
 import type { ProviderName } from './stats-recorder.ts';
+import type { WebhookAdmin } from './webhook-sender.ts';
 
 export interface RequestContext {
   readonly faults: Faults;
@@ -36,4 +37,11 @@ export interface ProviderAdapter {
   finish?(req: SimRequest, response: SimResponse): SimResponse;
   /** Back to the seeded state: limiter windows, tokens, idempotency records, data mutations. */
   reset(): void;
+  /** The provider's webhooks; the server resets it with the rest and stops it on close. */
+  readonly webhooks: WebhookAdmin;
+  /**
+   * `POST /_sim/mutate` (the parsed JSON body, `{"action": …}`): a change made outside the API,
+   * answered with the changed object or the provider's own 400/404, and announced by webhook.
+   */
+  mutate(body: unknown): SimResponse;
 }

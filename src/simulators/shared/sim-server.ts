@@ -26,7 +26,7 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
   const random = options.random ?? (() => dice.next());
   const faults = new FaultInjector(options.latencyMs ? { latencyMs: options.latencyMs } : {}, random);
   const clock = options.clock ?? Date.now;
-  const admin = { stats, faults, resetProvider: () => adapter.reset() };
+  const admin = { stats, faults, resetProvider: () => adapter.reset(), webhooks: adapter.webhooks, mutate: (body: unknown) => adapter.mutate(body) };
 
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
@@ -111,14 +111,22 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
+  const { webhooks } = adapter;
   return {
     name: adapter.name,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    webhooks: {
+      configure: (endpoints, retryDelaysMs) => webhooks.configure(endpoints, retryDelaysMs),
+      deliveries: () => webhooks.deliveries(),
+      settled: () => webhooks.settled(),
+    },
+    close: async () => {
+      await webhooks.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

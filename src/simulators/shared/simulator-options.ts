@@ -1,4 +1,5 @@
 import type { Dataset } from '../dataset/dataset.ts';
+import type { WebhookControl } from './webhook-sender.ts';
 
 /** Options every `createXSimulator` accepts. */
 export interface SimulatorOptions {
@@ -16,8 +17,12 @@ export interface SimulatorOptions {
   clock?: () => number;
   /** The dice for rate-based faults; default a stream seeded by `faultSeed`. */
   random?: () => number;
-  /** How the latency fault waits; default a timer. Tests pass one that records instead. */
+  /** How the latency fault and webhook retries wait; default a timer. Tests pass one that records instead. */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Waits between webhook attempts; default the provider's schedule, compressed. `POST /_sim/webhooks` may replace it. */
+  webhookRetryDelaysMs?: readonly number[];
+  /** How long one webhook attempt may take, in milliseconds; default 10 000. */
+  webhookTimeoutMs?: number;
   /** Seed of the default dice (default 7): the same faults in the same order on every run. */
   faultSeed?: number;
 }
@@ -26,5 +31,8 @@ export interface SimulatorHandle {
   readonly name: 'customers' | 'stripe' | 'hubspot';
   /** `http://host:port`, no trailing slash. */
   readonly url: string;
+  /** Where its webhooks go, what became of them, and a promise for when none is under way. */
+  readonly webhooks: WebhookControl;
+  /** Stops webhook deliveries under way, then the server. */
   close(): Promise<void>;
 }

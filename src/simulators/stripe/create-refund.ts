@@ -6,28 +6,36 @@ import type { IdempotencyStore } from './idempotency-store.ts';
 import { invalidRequest, resourceMissing } from './stripe-error.ts';
 import { stripeRequestId } from './stripe-request-id.ts';
 import type { StripeStore } from './stripe-store.ts';
+import type { StripeRequestRef, StripeWebhooks } from './stripe-webhooks.ts';
 
 const REASONS: readonly RefundReason[] = ['duplicate', 'fraudulent', 'requested_by_customer'];
 const KNOWN_PARAMS = ['charge', 'payment_intent', 'amount', 'reason'];
 
+/** What a refund needs besides its parameters. */
+export interface RefundDependencies {
+  store: StripeStore;
+  clock: () => number;
+  webhooks: StripeWebhooks;
+}
+
 /**
  * `POST /v1/refunds` (form-encoded `charge=` or `payment_intent=`, optional `amount`, `reason`,
  * `metadata[…]`). A refund moves the charge's `amount_refunded` and `refunded`; the whole call is
- * wrapped in Stripe's Idempotency-Key semantics.
+ * wrapped in Stripe's Idempotency-Key semantics, so a replay announces nothing again.
  */
-export function createRefund(store: StripeStore, idempotency: IdempotencyStore, clock: () => number): RouteHandler {
+export function createRefund(deps: RefundDependencies, idempotency: IdempotencyStore): RouteHandler {
   return (req) => {
     const params = new URLSearchParams(req.body.toString('utf8'));
     const fingerprint = `${req.method} ${req.path} ${[...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).join('&')}`;
     const key = headerValue(req, 'idempotency-key');
-    const response = idempotency.run(req.principal, key, fingerprint, stripeRequestId(req), () =>
-      refund(store, params, clock),
-    );
+    const request = { id: stripeRequestId(req), idempotency_key: key ?? null };
+    const response = idempotency.run(req.principal, key, fingerprint, request.id, () => refund(deps, params, request));
     return key === undefined ? response : { ...response, headers: { ...response.headers, 'idempotency-key': key } };
   };
 }
 
-function refund(store: StripeStore, params: URLSearchParams, clock: () => number): SimResponse {
+/** Validates, refunds and announces `charge.refunded` and `refund.created`; shared with `POST /_sim/mutate`. */
+export function refund({ store, clock, webhooks }: RefundDependencies, params: URLSearchParams, request: StripeRequestRef): SimResponse {
   const metadata: Record<string, string> = {};
   for (const [name, value] of params) {
     const metadataKey = /^metadata\[(.+)\]$/.exec(name)?.[1];
@@ -65,7 +73,9 @@ function refund(store: StripeStore, params: URLSearchParams, clock: () => number
     reason: reason as RefundReason | null,
     status: charge.status === 'succeeded' ? 'succeeded' : 'pending',
   };
+  const before = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
   store.applyRefund(created, charge);
+  webhooks.refunded(created, charge, before, request);
   return { status: 200, body: created };
 }
 

@@ -14,8 +14,10 @@ import { searchCustomers } from './search-customers.ts';
 import { requestedVersion, STRIPE_API_VERSIONS } from './stripe-api-versions.ts';
 import { authenticateStripe } from './stripe-auth.ts';
 import { stripeError } from './stripe-error.ts';
+import { stripeMutation } from './stripe-mutations.ts';
 import { stripeRequestId } from './stripe-request-id.ts';
 import { StripeStore } from './stripe-store.ts';
+import { StripeWebhooks } from './stripe-webhooks.ts';
 
 export interface StripeSimulatorOptions extends SimulatorOptions {
   /** Default `SIM_CREDENTIALS.stripeSecretKey`. */
@@ -24,6 +26,8 @@ export interface StripeSimulatorOptions extends SimulatorOptions {
   defaultApiVersion?: string;
   /** `Stripe-Version` values accepted; default STRIPE_API_VERSIONS, every version Stripe knows. */
   apiVersions?: readonly string[];
+  /** Signs webhooks to endpoints configured without their own; default `SIM_CREDENTIALS.stripeWebhookSecret`. */
+  webhookSecret?: string;
 }
 
 const RATE_PER_SECOND = { test: 25, live: 100 } as const;
@@ -41,6 +45,15 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
   const defaultVersion = options.defaultApiVersion ?? '2025-02-24.acacia';
   if (!versions.has(defaultVersion)) throw new TypeError(`defaultApiVersion must be one of apiVersions: '${defaultVersion}'`);
   const limiter = new FixedWindowLimiter();
+  const webhooks = new StripeWebhooks({
+    secret: options.webhookSecret ?? SIM_CREDENTIALS.stripeWebhookSecret,
+    apiVersion: defaultVersion,
+    clock,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.webhookRetryDelaysMs ? { retryDelaysMs: options.webhookRetryDelaysMs } : {}),
+    ...(options.webhookTimeoutMs === undefined ? {} : { timeoutMs: options.webhookTimeoutMs }),
+  });
+  const refunds = { store, clock, webhooks };
 
   const router = new Router()
     .add('GET', '/v1/customers/search', searchCustomers(store))
@@ -60,7 +73,7 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
       url: '/v1/payment_intents', noun: 'payment_intent', items: () => store.paymentIntents,
       filters: { customer: (p, id) => p.customer === id },
     }))
-    .add('POST', '/v1/refunds', createRefund(store, idempotency, clock))
+    .add('POST', '/v1/refunds', createRefund(refunds, idempotency))
     .add('GET', '/v1/refunds/:id', retrieveHandler('refund', (id) => store.refund(id)))
     .add('GET', '/v1/refunds', listHandler({
       url: '/v1/refunds', noun: 'refund', items: () => store.refunds,
@@ -106,6 +119,8 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
       idempotency.reset();
       limiter.reset();
     },
+    webhooks: webhooks.sender,
+    mutate: stripeMutation(refunds),
   };
   return startSimServer(adapter, options);
 }
