@@ -40,13 +40,7 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
   }
   try {
     const gateway = await createGateway({ config, tenants, ...(logStream ? { logStream } : {}), ...(now ? { now } : {}) });
-    if (simulators) {
-      // The embedded providers push their changes to the gateway, as real ones do once their
-      // dashboards point at /webhooks/<provider>: every change made through them is signed and sent.
-      const base = new URL(gateway.url);
-      base.pathname = '/webhooks';
-      for (const handle of [simulators.customers, simulators.stripe, simulators.hubspot]) handle.webhooks.configure([{ url: `${base.toString()}/${handle.name}` }]);
-    }
+    if (simulators) pointWebhooksAt(gateway, simulators);
     return {
       gateway,
       ...(simulators ? { simulators } : {}),
@@ -59,4 +53,14 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
     await simulators?.close();
     throw error;
   }
+}
+
+/**
+ * The embedded providers push their changes to the gateway, as real ones do once their
+ * dashboards point at /webhooks/<provider>: every change made through them is signed and sent.
+ */
+export function pointWebhooksAt(gateway: Gateway, simulators: SimulatorSet): void {
+  const base = new URL(gateway.url);
+  base.pathname = '/webhooks';
+  for (const handle of [simulators.customers, simulators.stripe, simulators.hubspot]) handle.webhooks.configure([{ url: `${base.toString()}/${handle.name}` }]);
 }

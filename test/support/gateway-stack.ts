@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { loadConfig } from '../../src/config.ts';
 import type { ProviderUsage } from '../../src/upstream/upstream-report.ts';
 import type { Dataset, SimStats, SimulatorSet } from '../../src/simulators/index.ts';
-import { start, type Running } from '../../src/server/start.ts';
+import { pointWebhooksAt, start, type Running } from '../../src/server/start.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -129,6 +129,8 @@ export class GatewayStack {
   /** Simulators back to their seeded state and counters, and the gateway's cache empty. */
   async resetAll(): Promise<void> {
     await Promise.all((['customers', 'stripe', 'hubspot'] as const).map((p) => this.simAdmin(p, 'reset')));
+    // A reset forgets the simulators' webhook endpoints; the embedded default points them at its gateway.
+    if (this.running.simulators) pointWebhooksAt(this.running.gateway, this.running.simulators);
     await this.running.gateway.flushCache();
   }
 
