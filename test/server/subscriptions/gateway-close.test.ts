@@ -11,11 +11,11 @@ describe('closing the gateway with subscriptions open', () => {
     try {
       const results = client.subscribe('subscription($id: ID!) { customerChanged(id: $id) { id } }', { id: toGlobalId('Customer', stack.dataset.customers[0]!.id) });
       const ended = results.next().catch((error: unknown) => error);
-      await eventually(async () => stack.gateway.changes.size === 1);
+      await eventually(async () => stack.gateway.events.changes.size === 1);
       await stack.close();
       expect(await client.closed).toEqual({ code: 1001, reason: 'Going away' });
       await ended;
-      expect(stack.gateway.changes.size).toBe(0);
+      expect(stack.gateway.events.changes.size).toBe(0);
     } finally {
       await client.close();
     }

@@ -44,7 +44,7 @@ describe('subscriptions with API keys and two tenants', () => {
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
-    await eventually(async () => stack.gateway.changes.size === 0);
+    await eventually(async () => stack.gateway.events.changes.size === 0);
   });
   afterAll(async () => {
     await stack?.close();
@@ -65,7 +65,7 @@ describe('subscriptions with API keys and two tenants', () => {
       const results = client.subscribe(CUSTOMER_CHANGED, { id });
       void results.next();
     }
-    await eventually(async () => stack.gateway.changes.size === 3);
+    await eventually(async () => stack.gateway.events.changes.size === 3);
   });
 
   it('refuses a field whose scope the key lacks with FORBIDDEN, before any lookup or listener', async () => {
@@ -73,7 +73,7 @@ describe('subscriptions with API keys and two tenants', () => {
     const client = connect({ authorization: `Bearer ${CUSTOMERS_ONLY_KEY}` });
     const result = await client.once(PAYMENT_CHANGED, { id: toGlobalId('Customer', acme.dataset.customers[0]!.id) });
     expect(result.errors?.map((e) => ({ code: e.extensions?.['code'], scope: e.extensions?.['scope'] }))).toEqual([{ code: 'FORBIDDEN', scope: 'payments:read' }]);
-    expect(stack.gateway.changes.size).toBe(0);
+    expect(stack.gateway.events.changes.size).toBe(0);
     expect((await stats(acme, 'customers')).requests).toBe(before.requests);
   });
 
@@ -85,10 +85,10 @@ describe('subscriptions with API keys and two tenants', () => {
     const forAcme = connect({ authorization: `Bearer ${ACME_KEY}` }).subscribe<{ customerChanged: { email: string } }>(CUSTOMER_CHANGED, { id });
     const forGlobex = connect({ authorization: `Bearer ${GLOBEX_KEY}` }).subscribe<{ customerChanged: { email: string } }>(CUSTOMER_CHANGED, { id });
     const [acmeFirst, globexFirst] = [forAcme.next(), forGlobex.next()];
-    await eventually(async () => stack.gateway.changes.size === 2);
-    stack.gateway.changes.publish({ tenantId: 'globex', topic: 'customer', key: record(globex).id, occurredAt: 0 });
+    await eventually(async () => stack.gateway.events.changes.size === 2);
+    stack.gateway.events.changes.publish({ tenantId: 'globex', topic: 'customer', key: record(globex).id, occurredAt: 0 });
     expect((await globexFirst).value?.data?.customerChanged.email).toBe(record(globex).email);
-    stack.gateway.changes.publish({ tenantId: 'acme', topic: 'customer', key: record(acme).id, occurredAt: 0 });
+    stack.gateway.events.changes.publish({ tenantId: 'acme', topic: 'customer', key: record(acme).id, occurredAt: 0 });
     // Acme's first event is its own change, read from its own account: globex's never reached it.
     expect((await acmeFirst).value?.data?.customerChanged.email).toBe(record(acme).email);
     expect(record(acme).email).not.toBe(record(globex).email);

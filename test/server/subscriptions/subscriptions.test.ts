@@ -26,7 +26,7 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
   let client: SubscriptionClient;
 
   const payment = (entityId: string, extra: Partial<Change> = {}): Change => ({ tenantId: TENANT, topic: 'payment', key: customer.externalRefs.stripe!, entityId, occurredAt: 0, ...extra });
-  const listening = (count: number) => eventually(async () => stack.gateway.changes.size === count);
+  const listening = (count: number) => eventually(async () => stack.gateway.events.changes.size === count);
 
   beforeAll(async () => {
     stack = await GatewayStack.start({ SUBSCRIPTIONS_MAX_PER_CONNECTION: '3' });
@@ -48,7 +48,7 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
     const results = client.subscribe<PaymentChanged>(PAYMENT_CHANGED, { customerId: toGlobalId('Customer', customer.id) });
     const first = results.next();
     await listening(1);
-    stack.gateway.changes.publish(payment(charge.id));
+    stack.gateway.events.changes.publish(payment(charge.id));
     const { value } = await first;
     expect(value?.errors).toBeUndefined();
     expect(value?.data?.paymentChanged).toEqual({
@@ -66,14 +66,14 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
     const results = client.subscribe<PaymentChanged>(PAYMENT_CHANGED, { customerId: toGlobalId('Customer', customer.id) });
     const first = results.next();
     await listening(1);
-    stack.gateway.changes.publish(payment(charge.id));
+    stack.gateway.events.changes.publish(payment(charge.id));
     expect((await first).value?.data?.paymentChanged?.amountRefunded.minorUnits).toBe('0');
 
     // What a charge.refunded webhook does: the change reaches Stripe, the cache entry goes, the hub is told.
     await refund(stack, charge.id, 100);
     await stack.gateway.invalidate('stripe', 'stripe.charge', charge.id);
     const second = results.next();
-    stack.gateway.changes.publish(payment(charge.id));
+    stack.gateway.events.changes.publish(payment(charge.id));
     const event = (await second).value?.data?.paymentChanged;
     expect(event?.amountRefunded.minorUnits).toBe('100');
     expect(event?.status).toBe('PARTIALLY_REFUNDED');
@@ -85,9 +85,9 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
     const results = client.subscribe<PaymentChanged>(PAYMENT_CHANGED, { customerId: toGlobalId('Customer', customer.id) });
     const first = results.next();
     await listening(1);
-    stack.gateway.changes.publish({ ...payment('ch_someone_else'), key: 'cus_someone_else' });
-    stack.gateway.changes.publish({ ...payment(mine!.id), tenantId: 'another-tenant' });
-    stack.gateway.changes.publish(payment(mine!.id, { deleted: true }));
+    stack.gateway.events.changes.publish({ ...payment('ch_someone_else'), key: 'cus_someone_else' });
+    stack.gateway.events.changes.publish({ ...payment(mine!.id), tenantId: 'another-tenant' });
+    stack.gateway.events.changes.publish(payment(mine!.id, { deleted: true }));
     expect((await first).value).toEqual({ data: { paymentChanged: null } });
     await results.return?.();
   });
@@ -116,10 +116,10 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
     const [customerEvent, contactEvent, dealEvent] = [customers.next(), contacts.next(), deals.next()];
     await listening(3);
     const base = { tenantId: TENANT, occurredAt: 0 };
-    stack.gateway.changes.publish({ ...base, topic: 'customer', key: customer.id });
-    stack.gateway.changes.publish({ ...base, topic: 'crmContact', key: contactId });
-    stack.gateway.changes.publish({ ...base, topic: 'deal', key: otherDeal.id });
-    stack.gateway.changes.publish({ ...base, topic: 'deal', key: deal.id });
+    stack.gateway.events.changes.publish({ ...base, topic: 'customer', key: customer.id });
+    stack.gateway.events.changes.publish({ ...base, topic: 'crmContact', key: contactId });
+    stack.gateway.events.changes.publish({ ...base, topic: 'deal', key: otherDeal.id });
+    stack.gateway.events.changes.publish({ ...base, topic: 'deal', key: deal.id });
     expect((await customerEvent).value?.data?.customerChanged).toEqual({ id: customerId, email: customer.email });
     expect((await contactEvent).value?.data?.crmContactChanged).toEqual({ id: toGlobalId('CrmContact', contactId) });
     expect((await dealEvent).value?.data?.dealChanged).toEqual({ id: toGlobalId('Deal', deal.id), name: deal.properties.dealname ?? null });
@@ -129,7 +129,7 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
   it('refuses an unknown customer with NOT_FOUND and subscribes nothing', async () => {
     const result = await client.once(PAYMENT_CHANGED, { customerId: toGlobalId('Customer', 'cust_missing') });
     expect(result.errors?.map((e) => e.extensions?.['code'])).toEqual(['NOT_FOUND']);
-    expect(stack.gateway.changes.size).toBe(0);
+    expect(stack.gateway.events.changes.size).toBe(0);
   });
 
   it('refuses queries over WebSocket (HTTP serves them) and invalid documents, with the HTTP codes', async () => {
@@ -156,7 +156,7 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
     await listening(3);
     const refused = await client.once(PAYMENT_CHANGED, variables);
     expect(refused.errors?.map((e) => ({ code: e.extensions?.['code'], max: e.extensions?.['maxSubscriptions'] }))).toEqual([{ code: 'TOO_MANY_SUBSCRIPTIONS', max: 3 }]);
-    stack.gateway.changes.publish(payment(lookup.chargesOf(customer.id)[0]!.id));
+    stack.gateway.events.changes.publish(payment(lookup.chargesOf(customer.id)[0]!.id));
     for (const first of firsts) expect((await first).value?.data?.paymentChanged).not.toBeNull();
     await Promise.all(held.map((results) => results.return?.()));
   });
@@ -164,7 +164,7 @@ describe('subscriptions over WebSocket on /graphql (the embedded default: no aut
   it('answers a subscription sent over HTTP with OPERATION_NOT_SUPPORTED', async () => {
     const response = await stack.query(PAYMENT_CHANGED, { customerId: toGlobalId('Customer', customer.id) });
     expect(response.errors?.map((e) => e.extensions?.['code'])).toEqual(['OPERATION_NOT_SUPPORTED']);
-    expect(stack.gateway.changes.size).toBe(0);
+    expect(stack.gateway.events.changes.size).toBe(0);
   });
 
   it('refuses a WebSocket upgrade on any other path', async () => {
