@@ -8,6 +8,7 @@ import type { JwtSettings } from './auth/jwt-verifier.ts';
 import { TENANT_ID, loadTenantsFile, type TenantConfig } from './auth/tenants-file.ts';
 import { readTrustedManifest, type TrustedOperation } from './server/trusted-documents/trusted-manifest.ts';
 import { LIMIT_DEFAULTS, type OperationLimits } from './graphql/limits/operation-limits.ts';
+import { SUBSCRIPTION_DEFAULTS, type SubscriptionSettings } from './server/subscriptions/subscription-settings.ts';
 
 /** Re-exported: callers of loadConfig catch it from here. */
 export { ConfigError };
@@ -107,6 +108,8 @@ export interface GatewayConfig {
    * embedded mode uses the simulators' own. Tenants of TENANTS_FILE carry theirs.
    */
   webhookSecrets: WebhookSecrets;
+  /** WebSocket connections' limits; defaults and why in src/server/subscriptions/subscription-settings.ts. */
+  subscriptions: SubscriptionSettings;
 }
 
 export type WebhookSecrets = Partial<Record<ProviderName, string[]>>;
@@ -220,6 +223,9 @@ export const CONFIG_KEYS = {
   EVENTS_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts (default 60000)',
   EVENTS_CLAIM_IDLE_MS: 'Time an event may stay with a consumer that does not finish it (a dead instance) before another instance takes it over; above EVENTS_RETRY_MAX_MS (default 120000)',
   EVENTS_DEDUPE_TTL_SECONDS: 'How long event ids are remembered to refuse duplicates and replays (default 345600: 4 days, Stripe retries for 3)',
+  SUBSCRIPTIONS_MAX_PER_CONNECTION: 'Subscriptions one WebSocket connection may hold at once (default 100)',
+  SUBSCRIPTIONS_MAX_BUFFERED_BYTES: 'Bytes waiting to be sent on one WebSocket connection past which it is closed as too slow, code 4008 (default 1048576)',
+  SUBSCRIPTIONS_PING_INTERVAL_MS: 'Between WebSocket pings; a connection that missed the previous pong is then terminated (default 30000)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -306,6 +312,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     limits: operationLimits(env),
     events: eventsConfig(env),
     webhookSecrets: webhookSecrets(env),
+    subscriptions: subscriptionSettings(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -447,6 +454,15 @@ function operationLimits(env: Env): OperationLimits {
     maxCost: integer(env, 'MAX_QUERY_COST', d.maxCost, 1, 1e12),
     maxStringLength: integer(env, 'MAX_STRING_ARGUMENT_LENGTH', d.maxStringLength, 1, 1024 ** 3),
     maxVariablesDepth: integer(env, 'MAX_VARIABLES_DEPTH', d.maxVariablesDepth, 1, 10_000),
+  };
+}
+
+function subscriptionSettings(env: Env): SubscriptionSettings {
+  const d = SUBSCRIPTION_DEFAULTS;
+  return {
+    maxPerConnection: integer(env, 'SUBSCRIPTIONS_MAX_PER_CONNECTION', d.maxPerConnection, 1, 100_000),
+    maxBufferedBytes: integer(env, 'SUBSCRIPTIONS_MAX_BUFFERED_BYTES', d.maxBufferedBytes, 1024, 1024 ** 3),
+    pingIntervalMs: integer(env, 'SUBSCRIPTIONS_PING_INTERVAL_MS', d.pingIntervalMs, 1000, 3_600_000),
   };
 }
 

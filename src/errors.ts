@@ -33,6 +33,11 @@ export const ErrorCode = {
   VariablesTooDeep: 'VARIABLES_TOO_DEEP',
   BatchingNotSupported: 'BATCHING_NOT_SUPPORTED',
   OperationNotSupported: 'OPERATION_NOT_SUPPORTED',
+  // Subscriptions (src/server/subscriptions): each carries its limit.
+  /** A connection already holds as many subscriptions as one may (SUBSCRIPTIONS_MAX_PER_CONNECTION). */
+  TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  /** Changes arrived faster than the subscription could read and send them; it ended, subscribe again. */
+  SubscriberTooSlow: 'SUBSCRIBER_TOO_SLOW',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -246,6 +246,98 @@ export type QueryPaymentArgs = {
   id: Scalars['ID']['input'];
 };
 
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The customer's HubSpot contact changed (a HubSpot `contact.*` webhook). The contact is the one
+   * `Customer.crmContact` finds when the subscription starts; a customer without one stays silent.
+   * Null when the contact was deleted. Cost: one HubSpot call per event.
+   */
+  crmContactChanged: Maybe<CrmContact>;
+  /**
+   * This customer's record in the customer service changed (its webhook). Null when the customer
+   * was deleted. Cost: one customer-service call per event.
+   */
+  customerChanged: Maybe<Customer>;
+  /**
+   * A deal associated with the customer's HubSpot contact changed (a HubSpot `deal.*` webhook);
+   * changes to other deals are not sent. Null when the deal was deleted. Cost per event: the
+   * contact's deal ids (to check the deal is one of them) and the deal, two HubSpot calls.
+   */
+  dealChanged: Maybe<Deal>;
+  /**
+   * A payment (Stripe charge) of this customer was created or changed (a Stripe `charge.*` webhook:
+   * captured, refunded, failed…). Null when the charge was deleted. A customer without a Stripe
+   * account has no payments: the subscription stays open and silent. Cost: one Stripe call per event.
+   */
+  paymentChanged: Maybe<Payment>;
+};
+
+
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type SubscriptionCrmContactChangedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type SubscriptionCustomerChangedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type SubscriptionDealChangedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type SubscriptionPaymentChangedArgs = {
+  customerId: Scalars['ID']['input'];
+};
+
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
 
@@ -343,6 +435,7 @@ export type ResolversTypes = ResolversObject<{
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<{}>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -366,6 +459,7 @@ export type ResolversParentTypes = ResolversObject<{
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
   Query: {};
   String: Scalars['String']['output'];
+  Subscription: {};
 }>;
 
 export type CostDirectiveArgs = {
@@ -502,6 +596,13 @@ export type QueryResolvers<ContextType = ResolverContext, ParentType extends Res
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
 }>;
 
+export type SubscriptionResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  crmContactChanged?: SubscriptionResolver<Maybe<ResolversTypes['CrmContact']>, "crmContactChanged", ParentType, ContextType, RequireFields<SubscriptionCrmContactChangedArgs, 'customerId'>>;
+  customerChanged?: SubscriptionResolver<Maybe<ResolversTypes['Customer']>, "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
+  dealChanged?: SubscriptionResolver<Maybe<ResolversTypes['Deal']>, "dealChanged", ParentType, ContextType, RequireFields<SubscriptionDealChangedArgs, 'customerId'>>;
+  paymentChanged?: SubscriptionResolver<Maybe<ResolversTypes['Payment']>, "paymentChanged", ParentType, ContextType, RequireFields<SubscriptionPaymentChangedArgs, 'customerId'>>;
+}>;
+
 export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   CrmContact?: CrmContactResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
@@ -518,6 +619,7 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   PaymentConnection?: PaymentConnectionResolvers<ContextType>;
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{

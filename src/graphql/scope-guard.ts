@@ -25,10 +25,26 @@ export function guardScopes<R extends object>(typeDefs: string, resolvers: R): R
       const where = `${definition.name.value}.${field.name.value}`;
       if (scope === undefined || !isScope(scope)) throw new TypeError(`@requiresScope on ${where} names an unknown scope: ${JSON.stringify(scope)}`);
       const type = (guarded[definition.name.value] = { ...guarded[definition.name.value] });
-      type[field.name.value] = requireScope(scope, (type[field.name.value] as FieldResolver | undefined) ?? readProperty(field.name.value));
+      type[field.name.value] = guardField(scope, type[field.name.value], field.name.value);
     }
   }
   return guarded as R;
+}
+
+/**
+ * A field's resolver is a function, or an object with `resolve` and, on a subscription field,
+ * `subscribe`: that one is guarded too, so nothing is subscribed (no listener, no lookup) for a
+ * principal without the scope. It fails with FORBIDDEN, which graphql-js answers as the
+ * subscription's only result.
+ */
+function guardField(scope: Scope, resolver: unknown, name: string): unknown {
+  if (typeof resolver !== 'object' || resolver === null) return requireScope(scope, (resolver as FieldResolver | undefined) ?? readProperty(name));
+  const { subscribe, resolve } = resolver as { subscribe?: FieldResolver; resolve?: FieldResolver };
+  return {
+    ...resolver,
+    resolve: requireScope(scope, resolve ?? readProperty(name)),
+    ...(subscribe ? { subscribe: requireScope(scope, subscribe) } : {}),
+  };
 }
 
 function requireScope(scope: Scope, resolve: FieldResolver): FieldResolver {

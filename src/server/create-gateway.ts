@@ -39,6 +39,7 @@ import { WEBHOOK_PROVIDERS } from '../providers/registry.ts';
 import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
 import { registerDeadLetterRoutes } from './events/dead-letter-routes.ts';
 import { createEventPipeline } from './events/event-pipeline.ts';
+import { attachSubscriptions } from './subscriptions/subscription-server.ts';
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -279,6 +280,18 @@ async function serve(
     },
   });
 
+  // --- Subscriptions: graphql-ws on the same /graphql, over WebSocket (src/server/subscriptions/) ---
+  const subscriptions = attachSubscriptions({
+    server: fastify.server,
+    config,
+    typeDefs,
+    authenticator,
+    contextFor: (principal) => createOperationContext({ services: tenantOf(principal).services, principal, deadlineMs: config.resilience.operationDeadlineMs }),
+    changes,
+    log: fastify.log,
+  });
+  // --- end of subscriptions ---
+
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
@@ -296,6 +309,7 @@ async function serve(
     events: { log: events.log, counters: events.counters, changes },
     close: async () => {
       ready = false;
+      await subscriptions.close(); // first: open WebSockets would keep the HTTP server from closing
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
       await events.close(); // before Redis: in-flight handlers still write to it
       await stack.close();

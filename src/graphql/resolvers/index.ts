@@ -6,5 +6,6 @@ import { Node } from './node.ts';
 import { Payment } from './payment.ts';
 import { Query } from './query.ts';
 import { DateTime } from './scalars.ts';
+import { Subscription } from './subscription.ts';
 
-export const resolvers: Resolvers = { Query, Node, Customer, Payment, CrmContact, Deal, Money, DateTime };
+export const resolvers: Resolvers = { Query, Subscription, Node, Customer, Payment, CrmContact, Deal, Money, DateTime };
