@@ -4,6 +4,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup } from '../../../src/simulators/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { SubscriptionClient } from '../subscriptions/subscription-client.ts';
 
 /**
  * The embedded default end to end: the simulators sign and deliver their webhooks to the
@@ -27,6 +28,15 @@ describe('provider webhooks keep the cache exact', () => {
     const text = await response.body.text();
     if (response.statusCode !== 200) throw new Error(`/_sim/mutate on ${provider}: ${response.statusCode} ${text}`);
   };
+  /** Subscribes, and resolves once the gateway is listening for it. */
+  const listen = async <T,>(query: string, variables: Record<string, unknown>) => {
+    const client = new SubscriptionClient(stack.gateway.url);
+    const listening = stack.gateway.events.changes.size;
+    const results = client.subscribe<T>(query, variables);
+    const first = results.next();
+    await eventually(async () => stack.gateway.events.changes.size > listening);
+    return { first, close: () => client.close() };
+  };
   /** Delivered (acknowledged after the durable append), then handled. */
   const handled = async (provider: 'customers' | 'stripe' | 'hubspot') => {
     await stack.simulators[provider].webhooks.settled();
@@ -41,9 +51,14 @@ describe('provider webhooks keep the cache exact', () => {
       (body.data as { customer: { payments: { edges: Array<{ node: { id: string; status: string } }> } } }).customer.payments.edges.find((e) => e.node.id === toGlobalId('Payment', charge.id))?.node.status;
     expect(statusOf(await stack.query(query, { id: toGlobalId('Customer', customer.id) }))).toBe('SUCCEEDED');
     const before = (await stack.simStats('stripe')).requests;
+    const subscriber = await listen<{ paymentChanged: { id: string; status: string } }>(`subscription($id: ID!) { paymentChanged(customerId: $id) { id status } }`, {
+      id: toGlobalId('Customer', customer.id),
+    });
 
     await mutate('stripe', { action: 'refund', charge: charge.id });
     await handled('stripe');
+    expect((await subscriber.first).value?.data?.paymentChanged).toEqual({ id: toGlobalId('Payment', charge.id), status: 'REFUNDED' });
+    await subscriber.close();
 
     const after = await stack.query(query, { id: toGlobalId('Customer', customer.id) });
     expect(statusOf(after)).toBe('REFUNDED');
@@ -62,9 +77,14 @@ describe('provider webhooks keep the cache exact', () => {
     const first = stageOf(await stack.query(query, { id: toGlobalId('Customer', customer.id) }));
     const next = first === 'EVANGELIST' ? 'customer' : 'evangelist';
     const before = (await stack.simStats('hubspot')).requests;
+    const subscriber = await listen<{ crmContactChanged: { lifecycleStage: string } }>(`subscription($id: ID!) { crmContactChanged(customerId: $id) { lifecycleStage } }`, {
+      id: toGlobalId('Customer', customer.id),
+    });
 
     await mutate('hubspot', { action: 'updateContact', id: contact.id, properties: { lifecyclestage: next } });
     await handled('hubspot');
+    expect((await subscriber.first).value?.data?.crmContactChanged).toEqual({ lifecycleStage: next.toUpperCase() });
+    await subscriber.close();
 
     expect(stageOf(await stack.query(query, { id: toGlobalId('Customer', customer.id) }))).toBe(next.toUpperCase());
     expect((await stack.simStats('hubspot')).requests).toBe(before);
@@ -75,9 +95,12 @@ describe('provider webhooks keep the cache exact', () => {
     const query = `query($id: ID!) { customer(id: $id) { email } }`;
     expect((await stack.query<{ customer: { email: string } }>(query, { id: toGlobalId('Customer', customer.id) })).data?.customer.email).toBe(customer.email);
     const before = (await stack.simStats('customers')).requests;
+    const subscriber = await listen<{ customerChanged: { email: string } }>(`subscription($id: ID!) { customerChanged(id: $id) { email } }`, { id: toGlobalId('Customer', customer.id) });
 
     await mutate('customers', { action: 'updateCustomer', id: customer.id, email: 'changed@example.com' });
     await handled('customers');
+    expect((await subscriber.first).value?.data?.customerChanged).toEqual({ email: 'changed@example.com' });
+    await subscriber.close();
 
     expect((await stack.query<{ customer: { email: string } }>(query, { id: toGlobalId('Customer', customer.id) })).data?.customer.email).toBe('changed@example.com');
     expect((await stack.simStats('customers')).requests).toBe(before + 1);
