@@ -171,7 +171,7 @@ async function serve(
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
-  const changes = createChangeHub();
+  const changes = createChangeHub({ onListenerError: (error, change) => fastify.log.error({ err: error, topic: change.topic }, 'a subscription listener failed') });
   const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what, changed) => {
     void stack.cache
       .invalidateLocally(what)
