@@ -10,6 +10,16 @@ const SAMPLE_QUERY = `{
   }
 }`;
 
+/** Embedded: how to see a change travel from a provider to a subscriber (README, "Events"). */
+function eventsHint(stripeSimulator: string | undefined): string {
+  if (!stripeSimulator) return '';
+  return (
+    `Live changes: subscribe (graphql-ws, same URL) to subscription { paymentChanged(customerId: "…") { id status } },\n` +
+    `then refund one of its charges in the Stripe simulator, which sends the signed webhook to /webhooks/stripe:\n` +
+    `  curl -s ${stripeSimulator}/_sim/mutate -H 'content-type: application/json' -d '{"action":"refund","charge":"ch_…"}'\n\n`
+  );
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const running = await start(config);
@@ -27,7 +37,8 @@ async function main(): Promise<void> {
       auth +
       (config.production ? '' : `Open it in a browser for the sandbox.\n`) +
       `Try:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +
-      `    -d '{"query":"{ customers(first: 2) { edges { node { name crmContact { email } } } } }"}'\n\nA Customer 360 query:\n${SAMPLE_QUERY}\n\n`,
+      `    -d '{"query":"{ customers(first: 2) { edges { node { name crmContact { email } } } } }"}'\n\nA Customer 360 query:\n${SAMPLE_QUERY}\n\n` +
+      eventsHint(running.simulators?.stripe.url),
   );
   let stopping = false;
   const stop = (signal: string) => {
