@@ -3,10 +3,13 @@ import type { ResourceName } from '../upstream/cache/cache-policy.ts';
 import type { ApplyOutcome } from '../upstream/cache/entity-cache.ts';
 import type { Change } from './change.ts';
 import type { Effect, EventMapping } from './effects.ts';
-import type { StoredEvent } from './event.ts';
+import { eventKey, type StoredEvent } from './event.ts';
 import type { EventHandler } from './event-log.ts';
 
 type UpdateEffect = Extract<Effect, { kind: 'update' }>;
+
+/** Refreshes owed by failed attempts remembered at most; past it the oldest are forgotten (see below). */
+const MAX_OWED_REFRESHES = 10_000;
 
 /** Where effects land for one tenant and provider: its cache view, its loaders, the other instances. */
 export interface EffectTarget {
@@ -35,6 +38,11 @@ export interface DispatchCounters {
  */
 export function createEventHandler(mappings: readonly EventMapping[], target: EffectTarget, counters?: DispatchCounters): EventHandler {
   const byProvider = new Map(mappings.map((mapping) => [mapping.provider, mapping]));
+  // A failed refresh leaves its entry dropped, so the retry finds it `absent`, which alone looks
+  // like an entity nobody cached (and nobody needs read). Without this the retry would succeed
+  // without reading, and a refresh failing every time would never be retried nor dead-lettered.
+  // In process only: a retry taken over by another instance skips the read (the next query reads).
+  const owedRefreshes = new Set<string>();
   return async (event: StoredEvent) => {
     const mapping = byProvider.get(event.provider);
     if (!mapping) return;
@@ -47,8 +55,12 @@ export function createEventHandler(mappings: readonly EventMapping[], target: Ef
           const { outcome, key } = await target.update(tenantId, provider, effect);
           keys.push(key);
           counters?.effect(provider, outcome);
-          if (outcome === 'invalidated' && effect.refresh) {
+          const debt = `${eventKey(event)}\n${effect.resource}\n${effect.id}`;
+          if (effect.refresh && (outcome === 'invalidated' || (outcome === 'absent' && owedRefreshes.has(debt)))) {
+            owedRefreshes.add(debt);
+            if (owedRefreshes.size > MAX_OWED_REFRESHES) owedRefreshes.delete(owedRefreshes.values().next().value!);
             await target.refresh(tenantId, provider, effect.resource, effect.id);
+            owedRefreshes.delete(debt);
             counters?.effect(provider, 'refreshed');
           }
           break;
