@@ -38,10 +38,10 @@ export interface DispatchCounters {
  */
 export function createEventHandler(mappings: readonly EventMapping[], target: EffectTarget, counters?: DispatchCounters): EventHandler {
   const byProvider = new Map(mappings.map((mapping) => [mapping.provider, mapping]));
-  // A failed refresh leaves its entry dropped, so the retry finds it `absent`, which alone looks
-  // like an entity nobody cached (and nobody needs read). Without this the retry would succeed
-  // without reading, and a refresh failing every time would never be retried nor dead-lettered.
-  // In process only: a retry taken over by another instance skips the read (the next query reads).
+  // A failed refresh drops its entry, so the retry finds it `absent`, which alone looks like an
+  // entity nobody cached (and nobody needs read). Without this the retry would succeed without
+  // reading, and a refresh failing every time would never be retried nor dead-lettered. In
+  // process only: a retry taken over by another instance skips the read (the next query reads).
   const owedRefreshes = new Set<string>();
   return async (event: StoredEvent) => {
     const mapping = byProvider.get(event.provider);
@@ -56,10 +56,17 @@ export function createEventHandler(mappings: readonly EventMapping[], target: Ef
           keys.push(key);
           counters?.effect(provider, outcome);
           const debt = `${eventKey(event)}\n${effect.resource}\n${effect.id}`;
-          if (effect.refresh && (outcome === 'invalidated' || (outcome === 'absent' && owedRefreshes.has(debt)))) {
-            owedRefreshes.add(debt);
-            if (owedRefreshes.size > MAX_OWED_REFRESHES) owedRefreshes.delete(owedRefreshes.values().next().value!);
-            await target.refresh(tenantId, provider, effect.resource, effect.id);
+          if (effect.refresh && (outcome === 'unordered' || (outcome === 'absent' && owedRefreshes.has(debt)))) {
+            try {
+              await target.refresh(tenantId, provider, effect.resource, effect.id);
+            } catch (error) {
+              // Not read again: the old copy must not be served as fresh meanwhile, and the retry
+              // owes the read (it will find the entry absent, which alone means "nobody cached it").
+              owedRefreshes.add(debt);
+              if (owedRefreshes.size > MAX_OWED_REFRESHES) owedRefreshes.delete(owedRefreshes.values().next().value!);
+              await target.invalidate(tenantId, provider, effect.resource, effect.id).catch(() => undefined);
+              throw error;
+            }
             owedRefreshes.delete(debt);
             counters?.effect(provider, 'refreshed');
           }

@@ -35,11 +35,13 @@ export interface OperationContextOptions {
   /** The operation's whole budget; every upstream call of it ends by then. */
   deadlineMs: number;
   resultKey?: string | undefined;
+  /** Every read asks the provider again (an event's refresh; see CallContext.revalidate). */
+  revalidate?: boolean;
 }
 
-export function createOperationContext({ services, principal, deadlineMs, resultKey }: OperationContextOptions): OperationContext {
+export function createOperationContext({ services, principal, deadlineMs, resultKey, revalidate = false }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
-  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`);
+  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate);
   // Loaders are made on first use: an operation that touches one provider pays for one.
   let customers: CustomerLoaders | undefined;
   let stripe: StripeLoaders | undefined;

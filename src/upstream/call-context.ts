@@ -25,6 +25,12 @@ export class CallContext {
      * serve different keys fairly, so one client's flood delays mostly itself.
      */
     readonly fairnessKey = '',
+    /**
+     * Reads with this context ask the provider again whatever the cache holds (conditionally,
+     * where it sends validators), join no fetch already in flight (it may predate what the caller
+     * knows), and fail rather than fall back to a stale copy: an event's refresh.
+     */
+    readonly revalidate = false,
   ) {
     this.deadline = Date.now() + budgetMs;
   }

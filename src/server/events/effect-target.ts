@@ -36,7 +36,8 @@ export function createEffectTarget({ tenants, deadlineMs, announce }: EffectTarg
   return {
     update: async (tenantId, provider, effect) => {
       const cache = cacheOf(tenantId, provider);
-      const outcome = await cache.apply(effect.resource, effect.id, effect.decide);
+      // An entry to be read again is kept until then (see EntityCache.apply).
+      const outcome = await cache.apply(effect.resource, effect.id, effect.decide, effect.refresh === true);
       return { outcome, key: cache.keyOf(effect.resource, effect.id) };
     },
     invalidate: async (tenantId, provider, resource, id) => {
@@ -51,6 +52,7 @@ export function createEffectTarget({ tenants, deadlineMs, announce }: EffectTarg
         services: servicesOf(tenantId),
         principal: { kind: 'system', clientId: 'events', tenantId, scopes: new Set() },
         deadlineMs,
+        revalidate: true,
       });
       await refresher(context, id);
     },

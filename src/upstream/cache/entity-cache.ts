@@ -61,8 +61,11 @@ export interface EntityCacheOptions {
  */
 export type EventDecision<V> = { replace: V } | 'current' | 'unknown';
 
-/** What applying an event did to one entry. */
-export type ApplyOutcome = 'applied' | 'current' | 'invalidated' | 'absent';
+/**
+ * What applying an event did to one entry; `unordered`: it could not be applied and was kept
+ * as it was, for the caller to read it again at once (see `apply`'s `keepUnordered`).
+ */
+export type ApplyOutcome = 'applied' | 'current' | 'invalidated' | 'absent' | 'unordered';
 
 /** Where an invalidation applies: a key, or everything. */
 export type Invalidation = { keys: readonly string[] } | { all: true };
@@ -142,7 +145,7 @@ export class EntityCache {
    * be applied is invalidated, which is always safe. Nothing cached: nothing to apply, but the
    * key is still marked, for a fetch that may be in flight.
    */
-  async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>): Promise<ApplyOutcome> {
+  async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>, keepUnordered = false): Promise<ApplyOutcome> {
     const policy = this.options.policies[resource];
     const readAt = this.now();
     const [entry] = await this.options.store.getMany<CacheEntry<V>>([key]).catch((): Array<CacheEntry<V> | undefined> => [undefined]);
@@ -155,6 +158,9 @@ export class EntityCache {
       const applied = await this.options.store.apply(key, replaced, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - readAt), this.holdMs).catch(() => false);
       if (applied) return 'applied';
     }
+    // The caller reads it again now: dropping it first would only let that read's write be
+    // refused (Redis refuses writes of fetches begun within its margin after an invalidation).
+    if (keepUnordered && entry && decision === 'unknown') return 'unordered';
     await this.invalidate({ keys: [key] });
     return entry ? 'invalidated' : 'absent';
   }
@@ -171,6 +177,7 @@ export class EntityCache {
     const { report } = call;
     const policy = this.options.policies[resource];
     const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf)).catch(() => ids.map(() => undefined));
+    if (call.revalidate) return this.revalidate(keyFor, resource, ids, entries, fetcher, call);
     const now = this.now();
     const result = new Map<string, V | null | Error>();
     const needed: string[] = [];
@@ -223,8 +230,38 @@ export class EntityCache {
     return result;
   }
 
+  /**
+   * Asks the provider for every id again, with the cached entries as validators (a 304 freshens
+   * them), on a fetch of its own: one already in flight may have begun before the change the
+   * caller knows of. A failure is the caller's (no stale fallback).
+   */
+  private async revalidate<V>(
+    keyFor: KeyFor,
+    resource: ResourceName,
+    ids: readonly string[],
+    entries: ReadonlyArray<CacheEntry<V> | undefined>,
+    fetcher: Fetcher<V>,
+    call: CallContext,
+  ): Promise<Map<string, V | null | Error>> {
+    const known = new Map<string, CacheEntry<V>>();
+    ids.forEach((id, index) => {
+      const entry = entries[index];
+      if (entry) known.set(id, entry);
+    });
+    const { provider } = RESOURCES[resource];
+    const fetched = await call.within(this.fetchAndStore(keyFor, resource, [...ids], known, fetcher, call), provider).catch((error: unknown) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return new Map(ids.map((id) => [id, failure] as const));
+    });
+    for (const id of ids) this.inflight.delete(keyFor(resource, id)); // later readers must not join older fetches
+    return new Map(ids.map((id) => {
+      const outcome = fetched.get(id);
+      return [id, outcome instanceof Error ? outcome : (outcome?.value ?? null)];
+    }));
+  }
+
   /** Stores one entity fetched by a fetch that began at `begunAt` (this cache's clock). */
-  private async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>, begunAt: number): Promise<void> {
+  private async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>, begunAt: number, supersede = false): Promise<void> {
     const fetchAgeMs = Math.max(0, this.now() - begunAt);
     // Older than any invalidation mark is kept: whether one came meanwhile can no longer be told.
     if (fetchAgeMs >= this.holdMs) return;
@@ -236,7 +273,10 @@ export class EntityCache {
       ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
     };
     // A cache write never fails a request.
-    await this.options.store.set(key, entry, policy.ttlMs + policy.maxStaleMs, fetchAgeMs).catch(() => undefined);
+    const ttlMs = policy.ttlMs + policy.maxStaleMs;
+    // A revalidation also refuses, from now on, the writes of fetches that began before it.
+    if (supersede) await this.options.store.apply(key, entry, ttlMs, fetchAgeMs, this.holdMs).catch(() => false);
+    else await this.options.store.set(key, entry, ttlMs, fetchAgeMs).catch(() => undefined);
   }
 
   private async fetchShared<V>(
@@ -293,6 +333,7 @@ export class EntityCache {
     const { provider } = RESOURCES[resource];
     const { report } = call;
     const begunAt = this.now();
+    const supersede = call.revalidate;
     let answer: FetchResult<V>;
     try {
       answer = await fetcher(ids, known, call);
@@ -314,7 +355,7 @@ export class EntityCache {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }
       const outcome = outcomes.get(id);
-      if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt));
+      if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt, supersede));
     }
     for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
     await Promise.all(writes);
@@ -343,8 +384,8 @@ export class ProviderCache {
   }
 
   /** Applies an event to one cached entity (see EntityCache.apply). */
-  apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>): Promise<ApplyOutcome> {
-    return this.cache.apply(this.keyFor(resource, id), resource, decide);
+  apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>, keepUnordered = false): Promise<ApplyOutcome> {
+    return this.cache.apply(this.keyFor(resource, id), resource, decide, keepUnordered);
   }
 
   /** Drops one cached entity, here and in the shared store (other instances' copies: see the invalidation bus). */

@@ -4,6 +4,7 @@ import { DatasetLookup, startSimulators, type SimulatorSet, type StripeCharge } 
 import { countedSince, countsOf, sumCounts } from '../../support/event-counts.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { SubscriptionClient } from '../subscriptions/subscription-client.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 import { dropKeysWith } from '../../support/redis-cleanup.ts';
 import { deliver, eventId, mutate, resignStripe, stripeDelivery, webhookUrl } from '../../support/webhook-deliveries.ts';
@@ -60,6 +61,13 @@ describe.skipIf(!redisUp)('two instances on one Redis', () => {
     expect(await statusOn(b, charge)).toBe('SUCCEEDED');
     const stripeCalls = (await a.simStats('stripe')).requests;
     simulators.stripe.webhooks.configure([{ url: webhookUrl(a.url, 'stripe') }]);
+    // A dashboard connected to B hears of it too.
+    const listener = new SubscriptionClient(b.url);
+    const owner = simulators.dataset.customers.find((c) => c.externalRefs.stripe === charge.customer)!;
+    const subscriberOnB = listener
+      .subscribe<{ paymentChanged: { id: string; status: string } }>(`subscription($id: ID!) { paymentChanged(customerId: $id) { id status } }`, { id: toGlobalId('Customer', owner.id) })
+      .next();
+    await eventually(async () => b.gateway.events.changes.size > 0);
 
     await mutate(simulators.stripe.url, { action: 'refund', charge: charge.id });
     await simulators.stripe.webhooks.settled();
@@ -67,6 +75,9 @@ describe.skipIf(!redisUp)('two instances on one Redis', () => {
 
     expect(simulators.stripe.webhooks.deliveries().every((delivery) => delivery.delivered && delivery.url.startsWith(new URL(a.url).origin))).toBe(true);
     expect(countsOf(b.gateway.events.counters.snapshot(), 'stripe').received).toBe(0);
+    const heard = await subscriberOnB;
+    expect(heard.value?.data?.paymentChanged).toEqual({ id: toGlobalId('Payment', charge.id), status: 'REFUNDED' });
+    await listener.close();
     // B drops its own copy when the bus message arrives; until then it may still answer from it.
     await eventually(async () => (await statusOn(b, charge)) === 'REFUNDED');
     expect(await statusOn(a, charge)).toBe('REFUNDED');
@@ -99,5 +110,25 @@ describe.skipIf(!redisUp)('two instances on one Redis', () => {
     // Handled by whichever instance read it first, once: the charge and the page applied, one change published.
     expect(counted.effects).toEqual({ applied: 2, published: 1 });
     await eventually(async () => (await statusOn(a, charge)) === 'REFUNDED' && (await statusOn(b, charge)) === 'REFUNDED');
+  });
+
+  it('answers on instance B a customer-service change handled by instance A, with A\'s one read and none more', async () => {
+    const customer = simulators.dataset.customers[7]!;
+    const emailOn = async (stack: GatewayStack) =>
+      (await stack.query<{ customer: { email: string } }>(`query($id: ID!) { customer(id: $id) { email } }`, { id: toGlobalId('Customer', customer.id) })).data?.customer.email;
+    expect(await emailOn(a)).toBe(customer.email);
+    expect(await emailOn(b)).toBe(customer.email);
+    simulators.customers.webhooks.configure([{ url: webhookUrl(a.url, 'customers') }]);
+    const before = (await a.simStats('customers')).requests;
+
+    await mutate(simulators.customers.url, { action: 'updateCustomer', id: customer.id, email: 'moved-2x@example.com' });
+    await simulators.customers.webhooks.settled();
+    await handled();
+
+    await eventually(async () => (await emailOn(b)) === 'moved-2x@example.com');
+    expect(await emailOn(a)).toBe('moved-2x@example.com');
+    // The refresh's write is kept in Redis (it supersedes, it does not follow an invalidation).
+    expect((await a.simStats('customers')).requests).toBe(before + 1);
+    simulators.customers.webhooks.configure([]);
   });
 });
