@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ProviderEvent, Verification, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
-import { hubspotWebhookBatch } from './webhook-wire.ts';
+import { hubspotWebhookBatch, type HubSpotWebhookEvent } from './webhook-wire.ts';
 
 // What the effects code reads, exported next to the verifier so the provider's index needs one line.
 export { hubspotEventOf, type HubSpotWebhookEvent } from './webhook-wire.ts';
@@ -50,7 +50,7 @@ export function createHubSpotWebhookVerifier(options: HubSpotWebhookVerifierOpti
       const events = batch.data.map(
         (event): ProviderEvent => ({
           provider: 'hubspot',
-          id: String(event.eventId),
+          id: hubspotEventId(event),
           type: event.subscriptionType,
           occurredAt: event.occurredAt,
           payload: event,
@@ -59,6 +59,15 @@ export function createHubSpotWebhookVerifier(options: HubSpotWebhookVerifierOpti
       return { ok: true, events };
     },
   };
+}
+
+/**
+ * HubSpot documents `eventId` as not guaranteed unique: two changes of one batch may share it.
+ * What one notification is, and what its redeliveries repeat unchanged, is the whole tuple.
+ */
+function hubspotEventId(event: HubSpotWebhookEvent): string {
+  const object = event.objectId ?? `${event.fromObjectId}>${event.toObjectId}`;
+  return [event.eventId, event.subscriptionId, event.subscriptionType, object, event.propertyName ?? '', event.occurredAt].join(':');
 }
 
 /** The verifier with HubSpot's defaults. */
