@@ -20,6 +20,11 @@ export interface BenchOptions {
   timeLimitSeconds: number;
   /** Fairness mode: a normal client alone, then beside a flooding client (bench/fairness.ts). */
   fairness: boolean;
+  /**
+   * Events mode: webhook ingestion, then event-to-subscriber latency (bench/events.ts). Optional
+   * so that the main results' `options` (report.ts) need not carry it.
+   */
+  events?: boolean;
   /** Soak mode: one system on one workload under load this long, memory sampled throughout. */
   soak?: SoakOptions;
   /** Extra `node` flags for the systems under test (not the simulators), e.g. a V8 heap setting. */
@@ -67,6 +72,9 @@ export const USAGE = `npm run bench -- [options]
   --fairness              fairness mode: a normal client (Customer 360) alone, then beside a client
                           flooding Stripe with missing ids; --duration per phase, --connections
                           the flood's
+  --events                events mode: signed Stripe webhooks as fast as one Tributary takes them
+                          (--duration, --connections), then 1,000 graphql-ws subscribers and the
+                          time from each event's POST to each delivery; in-process log, then Redis
   --soak <s>              soak mode: one system on one workload for <s> seconds after the warm-up,
                           sampling its RSS and heap (default pair: --only ${SOAK_DEFAULTS.system} --workloads ${SOAK_DEFAULTS.workload})
   --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
@@ -93,6 +101,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
       workloads: { type: 'string' },
       out: { type: 'string' },
       fairness: { type: 'boolean', default: false },
+      events: { type: 'boolean', default: false },
       soak: { type: 'string' },
       sample: { type: 'string' },
       'node-args': { type: 'string' },
@@ -105,7 +114,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
   const soak = soakOptions(values.soak, values.sample);
   const systems = list('--only', values.only ?? (soak ? SOAK_DEFAULTS.system : undefined), SYSTEM_IDS);
   const workloads = list('--workloads', values.workloads ?? (soak ? SOAK_DEFAULTS.workload : undefined), WORKLOAD_IDS);
-  if (soak && values.fairness) throw new TypeError('--soak and --fairness are two different runs: choose one');
+  if ([soak !== undefined, values.fairness, values.events].filter(Boolean).length > 1) {
+    throw new TypeError('--soak, --fairness and --events are different runs: choose one');
+  }
   if (soak && (systems.length !== 1 || workloads.length !== 1)) {
     throw new TypeError(`--soak runs one system on one workload: --only ${systems.join(',')} --workloads ${workloads.join(',')}`);
   }
@@ -119,6 +130,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     workloads,
     outDir: values.out ?? defaultOutDir,
     fairness: values.fairness,
+    events: values.events,
     // A soak's own length plus the usual allowance for starting, checking and warming up.
     timeLimitSeconds: soak ? soak.seconds + base.timeLimitSeconds : base.timeLimitSeconds,
     ...(soak ? { soak } : {}),

@@ -13,6 +13,8 @@
  *   4. the results go to bench/results/<timestamp>.json and a Markdown table to standard output.
  * With `--fairness`, steps 2 and 3 are replaced by bench/fairness.ts: a normal client alone, then
  * beside a flooding one, against one Tributary; results go to bench/results/fairness-*.json.
+ * With `--events`, they are replaced by bench/events.ts: signed webhooks into one Tributary, then
+ * 1,000 subscribers timed from each event's POST; results go to bench/results/events-*.json.
  * With `--soak <s>`, steps 2 and 3 are replaced by one long measurement of one system on one
  * workload, its memory sampled throughout (bench/soak.ts); results go to bench/results/soak-*.json.
  * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
@@ -37,6 +39,7 @@ import {
 } from './report.ts';
 import { SimAdmin, trafficBetween } from './sim-admin.ts';
 import { renderFairnessMarkdown, runFairness, writeFairnessResults } from './fairness.ts';
+import { renderEventsMarkdown, runEvents, writeEventsResults } from './events.ts';
 import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, type SoakResults } from './soak.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
       const results = await runFairness(options, sims, admin, progress);
       process.stdout.write(`${renderFairnessMarkdown(results)}\n`);
       progress(`results: ${writeFairnessResults(options.outDir, results)}`);
+      return;
+    }
+    if (options.events) {
+      const results = await runEvents(options, sims, admin, progress);
+      process.stdout.write(`${renderEventsMarkdown(results)}\n`);
+      progress(`results: ${writeEventsResults(options.outDir, results)}`);
       return;
     }
 
