@@ -64,8 +64,8 @@ describe('HubSpot webhook verifier', () => {
     expect(result).toEqual({
       ok: true,
       events: [
-        { provider: 'hubspot', id: '1', type: 'contact.propertyChange', occurredAt: NOW - 1999, payload: BATCH[0] },
-        { provider: 'hubspot', id: '2', type: 'deal.creation', occurredAt: NOW - 1998, payload: JSON.parse(JSON.stringify(BATCH[1])) },
+        { provider: 'hubspot', id: `1:12345:contact.propertyChange:1001:email:${NOW - 1999}`, type: 'contact.propertyChange', occurredAt: NOW - 1999, payload: BATCH[0] },
+        { provider: 'hubspot', id: `2:12345:deal.creation:2002::${NOW - 1998}`, type: 'deal.creation', occurredAt: NOW - 1998, payload: JSON.parse(JSON.stringify(BATCH[1])) },
       ],
     });
   });
@@ -180,7 +180,7 @@ describe('HubSpot webhook verifier', () => {
     it('but exactly 100 events are one delivery of 100 events', () => {
       const body = JSON.stringify(Array.from({ length: 100 }, (_, i) => hubspotEvent(i + 1)));
       const result = verify(signed(body));
-      expect(result.ok && result.events.map((event) => event.id)).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
+      expect(result.ok && result.events.map((event) => event.id.split(':')[0])).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
     });
   });
 
@@ -199,5 +199,17 @@ describe('HubSpot webhook verifier', () => {
         expect(() => verify({ url, body, signature: 'x', timestamp: '9'.repeat(400) })).not.toThrow();
       }
     }
+  });
+});
+
+describe('HubSpot event ids', () => {
+  it('tells apart two notifications that share an eventId (HubSpot does not promise it is unique), and repeats one id on redelivery', () => {
+    const body = JSON.stringify([hubspotEvent(7, { propertyName: 'email' }), hubspotEvent(7, { propertyName: 'lifecyclestage', propertyValue: 'customer' })]);
+    const first = verify(signed(body));
+    const again = verify(signed(body));
+    expect(first.ok && again.ok).toBe(true);
+    const ids = first.ok ? first.events.map((event) => event.id) : [];
+    expect(new Set(ids).size).toBe(2);
+    expect(again.ok ? again.events.map((event) => event.id) : []).toEqual(ids);
   });
 });
