@@ -59,7 +59,7 @@ export interface EntityCacheOptions {
  * the event, or something newer), or `unknown` (the two cannot be ordered: the entry is dropped
  * and the next read fetches).
  */
-export type EventDecision<V> = { replace: V } | 'current' | 'unknown';
+export type EventDecision<V> = { replace: V; /** a patch: the rest is as old as before, so is the entry */ keepAge?: boolean } | 'current' | 'unknown';
 
 /**
  * What applying an event did to one entry; `unordered`: it could not be applied and was kept
@@ -153,7 +153,8 @@ export class EntityCache {
     if (decision === 'current') return 'current';
     if (decision !== 'unknown') {
       const value = decision.replace;
-      const replaced: CacheEntry<V> = { value, storedAt: this.now(), bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)) };
+      const storedAt = decision.keepAge && entry ? entry.storedAt : this.now();
+      const replaced: CacheEntry<V> = { value, storedAt, bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)) };
       this.inflight.delete(key);
       const applied = await this.options.store.apply(key, replaced, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - readAt), this.holdMs).catch(() => false);
       if (applied) return 'applied';
