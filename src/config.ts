@@ -330,6 +330,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!authenticated && config.production) {
     throw new ConfigError('API_KEYS_FILE', 'NODE_ENV=production needs client authentication: set API_KEYS_FILE, or JWT_JWKS_URL (or JWT_PUBLIC_KEY_FILE) with JWT_ISSUER and JWT_AUDIENCE');
   }
+  const webhookTenants = [
+    ...(remote && !providers ? [] : [{ id: config.defaultTenantId, webhookSecrets: config.webhookSecrets }]),
+    ...config.tenants.map((tenant) => ({ id: tenant.id, webhookSecrets: tenant.webhookSecrets })),
+  ];
+  checkWebhookSecrets(webhookTenants, config);
   if (!authenticated && tenantIds.length > 1) {
     throw new ConfigError('API_KEYS_FILE', `${tenantIds.length} tenants are configured: set API_KEYS_FILE or JWT_* so that requests can say which tenant they are for`);
   }
@@ -636,6 +641,30 @@ function url(env: Env, name: string, fallback?: string): string {
 }
 
 /** A secret from `NAME`, or from the file `NAME_FILE` points to (container secret managers). */
+/**
+ * A secret names its tenant when a delivery's path does not: two tenants with one secret would
+ * have one's events applied to the other's data. And in production, events acknowledged to a
+ * provider must outlive the process: the in-process log would lose them on a restart.
+ */
+function checkWebhookSecrets(tenants: ReadonlyArray<{ id: string; webhookSecrets: WebhookSecrets }>, config: GatewayConfig): void {
+  const owner = new Map<string, string>();
+  for (const tenant of tenants) {
+    for (const [provider, secrets] of Object.entries(tenant.webhookSecrets)) {
+      for (const secret of secrets ?? []) {
+        const other = owner.get(`${provider}\n${secret}`);
+        if (other !== undefined && other !== tenant.id) {
+          throw new ConfigError('TENANTS_FILE', `tenants "${other}" and "${tenant.id}" share a ${provider} webhook secret: each tenant needs its own, or events of one would change the other's data`);
+        }
+        owner.set(`${provider}\n${secret}`, tenant.id);
+      }
+    }
+  }
+  const webhooks = tenants.some((tenant) => Object.values(tenant.webhookSecrets).some((secrets) => (secrets?.length ?? 0) > 0));
+  if (webhooks && config.production && !config.cache.redisUrl && !config.cache.redisClusterNodes) {
+    throw new ConfigError('REDIS_URL', 'webhooks are configured in production: their events are stored before they are acknowledged, which needs Redis (with an append-only file and maxmemory-policy noeviction); set REDIS_URL or REDIS_CLUSTER_NODES');
+  }
+}
+
 function eventsConfig(env: Env): EventsConfig {
   const retryMaxMs = integer(env, 'EVENTS_RETRY_MAX_MS', 60_000, 1, 86_400_000);
   const claimIdleMs = integer(env, 'EVENTS_CLAIM_IDLE_MS', 120_000, 100, 86_400_000);

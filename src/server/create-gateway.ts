@@ -92,9 +92,12 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
     ...httpServerOptions(config.http),
   });
   const stack = await createUpstreamStack(config, tenants, fastify.log, now);
+  // What serve() has started by the time it fails (the event log's reader, the WebSocket server).
+  const started: Array<() => Promise<void>> = [];
   try {
-    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate);
+    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started);
   } catch (error) {
+    for (const close of started.reverse()) await close().catch(() => undefined);
     await fastify.close();
     await stack.close();
     throw error;
@@ -125,6 +128,7 @@ async function serve(
   authenticator: Authenticator,
   now: (() => number) | undefined,
   onEstimate: GatewayOptions['onEstimate'],
+  started: Array<() => Promise<void>>,
 ): Promise<Gateway> {
   let ready = false;
   // First: CORS preflights carry no credentials, so they are answered before authentication.
@@ -196,10 +200,11 @@ async function serve(
     deadlineMs: config.resilience.operationDeadlineMs,
     hub: changes,
     clearResults: () => results?.clear(),
-    broadcast: (keys, changed) => invalidations.announce({ keys }, changed),
+    broadcast: (keys, changed) => invalidations.announceOrFail({ keys }, changed),
     logger: fastify.log,
     ...(now ? { now } : {}),
   });
+  started.push(() => events.close());
   await registerWebhookRoutes(fastify, {
     verifiers: WEBHOOK_PROVIDERS.map((provider) => provider.verifier),
     tenants: tenants.map((tenant) => ({ id: tenant.id, webhookSecrets: tenant.webhookSecrets ?? {} })),
@@ -290,6 +295,7 @@ async function serve(
     changes,
     log: fastify.log,
   });
+  started.push(() => subscriptions.close());
   // --- end of subscriptions ---
 
   const address = await fastify.listen({ port: config.port, host: config.host });

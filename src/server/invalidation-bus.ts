@@ -10,6 +10,11 @@ export interface InvalidationBus {
    * tells a subscriber before it has dropped the copy the subscriber would read.
    */
   announce(what: Invalidation, changes?: readonly Change[]): Promise<void>;
+  /**
+   * The same, but rejects when Redis could not take the message: an event's handler then fails
+   * and is retried, instead of being marked done while other instances never heard of it.
+   */
+  announceOrFail(what: Invalidation, changes: readonly Change[]): Promise<void>;
 }
 
 interface Message {
@@ -27,7 +32,7 @@ interface Message {
  * again, or until those expire (at most the entities' ttl) — see the README.
  */
 export async function createInvalidationBus(redis: RedisConnection | undefined, channel: string, onRemote: (what: Invalidation, changes: readonly Change[]) => void): Promise<InvalidationBus> {
-  if (!redis) return { announce: async () => undefined };
+  if (!redis) return { announce: async () => undefined, announceOrFail: async () => undefined };
   const self = randomUUID();
   await redis.subscribe(
     channel,
@@ -38,11 +43,15 @@ export async function createInvalidationBus(redis: RedisConnection | undefined, 
     // Messages sent while this instance was not listening are lost: assume everything changed.
     () => onRemote({ all: true }, []),
   );
+  const publish = async (what: Invalidation, changes: readonly Change[]) => {
+    const message: Message = { from: self, what, ...(changes.length > 0 ? { changes } : {}) };
+    await redis.run((client) => client.publish(channel, JSON.stringify(message)));
+  };
   return {
     announce: async (what, changes = []) => {
-      const message: Message = { from: self, what, ...(changes.length > 0 ? { changes } : {}) };
-      await redis.run((client) => client.publish(channel, JSON.stringify(message))).catch(() => undefined);
+      await publish(what, changes).catch(() => undefined);
     },
+    announceOrFail: (what, changes) => publish(what, changes),
   };
 }
 

@@ -56,10 +56,12 @@ export function createEventPipeline(options: EventPipelineOptions): EventPipelin
   const target = createEffectTarget({
     tenants: options.tenants,
     deadlineMs: options.deadlineMs,
+    // Other instances first: if Redis cannot take the message the handler fails and is retried,
+    // before this instance's subscribers have heard of it (so they do not hear it twice).
     announce: async (keys, changes) => {
       options.clearResults();
-      for (const change of changes) options.hub.publish(change);
       await options.broadcast(keys, changes);
+      for (const change of changes) options.hub.publish(change);
     },
   });
   const handle = createEventHandler(
