@@ -186,6 +186,16 @@ export class ForbiddenError extends GatewayError {
   }
 }
 
+/** A connection's credentials expired while it was open (a JWT's `exp` passed). */
+export class CredentialsExpiredError extends GatewayError {
+  readonly code = ErrorCode.Unauthenticated;
+  override readonly name = 'CredentialsExpiredError';
+
+  constructor() {
+    super('The credentials of this connection have expired; connect again with new ones');
+  }
+}
+
 /**
  * A client or its tenant spent its budget at the gateway (src/server/rate-limit/): answered with
  * HTTP 429, `Retry-After` and the RateLimit fields, which `headers` holds. Not an UpstreamError:

@@ -79,7 +79,7 @@ export class JwtVerifier {
     if (typeof tenant !== 'string' || !this.tenants.has(tenant)) return { refused: 'unknown or missing tenant claim' };
     const client = [payload[this.settings.clientClaim], payload['azp'], payload.sub].find((value): value is string => typeof value === 'string' && value !== '');
     if (!client) return { refused: 'no client claim' };
-    return { kind: 'jwt', clientId: client, tenantId: tenant, scopes: scopesOf(payload) };
+    return { kind: 'jwt', clientId: client, tenantId: tenant, scopes: scopesOf(payload), ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}) };
   }
 }
 

@@ -22,5 +22,10 @@ export interface Principal {
   /** The tenant whose provider accounts and data every call of this request uses. */
   readonly tenantId: string;
   readonly scopes: ReadonlySet<Scope>;
+  /**
+   * When the credentials stop being valid (a JWT's `exp`, ms since the epoch); absent for API
+   * keys. A request ends well before; a WebSocket connection is closed when it passes.
+   */
+  readonly expiresAt?: number;
 }
 

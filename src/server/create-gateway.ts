@@ -294,6 +294,7 @@ async function serve(
     contextFor: (principal) => createOperationContext({ services: tenantOf(principal).services, principal, deadlineMs: config.resilience.operationDeadlineMs }),
     changes,
     log: fastify.log,
+    ...(now ? { now } : {}),
   });
   started.push(() => subscriptions.close());
   // --- end of subscriptions ---

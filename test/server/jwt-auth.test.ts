@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, tempFile } from '../support/auth.ts';
+import { toGlobalId } from '../../src/model/global-id.ts';
+import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
+import { SubscriptionClient } from './subscriptions/subscription-client.ts';
 
 const ISSUER = 'https://login.example.com/';
 const AUDIENCE = 'https://tributary.example.com';
@@ -38,6 +41,25 @@ describe('JWT bearer credentials over HTTP', () => {
     expect(expired.status).toBe(401);
     expect(expired.headers['www-authenticate']).toBe('Bearer realm="tributary"');
     expect(expired.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('closes a WebSocket connection whose token expired, before it reads another event for it', async () => {
+    const token = await sign({ tenant: 'sample', client_id: 'dashboard', scope: 'customers:read' }, now / 1000 + 60);
+    const client = new SubscriptionClient(stack.url, { authorization: `Bearer ${token}` });
+    const customer = stack.dataset.customers[0]!;
+    const results = client.subscribe(`subscription($id: ID!) { customerChanged(id: $id) { email } }`, { id: toGlobalId('Customer', customer.id) });
+    const first = results.next();
+    await eventually(async () => stack.gateway.events.changes.size > 0);
+    const change = { tenantId: 'sample', topic: 'customer' as const, key: customer.id, occurredAt: now };
+    stack.gateway.events.changes.publish(change);
+    expect((await first).value).toEqual({ data: { customerChanged: { email: customer.email } } });
+
+    now += 66_000;
+    const second = results.next().catch((error: unknown) => error);
+    stack.gateway.events.changes.publish(change);
+    expect(await client.closed).toEqual({ code: 4401, reason: 'Credentials expired' });
+    await second;
+    await client.close();
   });
 
   it('refuses a token for a tenant that is not configured', async () => {

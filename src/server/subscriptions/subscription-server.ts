@@ -13,6 +13,7 @@ import { limitRules } from '../../graphql/limits/limit-rules.ts';
 import type { ResolverContext } from '../../graphql/resolver-context.ts';
 import { resolvers } from '../../graphql/resolvers/index.ts';
 import { guardScopes } from '../../graphql/scope-guard.ts';
+import { CredentialsExpiredError } from '../../errors.ts';
 import { createFormatError } from '../format-error.ts';
 import { TrustedDocuments } from '../trusted-documents/trusted-documents.ts';
 import { credentialHeadersOf } from './connection-credentials.ts';
@@ -39,6 +40,8 @@ export interface SubscriptionServerOptions {
   path?: string;
   /** For the keep-alive pings; tests pass fake ones. */
   timers?: IntervalTimers;
+  /** The gateway's clock (ms since the epoch), against which credentials expire. */
+  now?: () => number;
 }
 
 export interface SubscriptionServer {
@@ -85,8 +88,23 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
   };
   const formatError = createFormatError(log);
   const format = (error: GraphQLError): GraphQLFormattedError => formatError(error.toJSON(), error);
-  const liveContext = (principal: Principal): ResolverContext =>
-    Object.assign(options.contextFor(principal), { live: { changes, fresh: () => liveContext(principal) } });
+  const now = options.now ?? Date.now;
+  const expired = (principal: Principal) => principal.expiresAt !== undefined && now() >= principal.expiresAt;
+  // Checked at every subscribe and before every event is read: a connection outliving its JWT
+  // gets nothing more, and is closed with 4401 so its client reconnects with a new token.
+  const liveContext = (principal: Principal, close: ConnectionExtra['close']): ResolverContext =>
+    Object.assign(options.contextFor(principal), {
+      live: {
+        changes,
+        fresh: () => {
+          if (expired(principal)) {
+            close(CloseCode.Unauthorized, 'Credentials expired');
+            throw new CredentialsExpiredError();
+          }
+          return liveContext(principal, close);
+        },
+      },
+    });
 
   const protocol = makeServer<Record<string, unknown>, ConnectionExtra>({
     schema,
@@ -110,11 +128,15 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
       const principal = ctx.extra.principal;
       // graphql-ws closes an unacknowledged connection's subscribe with 4401 before this hook.
       if (!principal) throw new Error('a subscribe before authentication');
+      if (expired(principal)) {
+        ctx.extra.close(CloseCode.Unauthorized, 'Credentials expired');
+        return refusal(new CredentialsExpiredError());
+      }
       // The reservation for this message is already counted.
       if (Object.keys(ctx.subscriptions).length > settings.maxPerConnection) return refusal(new TooManySubscriptionsError(settings.maxPerConnection));
       const admitted = admitOperation(payload, admission);
       if (Array.isArray(admitted)) return admitted;
-      return { schema, ...admitted, contextValue: liveContext(principal) };
+      return { schema, ...admitted, contextValue: liveContext(principal, ctx.extra.close) };
     },
     subscribe: subscribeFreshPerEvent,
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),
