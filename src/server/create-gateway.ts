@@ -26,7 +26,7 @@ import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plug
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
 import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
-import { registerRequestRateLimit } from './rate-limit/request-rate-limit.ts';
+import { rateLimitedError, registerRequestRateLimit } from './rate-limit/request-rate-limit.ts';
 import { operationCostCharger } from './rate-limit/operation-cost-charge.ts';
 import { limitRules } from '../graphql/limits/limit-rules.ts';
 import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
@@ -295,6 +295,10 @@ async function serve(
     changes,
     log: fastify.log,
     ...(now ? { now } : {}),
+    admit: async (principal) => {
+      const decision = await limiter.consume(principal, { requests: 1, cost: 0 });
+      return decision.allowed ? undefined : rateLimitedError(decision);
+    },
   });
   started.push(() => subscriptions.close());
   // --- end of subscriptions ---

@@ -13,7 +13,7 @@ import { limitRules } from '../../graphql/limits/limit-rules.ts';
 import type { ResolverContext } from '../../graphql/resolver-context.ts';
 import { resolvers } from '../../graphql/resolvers/index.ts';
 import { guardScopes } from '../../graphql/scope-guard.ts';
-import { CredentialsExpiredError } from '../../errors.ts';
+import { CredentialsExpiredError, type GatewayError } from '../../errors.ts';
 import { createFormatError } from '../format-error.ts';
 import { TrustedDocuments } from '../trusted-documents/trusted-documents.ts';
 import { credentialHeadersOf } from './connection-credentials.ts';
@@ -42,6 +42,11 @@ export interface SubscriptionServerOptions {
   timers?: IntervalTimers;
   /** The gateway's clock (ms since the epoch), against which credentials expire. */
   now?: () => number;
+  /**
+   * Spends the principal's request budget (the HTTP rate limits): called for every subscribe, so
+   * a client cannot go round its limits by subscribing in a loop. An error refuses it.
+   */
+  admit?: (principal: Principal) => Promise<GatewayError | undefined>;
 }
 
 export interface SubscriptionServer {
@@ -124,7 +129,7 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
       ctx.extra.close(CloseCode.Unauthorized, 'Unauthorized');
       return false;
     },
-    onSubscribe: (ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const principal = ctx.extra.principal;
       // graphql-ws closes an unacknowledged connection's subscribe with 4401 before this hook.
       if (!principal) throw new Error('a subscribe before authentication');
@@ -134,6 +139,8 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
       }
       // The reservation for this message is already counted.
       if (Object.keys(ctx.subscriptions).length > settings.maxPerConnection) return refusal(new TooManySubscriptionsError(settings.maxPerConnection));
+      const refused = await options.admit?.(principal);
+      if (refused) return refusal(refused);
       const admitted = admitOperation(payload, admission);
       if (Array.isArray(admitted)) return admitted;
       return { schema, ...admitted, contextValue: liveContext(principal, ctx.extra.close) };
