@@ -58,9 +58,10 @@ describe('JWT verification', () => {
       clientId: 'dashboard',
       tenantId: 'acme',
       scopes: new Set(['customers:read', 'payments:read']),
+      expiresAt: expect.any(Number), // the token's exp, which ends a WebSocket connection
     });
     const bySub = await verifier.verify(await token(keys.privateKey, { tenant: 'globex', sub: 'svc-reports', scp: ['crm:read'] }));
-    expect(bySub).toEqual({ kind: 'jwt', clientId: 'svc-reports', tenantId: 'globex', scopes: new Set(['crm:read']) });
+    expect(bySub).toEqual({ kind: 'jwt', clientId: 'svc-reports', tenantId: 'globex', scopes: new Set(['crm:read']), expiresAt: expect.any(Number) });
   });
 
   it('refuses a wrong signature, issuer, audience, algorithm, tenant, and an expired token past the skew', async () => {

@@ -26,6 +26,8 @@ interface DeadLetterView {
   lastError: string;
 }
 
+const SECRETS = { acme: `whsec_${Buffer.from('acme-customers-webhook-key-0001').toString('base64')}`, globex: `whsec_${Buffer.from('globex-customers-webhook-key-001').toString('base64')}` };
+
 /**
  * Events whose effects fail every time end up with operators, per tenant: listed with their last
  * error, replayed once the cause is gone (and processed once), or dropped.
@@ -41,10 +43,12 @@ describe.each([
   beforeAll(async () => {
     if (redis && !redisUp) return;
     simulators = await startSimulators();
-    const secrets = { webhooks: { customers: { secrets: [simulators.credentials.customersWebhookSecret] } } };
+    // Each tenant its own signing secret, as the gateway requires: the simulator signs with the one
+    // of the tenant it delivers to (see failingChange).
+    const secrets = (secret: string) => ({ webhooks: { customers: { secrets: [secret] } } });
     stack = await GatewayStack.startConfigured(
       {
-        TENANTS_FILE: tenantsFile({ acme: simulators, globex: simulators }, { acme: secrets, globex: secrets }),
+        TENANTS_FILE: tenantsFile({ acme: simulators, globex: simulators }, { acme: secrets(SECRETS.acme), globex: secrets(SECRETS.globex) }),
         API_KEYS_FILE: apiKeysFile(Object.values(KEYS)),
         EVENTS_MAX_ATTEMPTS: '3',
         EVENTS_RETRY_BASE_MS: '1',
@@ -74,7 +78,7 @@ describe.each([
     (await stack.query<{ customer: { email: string } }>(`query($id: ID!) { customer(id: $id) { email } }`, { id: toGlobalId('Customer', customerId) }, bearer(key.key))).data?.customer.email;
   /** A change made in the customer service while it fails, delivered to one tenant's receiver. */
   const failingChange = async (tenant: string, customerId: string, email: string) => {
-    simulators.customers.webhooks.configure([{ url: webhookUrl(stack.url, 'customers', tenant) }]);
+    simulators.customers.webhooks.configure([{ url: webhookUrl(stack.url, 'customers', tenant), secret: SECRETS[tenant as keyof typeof SECRETS] }]);
     await mutate(simulators.customers.url, { action: 'updateCustomer', id: customerId, email });
     await simulators.customers.webhooks.settled();
   };
