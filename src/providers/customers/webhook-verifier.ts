@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Verification, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
+import { anySignatureMatches, parseWebhookJson } from '../../events/signature-match.ts';
 import { customersWebhookEvent } from './webhook-wire.ts';
 
 // What the effects code reads, exported next to the verifier so the provider's index needs one line.
@@ -47,12 +48,12 @@ export function createCustomersWebhookVerifier(options: CustomersWebhookVerifier
         .map(keyOf)
         .filter((key) => key.length > 0)
         .map((key) => Buffer.from(createHmac('sha256', key).update(`${id}.${timestamp}.`).update(request.rawBody).digest('base64')));
-      if (!anyEqual(expected, received)) return { ok: false, reason: 'bad-signature' };
+      if (!anySignatureMatches(expected, received)) return { ok: false, reason: 'bad-signature' };
 
       const signedAt = Number(timestamp) * 1000;
       if (Math.abs(now - signedAt) > toleranceMs) return { ok: false, reason: 'stale-timestamp' };
 
-      const body = customersWebhookEvent.safeParse(parseJson(request.rawBody));
+      const body = customersWebhookEvent.safeParse(parseWebhookJson(request.rawBody));
       if (!body.success) return { ok: false, reason: 'malformed' };
       const occurredAt = body.data.timestamp === undefined ? Number.NaN : Date.parse(body.data.timestamp);
       return {
@@ -66,7 +67,7 @@ export function createCustomersWebhookVerifier(options: CustomersWebhookVerifier
 /** The verifier with the Standard Webhooks defaults. */
 export const customersWebhookVerifier: WebhookVerifier = createCustomersWebhookVerifier();
 
-// Private: keys, header parsing and comparison.
+// Private: keys and header parsing.
 
 /** A secret without the `whsec_` prefix is taken as the base64 key itself. */
 function keyOf(secret: string): Buffer {
@@ -78,28 +79,4 @@ function v1SignaturesOf(header: string): Buffer[] {
     .split(' ')
     .filter((entry) => entry.startsWith('v1,') && entry.length > 'v1,'.length)
     .map((entry) => Buffer.from(entry.slice('v1,'.length)));
-}
-
-/**
- * Whether any expected signature equals any received one. Every pair is compared, whatever matched
- * first, so the time taken tells nothing about which secret or which signature matched. Only a
- * length mismatch returns early, and lengths are no secret.
- */
-function anyEqual(expected: readonly Buffer[], received: readonly Buffer[]): boolean {
-  let matched = false;
-  for (const want of expected) {
-    for (const got of received) {
-      const equal = want.length === got.length && timingSafeEqual(want, got);
-      matched = equal || matched;
-    }
-  }
-  return matched;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { anySignatureMatches, parseWebhookJson } from '../../events/signature-match.ts';
 import type { ProviderEvent, Verification, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
 import { hubspotWebhookBatch, type HubSpotWebhookEvent } from './webhook-wire.ts';
 
@@ -41,11 +42,11 @@ export function createHubSpotWebhookVerifier(options: HubSpotWebhookVerifierOpti
       const expected = secrets
         .filter((secret) => secret.length > 0)
         .map((secret) => Buffer.from(createHmac('sha256', secret).update(signed).update(request.rawBody).update(timestamp).digest('base64')));
-      if (!anyEqual(expected, Buffer.from(signature))) return { ok: false, reason: 'bad-signature' };
+      if (!anySignatureMatches(expected, [Buffer.from(signature)])) return { ok: false, reason: 'bad-signature' };
 
       if (Math.abs(now - Number(timestamp)) > toleranceMs) return { ok: false, reason: 'stale-timestamp' };
 
-      const batch = hubspotWebhookBatch.safeParse(parseJson(request.rawBody));
+      const batch = hubspotWebhookBatch.safeParse(parseWebhookJson(request.rawBody));
       if (!batch.success) return { ok: false, reason: 'malformed' };
       const events = batch.data.map(
         (event): ProviderEvent => ({
@@ -73,7 +74,7 @@ function hubspotEventId(event: HubSpotWebhookEvent): string {
 /** The verifier with HubSpot's defaults. */
 export const hubspotWebhookVerifier: WebhookVerifier = createHubSpotWebhookVerifier();
 
-// Private: the signed URI, comparison and parsing.
+// Private: the signed URI.
 
 /**
  * The URI as HubSpot signs it: its docs have the receiver decode exactly these percent-encoded
@@ -82,26 +83,4 @@ export const hubspotWebhookVerifier: WebhookVerifier = createHubSpotWebhookVerif
  */
 function hubspotSignedUri(uri: string): string {
   return uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-}
-
-/**
- * Whether the received signature equals any expected one. Every secret is compared, whatever
- * matched first, so the time taken tells nothing about which secret matched. Only a length
- * mismatch returns early, and lengths are no secret.
- */
-function anyEqual(expected: readonly Buffer[], received: Buffer): boolean {
-  let matched = false;
-  for (const want of expected) {
-    const equal = want.length === received.length && timingSafeEqual(want, received);
-    matched = equal || matched;
-  }
-  return matched;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Verification, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
+import { anySignatureMatches, parseWebhookJson } from '../../events/signature-match.ts';
 import { stripeEvent } from './webhook-wire.ts';
 
 // What the effects code reads, exported next to the verifier so the provider's index needs one line.
@@ -40,11 +41,11 @@ export function createStripeWebhookVerifier(options: StripeWebhookVerifierOption
       const expected = secrets
         .filter((secret) => secret.length > 0)
         .map((secret) => Buffer.from(createHmac('sha256', secret).update(`${signature.timestamp}.`).update(request.rawBody).digest('hex')));
-      if (!anyEqual(expected, signature.v1.map((value) => Buffer.from(value)))) return { ok: false, reason: 'bad-signature' };
+      if (!anySignatureMatches(expected, signature.v1.map((value) => Buffer.from(value)))) return { ok: false, reason: 'bad-signature' };
 
       if (Math.abs(now - Number(signature.timestamp) * 1000) > toleranceMs) return { ok: false, reason: 'stale-timestamp' };
 
-      const event = stripeEvent.safeParse(parseJson(request.rawBody));
+      const event = stripeEvent.safeParse(parseWebhookJson(request.rawBody));
       if (!event.success) return { ok: false, reason: 'malformed' };
       return {
         ok: true,
@@ -57,7 +58,7 @@ export function createStripeWebhookVerifier(options: StripeWebhookVerifierOption
 /** The verifier with Stripe's defaults. */
 export const stripeWebhookVerifier: WebhookVerifier = createStripeWebhookVerifier();
 
-// Private: header parsing and comparison.
+// Private: header parsing.
 
 /**
  * `t` exactly once, all digits (at most 12: seconds, and exact as a number of milliseconds), and at
@@ -81,28 +82,4 @@ function parseSignatureHeader(header: string): { timestamp: string; v1: string[]
   }
   if (timestamps !== 1 || timestamp === undefined || !/^\d{1,12}$/.test(timestamp) || v1.length === 0) return undefined;
   return { timestamp, v1 };
-}
-
-/**
- * Whether any expected signature equals any received one. Every pair is compared, whatever matched
- * first, so the time taken tells nothing about which secret (old or new) or which value matched.
- * Only a length mismatch returns early, and lengths are no secret.
- */
-function anyEqual(expected: readonly Buffer[], received: readonly Buffer[]): boolean {
-  let matched = false;
-  for (const want of expected) {
-    for (const got of received) {
-      const equal = want.length === got.length && timingSafeEqual(want, got);
-      matched = equal || matched;
-    }
-  }
-  return matched;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
 }
