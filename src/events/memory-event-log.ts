@@ -121,6 +121,14 @@ class MemoryDeadLetters implements DeadLetterQueue {
 }
 
 /**
+ * Event ids one in-process log remembers at most (seen, and processed, each): about 30 MiB. The
+ * in-process log serves the embedded default and tests (production needs Redis); past this the
+ * oldest ids are forgotten early, and a duplicate of one of them would be handled again (its
+ * effects are idempotent), rather than memory growing with webhook volume for four days.
+ */
+const MAX_REMEMBERED = 200_000;
+
+/**
  * Keys remembered for a fixed time. Every key lives equally long, so insertion order is expiry
  * order and expired keys are swept from the front.
  */
@@ -141,6 +149,7 @@ class ExpiringSet {
   add(key: string): boolean {
     if (this.has(key)) return false;
     this.expiries.set(key, this.now() + this.ttlMs);
+    if (this.expiries.size > MAX_REMEMBERED) this.expiries.delete(this.expiries.keys().next().value!);
     return true;
   }
 
