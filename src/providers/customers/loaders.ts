@@ -72,7 +72,7 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
     );
     const outcome = found.get(key);
     if (outcome instanceof Error) throw outcome;
-    const customers = (outcome?.customers ?? []).map(toCustomer);
+    const customers = (await newestRecords(cache, outcome?.customers ?? [])).map(toCustomer);
     for (const customer of customers) byId.prime(customer.id, customer);
     return { customers, hasMore: outcome?.hasMore ?? false };
   };
@@ -83,6 +83,21 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
     Promise.all(refs.map((stripeRef) => page({ limit: 1, stripeRef }).then((p) => p.customers[0] ?? null, (error: Error) => error))),
   );
   return { byId, byStripeRef, page };
+}
+
+/**
+ * A cached page keeps its records as they were when it was read, but each record is also an
+ * entity of its own, which events keep exact (a customer.updated refreshes it): the newer of
+ * the two is answered, by `version`, so a list agrees with `customer(id)` at once instead of when
+ * the page expires. A cached absence carries no version (it may predate the record), so a
+ * deleted customer leaves lists only with the page.
+ */
+async function newestRecords(cache: ProviderCache, records: readonly WireCustomer[]): Promise<WireCustomer[]> {
+  const entities = await cache.peek<WireCustomer>('customers.customer', records.map((record) => record.id));
+  return records.map((record, index) => {
+    const entity = entities[index];
+    return entity != null && entity.version > record.version ? entity : record;
+  });
 }
 
 function mapOutcome(outcome: WireCustomer | null | Error | undefined): CustomerModel | null | Error {

@@ -167,6 +167,12 @@ export class EntityCache {
   }
 
   /** @internal */
+  async entries<V>(keys: readonly string[]): Promise<Array<CacheEntry<V> | undefined>> {
+    if (keys.length === 0) return [];
+    return this.options.store.getMany<CacheEntry<V>>(keys).catch(() => keys.map(() => undefined));
+  }
+
+  /** @internal */
   key(provider: ProviderName, tenant: string, resource: ResourceName, id: string): string {
     return `${KEY_VERSION}:{${provider}:${tenant}}:${resource.slice(resource.indexOf('.') + 1)}:${id}`;
   }
@@ -387,6 +393,16 @@ export class ProviderCache {
   /** Applies an event to one cached entity (see EntityCache.apply). */
   apply<V>(resource: ResourceName, id: string, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>, keepUnordered = false): Promise<ApplyOutcome> {
     return this.cache.apply(this.keyFor(resource, id), resource, decide, keepUnordered);
+  }
+
+  /**
+   * What the cache holds for `ids` (undefined: nothing; null: "no such entity"), whatever its
+   * age, without asking the provider: for a cached list to prefer its entities' own entries,
+   * which events keep exact.
+   */
+  async peek<V>(resource: ResourceName, ids: readonly string[]): Promise<Array<V | null | undefined>> {
+    const entries = await this.cache.entries<V>(ids.map((id) => this.keyFor(resource, id)));
+    return entries.map((entry) => (entry === undefined ? undefined : entry.value));
   }
 
   /** Drops one cached entity, here and in the shared store (other instances' copies: see the invalidation bus). */

@@ -93,6 +93,7 @@ describe('provider webhooks keep the cache exact', () => {
   it('answers a customer-service email change after one conditional read of that customer', async () => {
     const customer = stack.dataset.customers[3]!;
     const query = `query($id: ID!) { customer(id: $id) { email } }`;
+    await stack.query(`{ customers(first: 10) { edges { node { id email } } } }`); // the page is cached
     expect((await stack.query<{ customer: { email: string } }>(query, { id: toGlobalId('Customer', customer.id) })).data?.customer.email).toBe(customer.email);
     const before = (await stack.simStats('customers')).requests;
     const subscriber = await listen<{ customerChanged: { email: string } }>(`subscription($id: ID!) { customerChanged(id: $id) { email } }`, { id: toGlobalId('Customer', customer.id) });
@@ -103,6 +104,9 @@ describe('provider webhooks keep the cache exact', () => {
     await subscriber.close();
 
     expect((await stack.query<{ customer: { email: string } }>(query, { id: toGlobalId('Customer', customer.id) })).data?.customer.email).toBe('changed@example.com');
+    // The cached list page agrees at once: its record yields to the newer entity the event refreshed.
+    const listed = await stack.query<{ customers: { edges: Array<{ node: { id: string; email: string } }> } }>(`{ customers(first: 10) { edges { node { id email } } } }`);
+    expect(listed.data?.customers.edges.find((edge) => edge.node.id === toGlobalId('Customer', customer.id))?.node.email).toBe('changed@example.com');
     expect((await stack.simStats('customers')).requests).toBe(before + 1);
   });
 });
