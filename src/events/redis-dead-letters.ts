@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../upstream/redis/redis-connection.ts';
+import type { EventLogRedis } from './redis-event-log.ts';
 import type { DeadLetter, DeadLetterQueue } from './event-log.ts';
 import { REPLAY, STREAM_ID, type EventLogKeys } from './redis-event-scripts.ts';
 import { decodeStoredEvent } from './stored-event-codec.ts';
@@ -6,7 +6,7 @@ import { decodeStoredEvent } from './stored-event-codec.ts';
 /** The dead-letter stream, oldest first. Every call rejects while Redis is away. */
 export class RedisDeadLetters implements DeadLetterQueue {
   constructor(
-    private readonly redis: RedisConnection,
+    private readonly redis: EventLogRedis,
     private readonly keys: EventLogKeys,
   ) {}
 

@@ -28,8 +28,28 @@ type StreamEntry = { id: string; message: Record<string, string> };
  * reclaimed or re-stored event from being handled again, but a consumer that dies between its
  * handler and that step leaves the event to be handled once more (handlers are idempotent).
  */
+/**
+ * How long the log's commands may take. Not REDIS_TIMEOUT_MS (100 ms), which suits a cache read
+ * on a request's path: the log's scripts are on no one's latency path, and one that times out
+ * may still run in Redis, where it would count an attempt twice, or claim entries whose answer is
+ * then lost. Under load that happened (late deliveries in the events bench).
+ */
+export const EVENT_LOG_COMMAND_TIMEOUT_MS = 2000; // 2 s
+
+/** The part of a RedisConnection the log uses. */
+export type EventLogRedis = Pick<RedisConnection, 'run' | 'available' | 'client'>;
+
 export function createRedisEventLog(redis: RedisConnection, options: EventLogOptions): EventLog {
-  return new RedisEventLog(redis, resolveEventLogOptions(options));
+  const patient: EventLogRedis = {
+    run: (command, timeoutMs = EVENT_LOG_COMMAND_TIMEOUT_MS) => redis.run(command, timeoutMs),
+    get available() {
+      return redis.available;
+    },
+    get client() {
+      return redis.client;
+    },
+  };
+  return new RedisEventLog(patient, resolveEventLogOptions(options));
 }
 
 class RedisEventLog implements EventLog, DeliveryStore {
@@ -48,7 +68,7 @@ class RedisEventLog implements EventLog, DeliveryStore {
   private readonly sleepers = new Set<() => void>();
 
   constructor(
-    private readonly redis: RedisConnection,
+    private readonly redis: EventLogRedis,
     private readonly options: ResolvedEventLogOptions,
   ) {
     this.keys = eventLogKeys(options.keyPrefix);

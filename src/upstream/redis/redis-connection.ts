@@ -74,14 +74,17 @@ export class RedisConnection {
     return this.health.state.kind === 'up' && isClientReady(this.client);
   }
 
-  /** Runs a command with the timeout, or fails fast when Redis is known to be away. */
-  async run<T>(command: (client: RedisCommandClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs a command with the timeout (REDIS_TIMEOUT_MS unless `timeoutMs` says otherwise), or
+   * fails fast when Redis is known to be away.
+   */
+  async run<T>(command: (client: RedisCommandClient) => Promise<T>, timeoutMs = this.options.commandTimeoutMs): Promise<T> {
     if (!this.available) {
       const { state } = this.health;
       throw new RedisUnavailableError(state.kind === 'down' ? state.reason : state.kind === 'up' ? 'not connected' : state.kind);
     }
     try {
-      const result = await this.withTimeout(command(this.client));
+      const result = await this.withTimeout(command(this.client), timeoutMs);
       this.health.succeeded();
       return result;
     } catch (error) {
@@ -133,8 +136,7 @@ export class RedisConnection {
 
   // Private: the timeout every command and probe races, and the log of state changes.
 
-  private async withTimeout<T>(pending: Promise<T>): Promise<T> {
-    const { commandTimeoutMs } = this.options;
+  private async withTimeout<T>(pending: Promise<T>, commandTimeoutMs = this.options.commandTimeoutMs): Promise<T> {
     let timer: unknown;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.timers.setTimeout(() => reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
