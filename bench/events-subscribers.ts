@@ -135,7 +135,10 @@ export async function measureSubscribers(options: SubscribersOptions): Promise<S
       { secret: options.secret, nowSec: Math.floor(Date.now() / 1000), tag: `${options.tag}w` },
     );
     const warmUpAccepted = await postPaced(options.origin, warmUp, options.intervalMs, () => {});
-    if (warmUpAccepted < warmUp.length) throw new Error(`the webhook endpoint refused ${warmUp.length - warmUpAccepted} of the warm-up round's ${warmUp.length} events`);
+    if (warmUpAccepted < warmUp.length) {
+      const statuses = [...refusals].map(([status, count]) => `${count}× HTTP ${status}`).join(', ') || 'no answer';
+      throw new Error(`the webhook endpoint refused ${warmUp.length - warmUpAccepted} of the warm-up round's ${warmUp.length} events (${statuses})`);
+    }
     // Not fatal: an event whose handling failed is retried after a backoff, and its deliveries come
     // late; the round goes on, and the results say how many had arrived.
     await until(() => warmUpReceived >= subscribers, WARM_UP_TIMEOUT_MS, 'the warm-up deliveries').catch(() => {
@@ -221,6 +224,9 @@ function subscriber(origin: string, customerId: string, sink: { next: (result: {
  * Posts the deliveries one every `intervalMs`, not waiting for answers (an open loop), `onSend`
  * called just before each; resolves with how many were answered 2xx once all are answered.
  */
+/** Non-2xx answers by status, for the failure message. */
+const refusals = new Map<number, number>();
+
 async function postPaced(origin: string, deliveries: readonly SignedDelivery[], intervalMs: number, onSend: (delivery: SignedDelivery, at: number) => void): Promise<number> {
   const pool = new Pool(origin, { connections: 8 });
   const started = performance.now();
@@ -235,7 +241,9 @@ async function postPaced(origin: string, deliveries: readonly SignedDelivery[], 
           .request({ path: '/webhooks/stripe', method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': delivery.signature }, body: delivery.body })
           .then(async (response) => {
             await response.body.dump();
-            return response.statusCode >= 200 && response.statusCode < 300;
+            const ok = response.statusCode >= 200 && response.statusCode < 300;
+            if (!ok) refusals.set(response.statusCode, (refusals.get(response.statusCode) ?? 0) + 1);
+            return ok;
           })
           .catch(() => false),
       );

@@ -103,7 +103,7 @@ async function runOne(eventLog: EventLogKind, options: BenchOptions, sims: Simul
   const prefix = `tributary-bench-events-${tag}`;
   const secret = SIM_CREDENTIALS.stripeWebhookSecret;
   const limits = raisedLimits();
-  const running = await startSystem(system(eventLog === 'redis' ? { REDIS_URL, CACHE_KEY_PREFIX: prefix } : {}), { sims, limits, answersFile: '' }, `events-${eventLog}`, { nodeArgs: options.nodeArgs, compiled: options.compiled });
+  const running = await startSystem(system(eventLog === 'redis' ? { REDIS_URL, CACHE_KEY_PREFIX: prefix } : IN_PROCESS_LOG), { sims, limits, answersFile: '' }, `events-${eventLog}`, { nodeArgs: options.nodeArgs, compiled: options.compiled });
   const origin = new URL(running.url).origin;
   try {
     await admin.resetWith(faults(options.latencyMs, limits));
@@ -143,6 +143,12 @@ async function runOne(eventLog: EventLogKind, options: BenchOptions, sims: Simul
     if (eventLog === 'redis') progress(`events (redis): removed ${await dropKeysWithPrefix(REDIS_URL, prefix)} keys of ${prefix}`);
   }
 }
+
+/**
+ * Production refuses webhooks without Redis (an in-process log does not outlive a restart); the
+ * in-process log is measured all the same, as the embedded default runs it.
+ */
+const IN_PROCESS_LOG = { NODE_ENV: 'development' };
 
 /** Tributary as deployed, its Stripe webhook endpoint on with the simulators' signing secret. */
 function system(extra: Record<string, string>): SystemSpec {
