@@ -148,7 +148,7 @@ export class EntityCache {
   async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>, keepUnordered = false): Promise<ApplyOutcome> {
     const policy = this.options.policies[resource];
     const readAt = this.now();
-    const [entry] = await this.options.store.getMany<CacheEntry<V>>([key]).catch((): Array<CacheEntry<V> | undefined> => [undefined]);
+    const [entry] = await this.entries<V>([key]);
     const decision = entry ? decide(entry.value, freshnessOf(entry, policy, readAt)) : 'unknown';
     if (decision === 'current') return 'current';
     if (decision !== 'unknown') {
