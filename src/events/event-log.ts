@@ -37,8 +37,8 @@ export interface EventLog {
 }
 
 export interface DeadLetterQueue {
-  /** Oldest first, at most `limit`. */
-  list(limit: number): Promise<DeadLetter[]>;
+  /** Oldest first, at most `limit`; only `tenantId`'s when given (however many others come first). */
+  list(limit: number, tenantId?: string): Promise<DeadLetter[]>;
   get(entryId: string): Promise<DeadLetter | undefined>;
   /**
    * Puts the event back on the log for one more round of attempts (its attempts start again)

@@ -91,8 +91,9 @@ class MemoryDeadLetters implements DeadLetterQueue {
     private readonly putBack: (event: StoredEvent) => void,
   ) {}
 
-  async list(limit: number): Promise<DeadLetter[]> {
-    return this.dead.slice(0, Math.max(0, limit));
+  async list(limit: number, tenantId?: string): Promise<DeadLetter[]> {
+    const letters = tenantId === undefined ? this.dead : this.dead.filter((letter) => letter.event.tenantId === tenantId);
+    return letters.slice(0, Math.max(0, limit));
   }
 
   async get(entryId: string): Promise<DeadLetter | undefined> {

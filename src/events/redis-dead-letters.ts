@@ -3,6 +3,9 @@ import type { DeadLetter, DeadLetterQueue } from './event-log.ts';
 import { REPLAY, STREAM_ID, type EventLogKeys } from './redis-event-scripts.ts';
 import { decodeStoredEvent } from './stored-event-codec.ts';
 
+/** Dead letters read per XRANGE while listing. */
+const LIST_PAGE = 500;
+
 /** The dead-letter stream, oldest first. Every call rejects while Redis is away. */
 export class RedisDeadLetters implements DeadLetterQueue {
   constructor(
@@ -10,10 +13,25 @@ export class RedisDeadLetters implements DeadLetterQueue {
     private readonly keys: EventLogKeys,
   ) {}
 
-  async list(limit: number): Promise<DeadLetter[]> {
+  /**
+   * One stream holds every tenant's letters, so a tenant's are read page by page past the
+   * others' (one XRANGE per page), until `limit` are found or the stream ends.
+   */
+  async list(limit: number, tenantId?: string): Promise<DeadLetter[]> {
     if (!(limit > 0)) return [];
-    const entries = await this.redis.run((client) => client.xRange(this.keys.dead, '-', '+', { COUNT: Math.floor(limit) }));
-    return entries.flatMap((entry) => toDeadLetter(entry.id, entry.message) ?? []);
+    const found: DeadLetter[] = [];
+    let start = '-';
+    for (;;) {
+      const from = start;
+      const entries = await this.redis.run((client) => client.xRange(this.keys.dead, from, '+', { COUNT: LIST_PAGE }));
+      for (const entry of entries) {
+        const letter = toDeadLetter(entry.id, entry.message);
+        if (letter && (tenantId === undefined || letter.event.tenantId === tenantId)) found.push(letter);
+        if (found.length >= limit) return found;
+      }
+      if (entries.length < LIST_PAGE) return found;
+      start = `(${entries.at(-1)!.id}`;
+    }
   }
 
   async get(entryId: string): Promise<DeadLetter | undefined> {

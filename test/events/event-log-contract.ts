@@ -175,6 +175,20 @@ export function eventLogContract(name: string, setup: () => Promise<EventLogHarn
       expect(await log.deadLetters.list(10)).toHaveLength(1);
     });
 
+    it('lists one tenant\'s dead letters past however many of other tenants\' come first', async () => {
+      const log = await open({ maxAttempts: 1 });
+      log.start(async () => {
+        throw new Error('broken');
+      });
+      const others = Array.from({ length: 520 }, () => storedEvent({ tenantId: 'busy' }));
+      await log.append([...others, storedEvent({ tenantId: 'quiet' }), storedEvent({ tenantId: 'quiet' })]);
+      await until(async () => (await log.deadLetters.count()) === 522);
+      const quiet = await log.deadLetters.list(10, 'quiet');
+      expect(quiet.map((letter) => letter.event.tenantId)).toEqual(['quiet', 'quiet']);
+      expect(await log.deadLetters.list(1, 'quiet')).toHaveLength(1);
+      expect(await log.deadLetters.list(600, 'busy')).toHaveLength(520);
+    });
+
     it('answers for unknown dead letters without failing', async () => {
       const log = await open();
       for (const id of ['1-0', 'nonsense', '']) {
