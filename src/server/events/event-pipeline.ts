@@ -69,13 +69,7 @@ export function createEventPipeline(options: EventPipelineOptions): EventPipelin
     target,
     counters,
   );
-  log.start(async (event) => {
-    try {
-      await handle(event);
-    } catch (error) {
-      options.logger.warn({ err: error, provider: event.provider, type: event.type, event: event.id }, 'handling an event failed; it will be retried');
-      throw error;
-    }
-  });
+  // Failures are logged once, by the log (onError above), which knows whether it will retry.
+  log.start(handle);
   return { log, counters, close: () => log.close() };
 }
