@@ -8,13 +8,10 @@ import type { Change } from '../../events/change.ts';
 /**
  * How an event's refresh reads an entity again: through the same loaders as a query, so the
  * read is cached, counted and limited like any other. Only resources whose events are thin (an
- * id and a version, no state) need one.
+ * id and a version, no state) need one: today the customer service's.
  */
 const REFRESHERS: Partial<Record<ResourceName, (context: OperationContext, id: string) => Promise<unknown>>> = {
   'customers.customer': (context, id) => context.customers.byId.load(id),
-  'stripe.charge': (context, id) => context.stripe.chargeById.load(id),
-  'hubspot.contact': (context, id) => context.hubspot.contactById.load(id),
-  'hubspot.deal': (context, id) => context.hubspot.dealById.load(id),
 };
 
 export interface EffectTargetOptions {
