@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { ProviderName } from '../../errors.ts';
 import type { EventCounters } from '../../events/event-counters.ts';
 import type { EventLog } from '../../events/event-log.ts';
-import type { ProviderEvent, StoredEvent, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
+import type { ProviderEvent, RefusalReason, StoredEvent, WebhookRequest, WebhookVerifier } from '../../events/event.ts';
 
 /** The signing secrets one tenant accepts, per provider (several during a rotation). */
 export interface WebhookTenant {
@@ -50,7 +50,7 @@ export async function registerWebhookRoutes(fastify: FastifyInstance, options: W
       const candidates = request.params.tenant === undefined ? options.tenants : options.tenants.filter((tenant) => tenant.id === request.params.tenant);
       const webhook = webhookRequest(request, options.publicUrl);
       const now = options.now();
-      let refusal: Exclude<ReturnType<WebhookVerifier['verify']>, { ok: true }>['reason'] | 'unknown-tenant' = 'unknown-tenant';
+      let refusal: RefusalReason | 'unknown-tenant' = 'unknown-tenant';
       for (const tenant of candidates) {
         const secrets = tenant.webhookSecrets[provider] ?? [];
         if (secrets.length === 0) continue;

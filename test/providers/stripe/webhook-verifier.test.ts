@@ -186,18 +186,9 @@ describe('Stripe webhook verifier', () => {
   it('reads the charge of a charge event as the wire charge the connector uses', () => {
     const result = verify(`t=${T},v1=${v1(SECRET, T, BODY)}`);
     const parsed = result.ok ? stripeEventOf(result.events[0]?.payload) : undefined;
-    expect(parsed && chargeOf(parsed)).toEqual({
-      id: 'ch_3PabcXYZ',
-      object: 'charge',
-      amount: 2500,
-      amount_refunded: 2500,
-      currency: 'eur',
-      created: T - 3600,
-      customer: 'cus_Q1',
-      description: null,
-      refunded: true,
-      status: 'succeeded',
-    });
+    // Fields the connector does not read (receipt_url) are left out, as wire validation does.
+    const { receipt_url: _unread, ...wire } = charge;
+    expect(parsed && chargeOf(parsed)).toEqual(wire);
     expect(stripeEventOf({ id: 'nope' })).toBeUndefined();
   });
 
