@@ -277,7 +277,8 @@ export type Subscription = {
   /**
    * A payment (Stripe charge) of this customer was created or changed (a Stripe `charge.*` webhook:
    * captured, refunded, failed…). Null when the charge was deleted. A customer without a Stripe
-   * account has no payments: the subscription stays open and silent. Cost: one Stripe call per event.
+   * account has no payments: the subscription stays open and silent. Cost: at most one Stripe call
+   * per event, none when the event's charge was applied to the cache (the usual case).
    */
   paymentChanged: Maybe<Payment>;
 };
