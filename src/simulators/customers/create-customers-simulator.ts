@@ -13,6 +13,7 @@ import { CustomerWebhooks } from './customer-webhooks.ts';
 import { codeForStatus, customersError } from './customers-error.ts';
 import { getCustomer } from './get-customer.ts';
 import { listCustomers } from './list-customers.ts';
+import { patchCustomer } from './patch-customer.ts';
 
 export interface CustomersSimulatorOptions extends SimulatorOptions {
   /** Default `SIM_CREDENTIALS.customersToken`. */
@@ -41,6 +42,7 @@ export function createCustomersSimulator(options: CustomersSimulatorOptions = {}
   const router = new Router()
     .add('POST', '/v1/customers/batch-get', batchGetCustomers(store))
     .add('GET', '/v1/customers/:id', getCustomer(store))
+    .add('PATCH', '/v1/customers/:id', patchCustomer(store, webhooks, clock))
     .add('GET', '/v1/customers', listCustomers(store));
 
   const adapter: ProviderAdapter = {

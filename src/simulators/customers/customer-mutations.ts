@@ -1,6 +1,7 @@
 import { isPlainObject } from '../shared/read-body.ts';
 import type { SimResponse } from '../shared/sim-request.ts';
-import { customerJsonWithEtag, type CustomerChange, type CustomerStore } from './customer-store.ts';
+import { applyCustomerChange, parseCustomerChange } from './customer-change.ts';
+import { customerJsonWithEtag, type CustomerStore } from './customer-store.ts';
 import type { CustomerWebhooks } from './customer-webhooks.ts';
 import { customersError } from './customers-error.ts';
 
@@ -10,7 +11,8 @@ const ACTIONS = ['updateCustomer', 'deleteCustomer'];
  * `POST /_sim/mutate` on the customer service: `{"action":"updateCustomer","id","email"?,"name"?}`
  * or `{"action":"deleteCustomer","id"}`, a change made by another client of the service. Answers
  * the record as it now is (as it was, when deleted) and sends `customer.updated` /
- * `customer.deleted`; an update that changes nothing sends nothing.
+ * `customer.deleted`; an update that changes nothing sends nothing. The update takes the same
+ * checks and the same path as `PATCH /v1/customers/{id}` (customer-change.ts).
  */
 export function customerMutation(store: CustomerStore, webhooks: CustomerWebhooks, clock: () => number): (body: unknown) => SimResponse {
   return (body) => {
@@ -25,24 +27,10 @@ export function customerMutation(store: CustomerStore, webhooks: CustomerWebhook
       webhooks.deleted(record.id);
       return { status: 200, body: customerJsonWithEtag(record) };
     }
-    const change = parseChange(body);
+    const change = parseCustomerChange(body);
     if (typeof change === 'string') return customersError(400, 'invalid_request', change);
-    if (store.update(record, change, clock())) webhooks.updated(record);
+    const refusal = applyCustomerChange(store, webhooks, record, change, clock());
+    if (refusal) return refusal;
     return { status: 200, body: customerJsonWithEtag(record) };
   };
-}
-
-function parseChange(body: Record<string, unknown>): CustomerChange | string {
-  const { email, name } = body;
-  if (email === undefined && name === undefined) return 'Send "email", "name" or both';
-  const change: CustomerChange = {};
-  if (email !== undefined) {
-    if (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email)) return '"email" must be an email address';
-    change.email = email;
-  }
-  if (name !== undefined) {
-    if (typeof name !== 'string' || name.trim() === '') return '"name" must be a non-empty string';
-    change.name = name;
-  }
-  return change;
 }

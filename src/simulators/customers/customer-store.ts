@@ -10,7 +10,7 @@ export interface CustomerQuery {
   hubspotRef?: string;
 }
 
-/** What `POST /_sim/mutate` may change on a record. */
+/** What `PATCH /v1/customers/{id}` and `POST /_sim/mutate` may change on a record. */
 export interface CustomerChange {
   email?: string;
   name?: string;
@@ -59,6 +59,12 @@ export class CustomerStore {
 
   get(id: string): CustomerRecord | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The customer holding an email, compared case-insensitively (records store it lower-case). */
+  withEmail(email: string): CustomerRecord | undefined {
+    const wanted = email.toLowerCase();
+    return this.#ordered.find((record) => record.email === wanted);
   }
 
   page(query: CustomerQuery): { items: CustomerRecord[]; hasMore: boolean } {

@@ -5,12 +5,15 @@ export type CustomersErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'invalid_request'
+  | 'precondition_failed'
+  | 'email_taken'
   | 'rate_limited'
   | 'internal'
   | 'unavailable';
 
-export function customersError(status: number, code: CustomersErrorCode, message: string): SimResponse {
-  return { status, body: { error: { code, message } } };
+/** `extra` adds documented fields beside code and message (`currentVersion` on a 412). */
+export function customersError(status: number, code: CustomersErrorCode, message: string, extra: Record<string, unknown> = {}): SimResponse {
+  return { status, body: { error: { code, message, ...extra } } };
 }
 
 /** The documented code closest to a status, for injected faults and unknown routes. */

@@ -11,6 +11,20 @@ export function customerEtag(record: Pick<CustomerRecord, 'id' | 'version'>): st
  * commas, because a comma is a legal character inside an opaque tag.
  */
 export function ifNoneMatchMatches(header: string, etag: string): boolean {
+  return listMatchesWeakly(header, etag);
+}
+
+/**
+ * `If-Match` on a write: `*` or a list of entity tags. RFC 9110 §13.1.1 asks for the strong
+ * comparison, under which our weak tags could never match. We compare weakly on purpose: a tag
+ * is `<id>-v<version>`, it names one version of the record, so the weak tag a GET handed out
+ * says exactly which version the writer saw (docs/providers/customers.md, "Conditional writes").
+ */
+export function ifMatchMatches(header: string, etag: string): boolean {
+  return listMatchesWeakly(header, etag);
+}
+
+function listMatchesWeakly(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   const wanted = opaqueTag(etag);
   for (const match of header.matchAll(/(?:W\/)?"([^"]*)"/g)) {

@@ -15,14 +15,15 @@ export function getCustomer(store: CustomerStore): RouteHandler {
     const record = store.get(id);
     if (!record) return customersError(404, 'not_found', `No customer with id '${id}'`);
     // A 304 carries the same validator and freshness headers a 200 would (RFC 9110 §15.4.5).
-    const headers = {
-      etag: customerEtag(record),
-      'last-modified': new Date(record.updatedAt).toUTCString(),
-      'cache-control': CUSTOMER_CACHE_CONTROL,
-    };
+    const headers = { ...customerValidators(record), 'cache-control': CUSTOMER_CACHE_CONTROL };
     if (isNotModified(req, record, headers.etag)) return { status: 304, headers };
     return { status: 200, headers, body: customerJson(record) };
   };
+}
+
+/** `ETag` and `Last-Modified` of a record, as a GET and a successful PATCH send them. */
+export function customerValidators(record: CustomerRecord): { etag: string; 'last-modified': string } {
+  return { etag: customerEtag(record), 'last-modified': new Date(record.updatedAt).toUTCString() };
 }
 
 /** If-None-Match wins; If-Modified-Since counts only when If-None-Match is absent (§13.2.2). */
