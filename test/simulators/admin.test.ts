@@ -92,6 +92,7 @@ describe('simulator admin API', () => {
     expect(current).toEqual({ expireTokens: true, rateLimit: { limit: 5, windowMs: 1000 } });
     for (const [body, field] of [
       [{ errorRate: 2 }, 'errorRate'],
+      [{ resetAfterRate: -0.5 }, 'resetAfterRate'],
       [{ latencyMs: -1 }, 'latencyMs'],
       [{ rateLimit: { limit: 0, windowMs: 1000 } }, 'rateLimit.limit'],
       [{ outage: 'yes' }, 'outage'],

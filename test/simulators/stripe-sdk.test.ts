@@ -85,6 +85,27 @@ describe('Stripe simulator through the official stripe SDK', () => {
     expect(await stripe.charges.retrieve(charge.id)).toMatchObject({ amount_refunded: charge.amount, refunded: true });
   });
 
+  it('applies a refund whose answer is lost under resetAfterRate, and replays that same refund for the same key', async () => {
+    const { charges } = customerWithCharges(1);
+    const charge = charges[0]!;
+    const stripe = client();
+    await admin.faults({ resetAfterRate: 1 });
+    const lost = await stripe.refunds.create({ charge: charge.id, amount: 150 }, { idempotencyKey: 'refund-lost' }).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    // stripe-node retries a closed connection once even with maxNetworkRetries 0 (stripe-node#1040):
+    // the retry carries the same key, so it was replayed, and its answer was lost as well.
+    expect((await admin.stats()).byRoute['POST /v1/refunds']).toEqual({ '0': 2 });
+
+    await admin.faults({});
+    const applied = await stripe.refunds.list({ charge: charge.id });
+    expect(applied.data.map((r) => r.amount)).toEqual([150]);
+    const replay = await stripe.refunds.create({ charge: charge.id, amount: 150 }, { idempotencyKey: 'refund-lost' });
+    expect(replay.id).toBe(applied.data[0]!.id);
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect((await stripe.refunds.list({ charge: charge.id })).data).toHaveLength(1);
+    expect((await stripe.charges.retrieve(charge.id)).amount_refunded).toBe(150);
+  });
+
   it('raises StripeInvalidRequestError resource_missing for a missing object', async () => {
     const error = await client().charges.retrieve('ch_doesnotexist').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);

@@ -140,4 +140,28 @@ describe('Stripe simulator on the wire', () => {
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(((await (await get(`/v1/charges/${charge.id}`)).json()) as { amount_refunded: number }).amount_refunded).toBe(50);
   });
+
+  it('applies a refund whose socket drops after the work under resetAfterRate, counted as no response, and replays it', async () => {
+    const charge = dataset.stripe.charges.find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!;
+    const refund = () =>
+      fetch(`${sim.url}/v1/refunds`, {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': 'reset-after' },
+        body: `charge=${charge.id}&amount=70`,
+      });
+    await admin.faults({ resetAfterRate: 1 });
+    await expect(refund()).rejects.toThrow();
+    expect((await admin.stats()).byRoute['POST /v1/refunds']).toEqual({ '0': 1 });
+    await admin.faults({});
+    const refunds = () => get(`/v1/refunds?charge=${charge.id}`).then(async (r) => ((await r.json()) as { data: Array<{ id: string }> }).data);
+    const [applied] = await refunds();
+    expect(applied).toBeDefined();
+
+    const retried = await refund();
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retried.json()) as { id: string }).id).toBe(applied!.id);
+    expect(await refunds()).toHaveLength(1);
+    expect(((await (await get(`/v1/charges/${charge.id}`)).json()) as { amount_refunded: number }).amount_refunded).toBe(70);
+  });
 });

@@ -14,8 +14,14 @@ export interface Faults {
   malformedRate?: number;
   /** Share of requests whose body is cut short under a Content-Length that promised more. */
   truncateRate?: number;
-  /** Share of requests whose socket is destroyed before any response. */
+  /** Share of requests whose socket is destroyed before any response (nothing was done). */
   resetRate?: number;
+  /**
+   * Share of requests whose socket is destroyed after the handler ran, before any response: the
+   * work is done (a refund happened, a record changed, its webhook went out) and only the answer
+   * is lost, the case idempotency keys and conditional writes exist for.
+   */
+  resetAfterRate?: number;
   /** HubSpot: every OAuth access token is treated as expired. */
   expireTokens?: boolean;
   /**

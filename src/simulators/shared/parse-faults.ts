@@ -6,7 +6,7 @@ export class FaultValidationError extends Error {
   readonly code = 'SIM_INVALID_FAULTS';
 }
 
-const RATE_FIELDS = ['errorRate', 'malformedRate', 'truncateRate', 'resetRate'] as const;
+const RATE_FIELDS = ['errorRate', 'malformedRate', 'truncateRate', 'resetRate', 'resetAfterRate'] as const;
 const FLAG_FIELDS = ['outage', 'expireTokens'] as const;
 const KNOWN_FIELDS = new Set<string>(['latencyMs', 'errorStatus', 'rateLimit', 'associationPageSize', ...RATE_FIELDS, ...FLAG_FIELDS]);
 /** HubSpot's v4 associations `limit` maximum; no page is ever larger. */

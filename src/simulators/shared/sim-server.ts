@@ -15,9 +15,9 @@ import { SeededRandom } from '../dataset/seeded-random.ts';
 /**
  * Serves one provider on `node:http`. Every non-admin request goes through, in order:
  *   latency → reset fault → outage → error fault → authentication → rate limit → handler
- *   → provider headers → malformed / truncate fault → write + stats.
- * Mangling comes last on purpose: the upstream did the work (a refund happened) and only the
- * answer got lost, which is exactly the case idempotency keys exist for.
+ *   → provider headers → reset-after fault → malformed / truncate fault → write + stats.
+ * The after-the-handler faults come last on purpose: the upstream did the work (a refund
+ * happened) and only the answer got lost, which is exactly the case idempotency keys exist for.
  */
 export async function startSimServer(adapter: ProviderAdapter, options: SimulatorOptions): Promise<SimulatorHandle> {
   const stats = new StatsRecorder(adapter.name);
@@ -66,6 +66,11 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
     }
     let response = answer(simReq, match, { faults: active, now: clock() });
     if (adapter.finish) response = adapter.finish(simReq, response);
+    if (faults.roll(active.resetAfterRate)) {
+      stats.record(routeKey, NO_RESPONSE_STATUS, 0);
+      req.socket.destroy();
+      return;
+    }
 
     if (faults.roll(active.malformedRate)) {
       stats.record(routeKey, 200, write(res, response, adapter.contentType, 'malformed'));

@@ -26,8 +26,9 @@ export interface SimStats {
 }
 
 /**
- * Status `0` stands for "no response": the socket was destroyed by a reset fault, the way HAR
- * files and browsers report a request that never got an answer.
+ * Status `0` stands for "no response": the socket was destroyed by a reset fault (`resetRate`
+ * before the handler ran, `resetAfterRate` after it), the way HAR files and browsers report a
+ * request that never got an answer.
  */
 export const NO_RESPONSE_STATUS = 0;
 
