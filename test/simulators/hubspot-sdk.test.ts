@@ -1,4 +1,5 @@
 import { Client } from '@hubspot/api-client';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildDataset,
@@ -101,6 +102,36 @@ describe('HubSpot simulator through the official @hubspot/api-client', () => {
     const last = await v4.basicApi.getPage('contacts', contactWithDeals.id, 'deals', page.paging?.next?.after);
     expect(last.results.map((r) => String(r.toObjectId))).toEqual([dealIds[1]]);
     expect(last.paging).toBeUndefined();
+  });
+
+  it('updates a contact with basicApi.update and surfaces a refused option as ApiException with its errors', async () => {
+    const updated = await client().crm.contacts.basicApi.update(contactWithDeals.id, { properties: { lifecyclestage: 'opportunity', jobtitle: 'Buyer' } });
+    expect(updated.id).toBe(contactWithDeals.id);
+    expect(updated.properties).toMatchObject({ lifecyclestage: 'opportunity', jobtitle: 'Buyer', hs_object_id: contactWithDeals.id });
+    expect(updated.updatedAt).toEqual(new Date(now));
+    expect(updated.archived).toBe(false);
+
+    const refused = await failure(client().crm.contacts.basicApi.update(contactWithDeals.id, { properties: { lifecyclestage: 'vip' } }));
+    expect(refused.code).toBe(400);
+    expect(refused.body).toMatchObject({ category: 'VALIDATION_ERROR', errors: [{ code: 'INVALID_OPTION', context: { propertyName: ['lifecyclestage'] } }] });
+    const missing = await failure(client().crm.contacts.basicApi.update('999999', { properties: { firstname: 'x' } }));
+    expect(missing.code).toBe(404);
+  });
+
+  it('logs a note on a contact with objects.notes.basicApi.create and finds it through the v4 associations', async () => {
+    const note = await client().crm.objects.notes.basicApi.create({
+      properties: { hs_note_body: 'Refund of 15.00 issued', hs_timestamp: String(now) },
+      associations: [{ to: { id: contactWithoutDeals.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: 202 }] }],
+    });
+    expect(note.properties).toMatchObject({ hs_note_body: 'Refund of 15.00 issued', hs_timestamp: new Date(now).toISOString(), hs_object_id: note.id });
+    const read = await client().crm.objects.notes.basicApi.getById(note.id, ['hs_note_body']);
+    expect(read.properties.hs_note_body).toBe('Refund of 15.00 issued');
+    const page = await client().crm.associations.v4.basicApi.getPage('contacts', contactWithoutDeals.id, 'notes');
+    expect(page.results.map((r) => [String(r.toObjectId), r.associationTypes[0]?.typeId])).toEqual([[note.id, 201]]);
+
+    const untimed = await failure(client().crm.objects.notes.basicApi.create({ properties: { hs_note_body: 'when?' }, associations: [] }));
+    expect(untimed.code).toBe(400);
+    expect(untimed.body.category).toBe('VALIDATION_ERROR');
   });
 
   it('exchanges the refresh token for an access token that works until it expires', async () => {

@@ -3,7 +3,7 @@ import type { RouteHandler } from '../shared/router.ts';
 import { headerValue, type SimRequest, type SimResponse } from '../shared/sim-request.ts';
 import { decodeAfter, encodeAfter, pageAfter } from './association-cursor.ts';
 import { hubspotError } from './hubspot-error.ts';
-import type { HubSpotStore } from './hubspot-store.ts';
+import type { AssociatedPlural, HubSpotStore } from './hubspot-store.ts';
 import type { ObjectType } from './object-type.ts';
 import { scrambleOrder } from './scramble-order.ts';
 
@@ -11,15 +11,21 @@ const MAX_BATCH = 100;
 /** The v4 GET's `limit` maximum and default. */
 const MAX_PAGE = 500;
 
-/** HubSpot-defined, unlabelled association types (contact→deal 4, deal→contact 3). */
-const TYPE_IDS: Record<string, number> = { 'contacts:deals': 4, 'deals:contacts': 3 };
+/** HubSpot-defined, unlabelled association types (contact→deal 4, deal→contact 3, contact→note 201, note→contact 202). */
+export const TYPE_IDS: Record<string, number> = { 'contacts:deals': 4, 'deals:contacts': 3, 'contacts:notes': 201, 'notes:contacts': 202 };
+
+/** One side of an association: a CRM object type or the notes. */
+export interface AssociationEnd {
+  plural: AssociatedPlural;
+}
+
 const SINGULAR: Record<ObjectType['plural'], string> = { contacts: 'contact', deals: 'deal' };
 
 /**
  * One association in v4 shape. `toObjectId` is a JSON number, as HubSpot sends it in v4 (the
  * reference warns it may be a number or a string; a client must accept both).
  */
-function associationJson(from: ObjectType, to: ObjectType, toId: string) {
+function associationJson(from: AssociationEnd, to: AssociationEnd, toId: string) {
   return {
     toObjectId: Number(toId),
     associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: TYPE_IDS[`${from.plural}:${to.plural}`] ?? 0, label: null }],
@@ -30,7 +36,7 @@ function associationJson(from: ObjectType, to: ObjectType, toId: string) {
  * `GET /crm/v4/objects/<from>/:id/associations/<to>?after=&limit=`; an unknown id has none. `limit`
  * is 1–500 (default 500) and a page holds at most `pageSize`; `paging` only when more follow.
  */
-export function getAssociations(store: HubSpotStore, from: ObjectType, to: ObjectType, pageSize: number): RouteHandler {
+export function getAssociations(store: HubSpotStore, from: AssociationEnd, to: AssociationEnd, pageSize: number): RouteHandler {
   return (req, { faults }) => {
     const rawLimit = req.query.get('limit') ?? String(MAX_PAGE);
     const limit = Number(rawLimit);
@@ -124,7 +130,7 @@ function batchInput(input: unknown): BatchInput | undefined {
 }
 
 /** `link` is deprecated ("should be ignored") but still sent: the GET for the same next page. */
-function nextPaging(req: SimRequest, from: ObjectType, to: ObjectType, id: string, last: string) {
+function nextPaging(req: SimRequest, from: AssociationEnd, to: AssociationEnd, id: string, last: string) {
   const after = encodeAfter(TYPE_IDS[`${from.plural}:${to.plural}`] ?? 0, last);
   const link = new URL(`http://${headerValue(req, 'host') ?? 'localhost'}/crm/v4/objects/${from.plural}/${encodeURIComponent(id)}/associations/${to.plural}`);
   link.searchParams.set('after', after);

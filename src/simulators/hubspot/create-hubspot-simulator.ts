@@ -11,9 +11,12 @@ import { HubSpotRateLimiter, type HubSpotLimits } from './hubspot-rate-limiter.t
 import { hubspotMutation } from './hubspot-mutations.ts';
 import { HubSpotStore } from './hubspot-store.ts';
 import { HubSpotWebhooks } from './hubspot-webhooks.ts';
+import { createNote, getNote } from './note-routes.ts';
 import { OAuthRegistry } from './oauth-registry.ts';
 import { batchReadObjects, getObject, listObjects } from './object-routes.ts';
 import { CONTACTS, DEALS } from './object-type.ts';
+import { CONTACT_SCHEMA } from './property-schemas.ts';
+import { updateObject } from './update-object.ts';
 
 export interface HubSpotSimulatorOptions extends SimulatorOptions {
   /** The private app token; default `SIM_CREDENTIALS.hubspotToken`. */
@@ -38,7 +41,7 @@ const DEFAULT_ASSOCIATION_PAGE_SIZE = 500;
 const AUTH_NOT_FOUND =
   'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
 
-/** HubSpot CRM v3 objects, v4 associations and the OAuth token endpoint. */
+/** HubSpot CRM v3 objects (contact updates, notes), v4 associations and the OAuth token endpoint. */
 export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): Promise<SimulatorHandle> {
   const clock = options.clock ?? Date.now;
   const pageSize = options.associationPageSize ?? DEFAULT_ASSOCIATION_PAGE_SIZE;
@@ -82,6 +85,14 @@ export function createHubSpotSimulator(options: HubSpotSimulatorOptions = {}): P
       .add('GET', `/crm/v4/objects/${from.plural}/:id/associations/${to.plural}`, getAssociations(store, from, to, pageSize))
       .add('POST', `/crm/v4/associations/${from.plural}/${to.plural}/batch/read`, batchReadAssociations(store, from, to, clock, pageSize));
   }
+  // The writes Tributary makes: a contact's properties, and notes logged on contacts.
+  const notes = { plural: 'notes' } as const;
+  router
+    .add('PATCH', '/crm/v3/objects/contacts/:id', updateObject({ store, webhooks, clock }, CONTACTS, CONTACT_SCHEMA))
+    .add('POST', '/crm/v3/objects/notes', createNote(store, clock))
+    .add('GET', '/crm/v3/objects/notes/:id', getNote(store))
+    .add('GET', '/crm/v4/objects/contacts/:id/associations/notes', getAssociations(store, CONTACTS, notes, pageSize))
+    .add('GET', '/crm/v4/objects/notes/:id/associations/contacts', getAssociations(store, notes, CONTACTS, pageSize));
 
   function authenticate(req: SimRequest, { faults, now }: RequestContext): Authentication {
     const token = /^Bearer\s+(.+)$/i.exec(headerValue(req, 'authorization') ?? '')?.[1]?.trim() ?? '';

@@ -5,6 +5,8 @@ import { hubspotError } from './hubspot-error.ts';
 import type { HubSpotStore } from './hubspot-store.ts';
 import type { HubSpotWebhooks } from './hubspot-webhooks.ts';
 import { CONTACTS, DEALS, objectJson, type ObjectType } from './object-type.ts';
+import { parsePropertyInput, refusedInput } from './property-input.ts';
+import { applyPropertyUpdate, readOnlyProperties } from './update-object.ts';
 
 const ACTIONS: Record<string, { type: ObjectType; kind: 'update' | 'delete' }> = {
   updateContact: { type: CONTACTS, kind: 'update' },
@@ -16,7 +18,8 @@ const ACTIONS: Record<string, { type: ObjectType; kind: 'update' | 'delete' }> =
 /**
  * `POST /_sim/mutate` on HubSpot: `{"action":"updateContact"|"updateDeal","id","properties":{…}}`
  * or `{"action":"deleteContact"|"deleteDeal","id"}`, a change made in the CRM's own UI. Answers
- * the object with all its properties (archived when deleted) and sends the webhooks.
+ * the object with all its properties (archived when deleted) and sends the webhooks. An update
+ * takes the API's path (update-object.ts) but, like the CRM's UI, may set custom properties.
  */
 export function hubspotMutation(store: HubSpotStore, webhooks: HubSpotWebhooks, clock: () => number): (body: unknown) => SimResponse {
   return (body) => {
@@ -36,27 +39,13 @@ export function hubspotMutation(store: HubSpotStore, webhooks: HubSpotWebhooks, 
       const archivedAt = new Date(clock()).toISOString();
       return { status: 200, body: { ...objectJson(type, object, all()), archived: true, archivedAt } };
     }
-    const properties = parseProperties(body.properties, type);
-    if (typeof properties === 'string') return invalid(properties);
-    const changes = store.update(type, object, properties, clock());
-    webhooks.propertiesChanged(type, object.id, changes);
+    const input = parsePropertyInput(body.properties, readOnlyProperties(type));
+    const request = { requestId: randomUUID() };
+    if (!('properties' in input)) return refusedInput(request, input);
+    const refusal = applyPropertyUpdate(request, { store, webhooks }, type, object, input.properties, clock());
+    if (refusal) return refusal;
     return { status: 200, body: objectJson(type, object, all()) };
   };
-}
-
-/** String values (numbers and booleans as HubSpot converts them), null to clear; the read-only ones refused. */
-function parseProperties(raw: unknown, type: ObjectType): Record<string, string | null> | string {
-  if (!isPlainObject(raw) || Object.keys(raw).length === 0) return '"properties" must be an object with at least one property';
-  const properties: Record<string, string | null> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (name === 'hs_object_id' || name === 'createdate' || name === type.modifiedProperty) {
-      return `Property "${name}" is read-only`;
-    }
-    if (value === null || typeof value === 'string') properties[name] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') properties[name] = String(value);
-    else return `Property "${name}" must be a string, a number, a boolean or null`;
-  }
-  return properties;
 }
 
 function invalid(message: string): SimResponse {

@@ -2,6 +2,11 @@ import type { Dataset, HubSpotObject } from '../dataset/dataset.ts';
 import type { ObjectType } from './object-type.ts';
 
 type Plural = ObjectType['plural'];
+/** What an association may join: the CRM objects, and the notes (engagements) logged on contacts. */
+export type AssociatedPlural = Plural | 'notes';
+
+/** Note ids come from HubSpot's engagement id space, far from contact and deal ids. */
+const FIRST_NOTE_ID = 50_000_000_001;
 
 /** A property that changed: its name and new value (null when it was cleared). */
 export interface PropertyChange {
@@ -10,9 +15,9 @@ export interface PropertyChange {
 }
 
 /**
- * The portal's CRM data: objects by type, contacts by email, associations both ways. A deep copy
- * of the seeded data, so `POST /_sim/mutate` can change it and `reset()` can return to the seed
- * without touching the shared Dataset.
+ * The portal's CRM data: objects by type, contacts by email, notes logged through the API,
+ * associations both ways. A deep copy of the seeded data, so writes can change it and `reset()`
+ * can return to the seed (and forget every note) without touching the shared Dataset.
  */
 export class HubSpotStore {
   readonly #dataset: Dataset;
@@ -22,6 +27,9 @@ export class HubSpotStore {
   };
   #contactsByEmail = new Map<string, HubSpotObject>();
   #associations = new Map<string, string[]>();
+  #notes = new Map<string, HubSpotObject>();
+  // Never restarts, not even on reset: a note id a test saw before a reset stays unknown after it.
+  #nextNoteId = FIRST_NOTE_ID;
 
   constructor(dataset: Dataset) {
     this.#dataset = dataset;
@@ -41,6 +49,7 @@ export class HubSpotStore {
       if (email) this.#contactsByEmail.set(email.toLowerCase(), contact);
     }
     this.#associations = new Map();
+    this.#notes = new Map();
     for (const { contactId, dealId } of contactDeals) {
       this.#link(`contacts:${contactId}:deals`, dealId);
       this.#link(`deals:${dealId}:contacts`, contactId);
@@ -60,8 +69,31 @@ export class HubSpotStore {
   }
 
   /** Ids of the `to` objects associated with one `from` object, ascending. */
-  associated(from: Plural, id: string, to: Plural): string[] {
+  associated(from: AssociatedPlural, id: string, to: AssociatedPlural): string[] {
     return this.#associations.get(`${from}:${id}:${to}`) ?? [];
+  }
+
+  /** Logs a note (properties as given, plus the ones HubSpot sets) on the given contacts. */
+  createNote(properties: Record<string, string | null>, contactIds: readonly string[], now: number): HubSpotObject {
+    const id = String(this.#nextNoteId++);
+    const at = new Date(now).toISOString();
+    const note: HubSpotObject = {
+      id,
+      properties: { ...properties, hs_createdate: at, hs_lastmodifieddate: at, hs_object_id: id },
+      createdAt: at,
+      updatedAt: at,
+      archived: false,
+    };
+    this.#notes.set(id, note);
+    for (const contactId of new Set(contactIds)) {
+      this.#link(`contacts:${contactId}:notes`, id);
+      this.#link(`notes:${id}:contacts`, contactId);
+    }
+    return note;
+  }
+
+  note(id: string): HubSpotObject | undefined {
+    return this.#notes.get(id);
   }
 
   /**
@@ -95,12 +127,14 @@ export class HubSpotStore {
     objects.ordered = objects.ordered.filter((candidate) => candidate !== object);
     const email = object.properties.email?.toLowerCase();
     if (type.plural === 'contacts' && email) this.#contactsByEmail.delete(email);
-    const other: Plural = type.plural === 'contacts' ? 'deals' : 'contacts';
-    for (const otherId of this.associated(type.plural, object.id, other)) {
-      const key = `${other}:${otherId}:${type.plural}`;
-      this.#associations.set(key, this.associated(other, otherId, type.plural).filter((id) => id !== object.id));
+    const others: AssociatedPlural[] = type.plural === 'contacts' ? ['deals', 'notes'] : ['contacts'];
+    for (const other of others) {
+      for (const otherId of this.associated(type.plural, object.id, other)) {
+        const key = `${other}:${otherId}:${type.plural}`;
+        this.#associations.set(key, this.associated(other, otherId, type.plural).filter((id) => id !== object.id));
+      }
+      this.#associations.delete(`${type.plural}:${object.id}:${other}`);
     }
-    this.#associations.delete(`${type.plural}:${object.id}:${other}`);
   }
 
   #link(key: string, id: string): void {

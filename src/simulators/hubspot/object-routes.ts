@@ -98,7 +98,7 @@ function isIdProperty(type: ObjectType, name: string): boolean {
 }
 
 /** `properties` may repeat (`?properties=a&properties=b`, as the SDK sends it) or be comma-separated. */
-function queryProperties(req: SimRequest): string[] | undefined {
+export function queryProperties(req: SimRequest): string[] | undefined {
   const names = req.query.getAll('properties').flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean);
   return names.length > 0 ? names : undefined;
 }

@@ -42,7 +42,11 @@ export const DEALS: ObjectType = {
  * The wire object with only the requested properties plus the ones HubSpot always sends; a
  * property the object does not have is left out, as HubSpot does.
  */
-export function objectJson(type: ObjectType, object: HubSpotObject, requested: readonly string[] | undefined): HubSpotObject {
+export function objectJson(
+  type: Pick<ObjectType, 'defaultProperties' | 'alwaysProperties'>,
+  object: HubSpotObject,
+  requested: readonly string[] | undefined,
+): HubSpotObject {
   const names = new Set([...(requested ?? type.defaultProperties), ...type.alwaysProperties]);
   const properties: Record<string, string | null> = {};
   for (const name of [...names].sort()) {
