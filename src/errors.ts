@@ -38,6 +38,17 @@ export const ErrorCode = {
   TooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   /** Changes arrived faster than the subscription could read and send them; it ended, subscribe again. */
   SubscriberTooSlow: 'SUBSCRIBER_TOO_SLOW',
+  // Writes (src/writes): see the README's "Writes".
+  /** A mutation that creates something each time (a refund, a note) came without an Idempotency-Key (HTTP 400). */
+  IdempotencyKeyRequired: 'IDEMPOTENCY_KEY_REQUIRED',
+  /** The Idempotency-Key was first used with another request (principal, document or variables) (HTTP 422). */
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** The first request with this Idempotency-Key is still running; retry after `retryAfter` seconds (HTTP 409). */
+  IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
+  /** The object changed since the version the client expected; `currentVersion` says which it is now. */
+  Conflict: 'CONFLICT',
+  /** A write that cannot be repeated may or may not have reached its provider; the client should look before trying again. */
+  WriteOutcomeUnknown: 'WRITE_OUTCOME_UNKNOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -98,6 +109,12 @@ export interface UpstreamErrorOptions {
    * not repeat it.
    */
   byGateway?: boolean;
+  /**
+   * The request may have reached the provider and been acted on (a reset, a timeout or a 5xx
+   * after it was sent); false when it surely was not (never sent, refused on connect, or
+   * answered 429 or 503, which say it was not handled). A write that cannot be repeated reads it.
+   */
+  mayHaveArrived?: boolean;
 }
 
 /** A provider call that did not give a usable answer. */
@@ -107,6 +124,7 @@ export class UpstreamError extends GatewayError {
   readonly transient: boolean;
   readonly byGateway: boolean;
   readonly status: number | undefined;
+  readonly mayHaveArrived: boolean;
 
   constructor(
     readonly code: ErrorCode,
@@ -121,6 +139,7 @@ export class UpstreamError extends GatewayError {
     this.transient = options.transient ?? false;
     this.byGateway = options.byGateway ?? false;
     this.status = options.status;
+    this.mayHaveArrived = options.mayHaveArrived ?? false;
   }
 
   override publicExtensions(): Record<string, unknown> {
@@ -217,5 +236,58 @@ export class RateLimitedError extends GatewayError {
 
   override publicExtensions(): Record<string, unknown> {
     return { retryAfter: this.retryAfter };
+  }
+}
+
+/** A write's idempotency rules refused the request; `httpStatus` is the answer's status. */
+export class IdempotencyError extends GatewayError {
+  override readonly name = 'IdempotencyError';
+
+  constructor(
+    readonly code: typeof ErrorCode.IdempotencyKeyRequired | typeof ErrorCode.IdempotencyKeyReused | typeof ErrorCode.IdempotencyInProgress,
+    message: string,
+    readonly httpStatus: number,
+    /** Seconds; set for IDEMPOTENCY_IN_PROGRESS. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return this.retryAfter === undefined ? {} : { retryAfter: this.retryAfter };
+  }
+}
+
+/** `If-Match` failed: the object is at another version than the client expected; nothing changed. */
+export class ConflictError extends GatewayError {
+  readonly code = ErrorCode.Conflict;
+  override readonly name = 'ConflictError';
+
+  constructor(
+    message: string,
+    readonly currentVersion: number | undefined,
+  ) {
+    super(message);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return this.currentVersion === undefined ? {} : { currentVersion: this.currentVersion };
+  }
+}
+
+/** A write that is not repeatable failed after it may have reached its provider (see WriteDefinition.repeatable). */
+export class WriteOutcomeUnknownError extends GatewayError {
+  readonly code = ErrorCode.WriteOutcomeUnknown;
+  override readonly name = 'WriteOutcomeUnknownError';
+
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  override publicExtensions(): Record<string, unknown> {
+    return { provider: this.provider };
   }
 }

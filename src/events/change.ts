@@ -1,12 +1,12 @@
 /** What a subscription can listen to, and what identifies the changed thing in each. */
-export type ChangeTopic = 'customer' | 'payment' | 'crmContact' | 'deal';
+export type ChangeTopic = 'customer' | 'payment' | 'crmContact' | 'deal' | 'write';
 
 /**
  * One entity changed for one tenant, announced after its cache entries were applied or dropped
  * (on every instance), so a listener that reads it through the loaders reads the new state.
  * `key`: customer → the customer service's customer id; payment → the Stripe customer id
  * (`cus_…`) with `entityId` the charge id; crmContact → the HubSpot contact id; deal → the
- * HubSpot deal id.
+ * HubSpot deal id; write → a queued write's operation id (it finished or failed for good).
  */
 export interface Change {
   tenantId: string;

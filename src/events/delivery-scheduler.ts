@@ -33,7 +33,8 @@ interface Held {
   storeFailures: number;
 }
 
-export type SchedulerOptions = Pick<ResolvedEventLogOptions, 'concurrency' | 'retryBaseMs' | 'retryMaxMs' | 'random' | 'setTimer' | 'clearTimer' | 'onError'>;
+export type SchedulerOptions = Pick<ResolvedEventLogOptions, 'concurrency' | 'retryBaseMs' | 'retryMaxMs' | 'random' | 'setTimer' | 'clearTimer' | 'onError'> &
+  Partial<Pick<ResolvedEventLogOptions, 'onDeadLetter'>>;
 
 /**
  * Runs the handler over deliveries, at most `concurrency` at once, never one entry twice at once:
@@ -159,6 +160,7 @@ export class DeliveryScheduler {
       case 'dead':
         this.options.onError(error, `handling event entry ${entryId} (attempt ${outcome.attempts}), dead-lettered`);
         this.held.delete(entryId);
+        await this.options.onDeadLetter?.(held.delivery.event, errorMessage(error)).catch((failure: unknown) => this.options.onError(failure, `telling of dead letter ${entryId}`));
         break;
       case 'gone':
         this.held.delete(entryId);

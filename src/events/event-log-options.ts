@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { StoredEvent } from './event.ts';
 
 /** What an event log calls when something fails that it handles itself (logging only). */
 export type EventLogErrorReporter = (error: unknown, context: string) => void;
@@ -34,6 +35,11 @@ export interface EventLogOptions {
   clearTimer?: (handle: unknown) => void;
   /** Default: one line on stderr per failure. The gateway passes its logger. */
   onError?: EventLogErrorReporter;
+  /**
+   * Told once an event became a dead letter, with its last error (the deferred-write queue marks
+   * the write FAILED). Must not throw; a rejection is reported through onError.
+   */
+  onDeadLetter?: (event: StoredEvent, lastError: string) => Promise<void>;
 }
 
 export type ResolvedEventLogOptions = Required<EventLogOptions>;
@@ -76,6 +82,7 @@ export function resolveEventLogOptions(options: EventLogOptions): ResolvedEventL
     setTimer: options.setTimer ?? ((callback, ms) => setTimeout(callback, ms).unref()),
     clearTimer: options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout)),
     onError: options.onError ?? reportToStderr,
+    onDeadLetter: options.onDeadLetter ?? (async () => undefined),
   };
   if (!/^[\w.:-]{1,100}$/.test(resolved.consumerName)) throw new TypeError(`consumerName must be 1-100 letters, digits, '.', ':', '_' or '-': ${JSON.stringify(resolved.consumerName)}`);
   positiveInteger('maxAttempts', resolved.maxAttempts);

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerModel, PaymentModel, CrmContactModel, DealModel } from '../model/types.ts';
 import type { MoneyModel } from '../model/money.ts';
+import type { RefundModel, CrmNoteModel, UserErrorModel, RefundPaymentPayloadModel, UpdateCustomerPayloadModel, UpdateCrmContactPayloadModel, AddCrmNotePayloadModel, WriteOperationModel } from '../model/writes.ts';
 import type { ResolverContext } from '../graphql/resolver-context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -26,6 +27,29 @@ export type Scalars = {
   DateTime: { input: string; output: Date; }
 };
 
+/** The note `addCrmNote` logs. */
+export type AddCrmNoteInput = {
+  /** The note's text (HTML is kept as HubSpot keeps it); 1 to 65,536 characters. */
+  body: Scalars['String']['input'];
+  /** The customer's global id (`Customer.id`). */
+  customerId: Scalars['ID']['input'];
+};
+
+/** What `addCrmNote` did. */
+export type AddCrmNotePayload = {
+  __typename?: 'AddCrmNotePayload';
+  /** The contact it is associated with; null unless SUCCEEDED. */
+  crmContact: Maybe<CrmContact>;
+  /** The note created; null unless SUCCEEDED. */
+  note: Maybe<CrmNote>;
+  /** The deferred write's id, for `writeStatus`; null unless QUEUED. */
+  operationId: Maybe<Scalars['ID']['output']>;
+  /** SUCCEEDED with `note`; QUEUED with `operationId`; FAILED with `userErrors`. */
+  status: WriteState;
+  /** Business refusals; empty unless FAILED. */
+  userErrors: Array<UserError>;
+};
+
 /** A HubSpot CRM contact. */
 export type CrmContact = Node & {
   __typename?: 'CrmContact';
@@ -36,6 +60,17 @@ export type CrmContact = Node & {
   lastName: Maybe<Scalars['String']['output']>;
   lifecycleStage: Maybe<LifecycleStage>;
   updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A note logged on a HubSpot contact. */
+export type CrmNote = {
+  __typename?: 'CrmNote';
+  /** The note's text. */
+  body: Scalars['String']['output'];
+  /** HubSpot's note id. */
+  id: Scalars['ID']['output'];
+  /** When the interaction happened (HubSpot's `hs_timestamp`). */
+  timestamp: Scalars['DateTime']['output'];
 };
 
 /** A customer from the first-party customer service, joined with its payments and CRM records. */
@@ -65,6 +100,8 @@ export type Customer = Node & {
    */
   payments: Maybe<PaymentConnection>;
   updatedAt: Scalars['DateTime']['output'];
+  /** The record's version in the customer service, one more with every change; pass it as `updateCustomer`'s `expectedVersion`. */
+  version: Scalars['Int']['output'];
 };
 
 
@@ -145,6 +182,151 @@ export type Money = {
   minorUnits: Scalars['String']['output'];
 };
 
+/** An amount of money given by a client: a decimal string in the currency's major unit. */
+export type MoneyInput = {
+  /** Decimal string with at most as many fraction digits as the currency has, e.g. `12.30` (USD) or `1200` (JPY). */
+  amount: Scalars['String']['input'];
+  /** ISO 4217 code; must be the payment's currency. */
+  currency: Scalars['String']['input'];
+};
+
+/**
+ * Writes to the providers (see the README's "Writes"). Each needs the `:write` scope of its data.
+ *
+ * Idempotency: a mutation request may carry an `Idempotency-Key` header (the IETF draft; or the
+ * `idempotencyKey` argument, for clients that cannot set headers). For 24 hours a repeat with the
+ * same key and the same request (principal, document, variables) gets the first answer again and
+ * nothing runs twice; the same key with another request is refused with `IDEMPOTENCY_KEY_REUSED`
+ * (HTTP 422); a repeat while the first is still running with `IDEMPOTENCY_IN_PROGRESS` (HTTP 409,
+ * `Retry-After`). `refundPayment` and `addCrmNote` create something each time they run, so they
+ * need a key (`IDEMPOTENCY_KEY_REQUIRED`, HTTP 400, when there is none); the updates set values and
+ * may be sent without one.
+ *
+ * Business refusals (an amount above what is left to refund, an email another customer has) come
+ * back in `userErrors` with `status: FAILED`; everything else (a provider down, no scope) is a
+ * GraphQL error with its `code`, and the payload is null.
+ */
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Logs an interaction: a HubSpot note associated with the customer's contact
+   * (`POST /crm/v3/objects/notes`). Needs an idempotency key. Cost: at most three HubSpot calls
+   * (finding the contact, the note).
+   */
+  addCrmNote: Maybe<AddCrmNotePayload>;
+  /**
+   * Refunds a Stripe charge, fully or in part (`POST /v1/refunds` with an idempotency key derived
+   * from the client's). Returns the refund and the payment as it now stands. Cost: at most two
+   * Stripe calls (the charge, when not cached, and the refund).
+   */
+  refundPayment: Maybe<RefundPaymentPayload>;
+  /**
+   * Changes properties of the customer's HubSpot contact (`PATCH /crm/v3/objects/contacts/{id}`);
+   * the contact is the one `Customer.crmContact` finds. Cost: at most three HubSpot calls (finding
+   * the contact, the update, reading it back).
+   */
+  updateCrmContact: Maybe<UpdateCrmContactPayload>;
+  /**
+   * Changes a customer's email or name in the customer service (`PATCH /v1/customers/{id}`). With
+   * `expectedVersion` the change is made only if the record is still at that version (`If-Match`);
+   * otherwise it fails with `CONFLICT` and the current version in `extensions.currentVersion`, and
+   * nothing changes. Cost: one customer-service call.
+   */
+  updateCustomer: Maybe<UpdateCustomerPayload>;
+};
+
+
+/**
+ * Writes to the providers (see the README's "Writes"). Each needs the `:write` scope of its data.
+ *
+ * Idempotency: a mutation request may carry an `Idempotency-Key` header (the IETF draft; or the
+ * `idempotencyKey` argument, for clients that cannot set headers). For 24 hours a repeat with the
+ * same key and the same request (principal, document, variables) gets the first answer again and
+ * nothing runs twice; the same key with another request is refused with `IDEMPOTENCY_KEY_REUSED`
+ * (HTTP 422); a repeat while the first is still running with `IDEMPOTENCY_IN_PROGRESS` (HTTP 409,
+ * `Retry-After`). `refundPayment` and `addCrmNote` create something each time they run, so they
+ * need a key (`IDEMPOTENCY_KEY_REQUIRED`, HTTP 400, when there is none); the updates set values and
+ * may be sent without one.
+ *
+ * Business refusals (an amount above what is left to refund, an email another customer has) come
+ * back in `userErrors` with `status: FAILED`; everything else (a provider down, no scope) is a
+ * GraphQL error with its `code`, and the payload is null.
+ */
+export type MutationAddCrmNoteArgs = {
+  allowDeferred?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: AddCrmNoteInput;
+};
+
+
+/**
+ * Writes to the providers (see the README's "Writes"). Each needs the `:write` scope of its data.
+ *
+ * Idempotency: a mutation request may carry an `Idempotency-Key` header (the IETF draft; or the
+ * `idempotencyKey` argument, for clients that cannot set headers). For 24 hours a repeat with the
+ * same key and the same request (principal, document, variables) gets the first answer again and
+ * nothing runs twice; the same key with another request is refused with `IDEMPOTENCY_KEY_REUSED`
+ * (HTTP 422); a repeat while the first is still running with `IDEMPOTENCY_IN_PROGRESS` (HTTP 409,
+ * `Retry-After`). `refundPayment` and `addCrmNote` create something each time they run, so they
+ * need a key (`IDEMPOTENCY_KEY_REQUIRED`, HTTP 400, when there is none); the updates set values and
+ * may be sent without one.
+ *
+ * Business refusals (an amount above what is left to refund, an email another customer has) come
+ * back in `userErrors` with `status: FAILED`; everything else (a provider down, no scope) is a
+ * GraphQL error with its `code`, and the payload is null.
+ */
+export type MutationRefundPaymentArgs = {
+  allowDeferred?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: RefundPaymentInput;
+};
+
+
+/**
+ * Writes to the providers (see the README's "Writes"). Each needs the `:write` scope of its data.
+ *
+ * Idempotency: a mutation request may carry an `Idempotency-Key` header (the IETF draft; or the
+ * `idempotencyKey` argument, for clients that cannot set headers). For 24 hours a repeat with the
+ * same key and the same request (principal, document, variables) gets the first answer again and
+ * nothing runs twice; the same key with another request is refused with `IDEMPOTENCY_KEY_REUSED`
+ * (HTTP 422); a repeat while the first is still running with `IDEMPOTENCY_IN_PROGRESS` (HTTP 409,
+ * `Retry-After`). `refundPayment` and `addCrmNote` create something each time they run, so they
+ * need a key (`IDEMPOTENCY_KEY_REQUIRED`, HTTP 400, when there is none); the updates set values and
+ * may be sent without one.
+ *
+ * Business refusals (an amount above what is left to refund, an email another customer has) come
+ * back in `userErrors` with `status: FAILED`; everything else (a provider down, no scope) is a
+ * GraphQL error with its `code`, and the payload is null.
+ */
+export type MutationUpdateCrmContactArgs = {
+  allowDeferred?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: UpdateCrmContactInput;
+};
+
+
+/**
+ * Writes to the providers (see the README's "Writes"). Each needs the `:write` scope of its data.
+ *
+ * Idempotency: a mutation request may carry an `Idempotency-Key` header (the IETF draft; or the
+ * `idempotencyKey` argument, for clients that cannot set headers). For 24 hours a repeat with the
+ * same key and the same request (principal, document, variables) gets the first answer again and
+ * nothing runs twice; the same key with another request is refused with `IDEMPOTENCY_KEY_REUSED`
+ * (HTTP 422); a repeat while the first is still running with `IDEMPOTENCY_IN_PROGRESS` (HTTP 409,
+ * `Retry-After`). `refundPayment` and `addCrmNote` create something each time they run, so they
+ * need a key (`IDEMPOTENCY_KEY_REQUIRED`, HTTP 400, when there is none); the updates set values and
+ * may be sent without one.
+ *
+ * Business refusals (an amount above what is left to refund, an email another customer has) come
+ * back in `userErrors` with `status: FAILED`; everything else (a provider down, no scope) is a
+ * GraphQL error with its `code`, and the payload is null.
+ */
+export type MutationUpdateCustomerArgs = {
+  allowDeferred?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  input: UpdateCustomerInput;
+};
+
 /** Relay Global Object Identification. */
 export type Node = {
   /** Globally unique, opaque id; pass it to `Query.node`. */
@@ -217,6 +399,13 @@ export type Query = {
   nodes: Array<Maybe<Node>>;
   /** One payment by global id; null when it does not exist. Cost: one Stripe call. */
   payment: Maybe<Payment>;
+  /**
+   * A write queued by a mutation (`status: QUEUED`), by the `operationId` it answered; null when
+   * unknown, expired (after 7 days), or another tenant's. Needs the `:write` scope of the
+   * mutation's data (`payments:write` for a refund). Cost: none; its payload's objects are read
+   * like any other (one provider call each, when not cached).
+   */
+  writeStatus: Maybe<WriteOperation>;
 };
 
 
@@ -245,6 +434,60 @@ export type QueryNodesArgs = {
 export type QueryPaymentArgs = {
   id: Scalars['ID']['input'];
 };
+
+
+export type QueryWriteStatusArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** A Stripe refund. */
+export type Refund = {
+  __typename?: 'Refund';
+  /** How much was refunded. */
+  amount: Money;
+  /** When Stripe created it. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Stripe's refund id (`re_…`). */
+  id: Scalars['ID']['output'];
+  /** Why, when given. */
+  reason: Maybe<RefundReason>;
+  /** Stripe's refund status, upper-case: `PENDING`, `SUCCEEDED`, `FAILED`, `CANCELED` or `REQUIRES_ACTION`. */
+  status: Scalars['String']['output'];
+};
+
+/** What `refundPayment` refunds. */
+export type RefundPaymentInput = {
+  /** How much; all that is not yet refunded when absent. */
+  amount?: InputMaybe<MoneyInput>;
+  /** The payment's global id (`Payment.id`). */
+  paymentId: Scalars['ID']['input'];
+  /** Why; Stripe keeps it on the refund. */
+  reason?: InputMaybe<RefundReason>;
+};
+
+/** What `refundPayment` did. */
+export type RefundPaymentPayload = {
+  __typename?: 'RefundPaymentPayload';
+  /** The deferred write's id, for `writeStatus`; null unless QUEUED. */
+  operationId: Maybe<Scalars['ID']['output']>;
+  /** The payment as it now stands (read after the refund); null unless SUCCEEDED. */
+  payment: Maybe<Payment>;
+  /** The refund made; null unless SUCCEEDED. */
+  refund: Maybe<Refund>;
+  /** SUCCEEDED with `refund` and `payment`; QUEUED with `operationId`; FAILED with `userErrors`. */
+  status: WriteState;
+  /** Business refusals; empty unless FAILED. */
+  userErrors: Array<UserError>;
+};
+
+/** Why a refund is made, as Stripe records it. */
+export type RefundReason =
+  /** The charge was made twice. */
+  | 'DUPLICATE'
+  /** The charge was fraudulent. */
+  | 'FRAUDULENT'
+  /** The customer asked for it. */
+  | 'REQUESTED_BY_CUSTOMER';
 
 /**
  * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
@@ -281,6 +524,12 @@ export type Subscription = {
    * per event, none when the event's charge was applied to the cache (the usual case).
    */
   paymentChanged: Maybe<Payment>;
+  /**
+   * A queued write (`status: QUEUED`) was sent and answered, or failed for good: one event, then
+   * the subscription ends. If it had already finished, its final state comes at once. Needs the
+   * same scope as `writeStatus`. Cost: as `writeStatus`, per event.
+   */
+  writeStatusChanged: Maybe<WriteOperation>;
 };
 
 
@@ -338,6 +587,152 @@ export type SubscriptionDealChangedArgs = {
 export type SubscriptionPaymentChangedArgs = {
   customerId: Scalars['ID']['input'];
 };
+
+
+/**
+ * Changes pushed to the client, over WebSocket only: the graphql-ws protocol (`graphql-transport-ws`)
+ * on `/graphql`, authenticated like HTTP (see the README's "Subscriptions"). Each event follows a
+ * verified provider webhook (see the README's "Events"), announced once the gateway's caches have
+ * applied it; the object is then read fresh through the same loaders as queries, so an event carries
+ * the provider's current state, and several quick changes to one object may arrive as one event.
+ * A field whose scope the principal lacks is refused with `FORBIDDEN` before anything is subscribed;
+ * an unknown customer with `NOT_FOUND`. Costs are per event.
+ */
+export type SubscriptionWriteStatusChangedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** What `updateCrmContact` changes on the customer's HubSpot contact; at least one field. */
+export type UpdateCrmContactInput = {
+  /** The customer's global id (`Customer.id`). */
+  customerId: Scalars['ID']['input'];
+  /** The new first name. */
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The new last name. */
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  /** The new lifecycle stage. */
+  lifecycleStage?: InputMaybe<LifecycleStage>;
+};
+
+/** What `updateCrmContact` did. */
+export type UpdateCrmContactPayload = {
+  __typename?: 'UpdateCrmContactPayload';
+  /** The contact as it now stands; null unless SUCCEEDED. */
+  crmContact: Maybe<CrmContact>;
+  /** The deferred write's id, for `writeStatus`; null unless QUEUED. */
+  operationId: Maybe<Scalars['ID']['output']>;
+  /** SUCCEEDED with `crmContact`; QUEUED with `operationId`; FAILED with `userErrors`. */
+  status: WriteState;
+  /** Business refusals; empty unless FAILED. */
+  userErrors: Array<UserError>;
+};
+
+/** What `updateCustomer` changes; at least one of `email` and `name`. */
+export type UpdateCustomerInput = {
+  /** The new email; unique among customers (case-insensitive). */
+  email?: InputMaybe<Scalars['String']['input']>;
+  /** The version the client last read (`Customer.version`); the change is refused with `CONFLICT` if the record has changed since. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** The customer's global id (`Customer.id`). */
+  id: Scalars['ID']['input'];
+  /** The new name; not blank. */
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What `updateCustomer` did. */
+export type UpdateCustomerPayload = {
+  __typename?: 'UpdateCustomerPayload';
+  /** The customer as it now stands; null unless SUCCEEDED. */
+  customer: Maybe<Customer>;
+  /** The deferred write's id, for `writeStatus`; null unless QUEUED. */
+  operationId: Maybe<Scalars['ID']['output']>;
+  /** SUCCEEDED with `customer`; QUEUED with `operationId`; FAILED with `userErrors`. */
+  status: WriteState;
+  /** Business refusals; empty unless FAILED. */
+  userErrors: Array<UserError>;
+};
+
+/** A business refusal of a write: nothing changed. */
+export type UserError = {
+  __typename?: 'UserError';
+  /** What was wrong, stable for clients to match. */
+  code: UserErrorCode;
+  /** The path of the input field at fault, e.g. `["input", "amount"]`; null when it is the input as a whole. */
+  field: Maybe<Array<Scalars['String']['output']>>;
+  /** A sentence for people. */
+  message: Scalars['String']['output'];
+};
+
+/** Why a write was refused, in terms of the client's input. */
+export type UserErrorCode =
+  /** The payment is already fully refunded. */
+  | 'ALREADY_REFUNDED'
+  /** The amount is above what is left to refund. */
+  | 'AMOUNT_TOO_LARGE'
+  /** The customer has no HubSpot contact. */
+  | 'CRM_CONTACT_NOT_FOUND'
+  /** The amount's currency is not the payment's. */
+  | 'CURRENCY_MISMATCH'
+  /** The customer does not exist. */
+  | 'CUSTOMER_NOT_FOUND'
+  /** Another customer has this email. */
+  | 'EMAIL_TAKEN'
+  /** The amount is not a positive decimal with the currency's digits. */
+  | 'INVALID_AMOUNT'
+  /** The email is not a valid address. */
+  | 'INVALID_EMAIL'
+  /** A value is blank or too long. */
+  | 'INVALID_VALUE'
+  /** Nothing to change was given. */
+  | 'NOTHING_TO_CHANGE'
+  /** The payment cannot be refunded (it failed). */
+  | 'NOT_REFUNDABLE'
+  /** The payment does not exist. */
+  | 'PAYMENT_NOT_FOUND'
+  /** The lifecycle stage is not one HubSpot accepts. */
+  | 'UNKNOWN_LIFECYCLE_STAGE';
+
+/** Why a queued write failed for good. */
+export type WriteFailure = {
+  __typename?: 'WriteFailure';
+  /** The last error's public code, e.g. `UPSTREAM_UNAVAILABLE`, or `USER_ERROR` when `userErrors` say why. */
+  code: Scalars['String']['output'];
+  /** A sentence for people. */
+  message: Scalars['String']['output'];
+};
+
+/** A write the gateway queued (`status: QUEUED`), as it stands. Kept for 7 days. */
+export type WriteOperation = {
+  __typename?: 'WriteOperation';
+  /** Attempts made to send it so far. */
+  attempts: Scalars['Int']['output'];
+  /** When it was queued. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why it failed; null unless FAILED. */
+  error: Maybe<WriteFailure>;
+  /** The operation id the mutation answered. */
+  id: Scalars['ID']['output'];
+  /** The mutation, e.g. `refundPayment`. */
+  mutation: Scalars['String']['output'];
+  /** The mutation's payload once it ran (SUCCEEDED, or FAILED with `userErrors`); null while QUEUED. */
+  payload: Maybe<WritePayload>;
+  /** QUEUED until it was sent and answered; then SUCCEEDED or FAILED. */
+  state: WriteState;
+  /** When it last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** The payload a write produced, by mutation. */
+export type WritePayload = AddCrmNotePayload | RefundPaymentPayload | UpdateCrmContactPayload | UpdateCustomerPayload;
+
+/** Where a write stands. */
+export type WriteState =
+  /** It was refused (see `userErrors`) or, once queued, failed for good (see `WriteOperation.error`); nothing changed. */
+  | 'FAILED'
+  /** Its provider was unavailable and the client allowed deferral: it is stored and will be sent; follow it with `writeStatus(id: operationId)`. */
+  | 'QUEUED'
+  /** It was made; the payload holds what changed. */
+  | 'SUCCEEDED';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -407,6 +802,10 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  WritePayload: ( AddCrmNotePayloadModel ) | ( RefundPaymentPayloadModel ) | ( UpdateCrmContactPayloadModel ) | ( UpdateCustomerPayloadModel );
+}>;
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
@@ -415,8 +814,11 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  AddCrmNoteInput: AddCrmNoteInput;
+  AddCrmNotePayload: ResolverTypeWrapper<AddCrmNotePayloadModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CrmContact: ResolverTypeWrapper<CrmContactModel>;
+  CrmNote: ResolverTypeWrapper<CrmNoteModel>;
   Customer: ResolverTypeWrapper<CustomerModel>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
@@ -428,6 +830,8 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LifecycleStage: LifecycleStage;
   Money: ResolverTypeWrapper<MoneyModel>;
+  MoneyInput: MoneyInput;
+  Mutation: ResolverTypeWrapper<{}>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<PaymentModel>;
@@ -435,14 +839,31 @@ export type ResolversTypes = ResolversObject<{
   PaymentEdge: ResolverTypeWrapper<Omit<PaymentEdge, 'node'> & { node: ResolversTypes['Payment'] }>;
   PaymentStatus: PaymentStatus;
   Query: ResolverTypeWrapper<{}>;
+  Refund: ResolverTypeWrapper<RefundModel>;
+  RefundPaymentInput: RefundPaymentInput;
+  RefundPaymentPayload: ResolverTypeWrapper<RefundPaymentPayloadModel>;
+  RefundReason: RefundReason;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<{}>;
+  UpdateCrmContactInput: UpdateCrmContactInput;
+  UpdateCrmContactPayload: ResolverTypeWrapper<UpdateCrmContactPayloadModel>;
+  UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomerPayload: ResolverTypeWrapper<UpdateCustomerPayloadModel>;
+  UserError: ResolverTypeWrapper<UserErrorModel>;
+  UserErrorCode: UserErrorCode;
+  WriteFailure: ResolverTypeWrapper<WriteFailure>;
+  WriteOperation: ResolverTypeWrapper<WriteOperationModel>;
+  WritePayload: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['WritePayload']>;
+  WriteState: WriteState;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AddCrmNoteInput: AddCrmNoteInput;
+  AddCrmNotePayload: AddCrmNotePayloadModel;
   Boolean: Scalars['Boolean']['output'];
   CrmContact: CrmContactModel;
+  CrmNote: CrmNoteModel;
   Customer: CustomerModel;
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
@@ -453,14 +874,27 @@ export type ResolversParentTypes = ResolversObject<{
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Money: MoneyModel;
+  MoneyInput: MoneyInput;
+  Mutation: {};
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   PageInfo: PageInfo;
   Payment: PaymentModel;
   PaymentConnection: Omit<PaymentConnection, 'edges'> & { edges: Array<ResolversParentTypes['PaymentEdge']> };
   PaymentEdge: Omit<PaymentEdge, 'node'> & { node: ResolversParentTypes['Payment'] };
   Query: {};
+  Refund: RefundModel;
+  RefundPaymentInput: RefundPaymentInput;
+  RefundPaymentPayload: RefundPaymentPayloadModel;
   String: Scalars['String']['output'];
   Subscription: {};
+  UpdateCrmContactInput: UpdateCrmContactInput;
+  UpdateCrmContactPayload: UpdateCrmContactPayloadModel;
+  UpdateCustomerInput: UpdateCustomerInput;
+  UpdateCustomerPayload: UpdateCustomerPayloadModel;
+  UserError: UserErrorModel;
+  WriteFailure: WriteFailure;
+  WriteOperation: WriteOperationModel;
+  WritePayload: ResolversUnionTypes<ResolversParentTypes>['WritePayload'];
 }>;
 
 export type CostDirectiveArgs = {
@@ -485,6 +919,15 @@ export type RequiresScopeDirectiveArgs = {
 
 export type RequiresScopeDirectiveResolver<Result, Parent, ContextType = ResolverContext, Args = RequiresScopeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AddCrmNotePayloadResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['AddCrmNotePayload'] = ResolversParentTypes['AddCrmNotePayload']> = ResolversObject<{
+  crmContact?: Resolver<Maybe<ResolversTypes['CrmContact']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['CrmNote']>, ParentType, ContextType>;
+  operationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WriteState'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type CrmContactResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['CrmContact'] = ResolversParentTypes['CrmContact']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -493,6 +936,13 @@ export type CrmContactResolvers<ContextType = ResolverContext, ParentType extend
   lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lifecycleStage?: Resolver<Maybe<ResolversTypes['LifecycleStage']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type CrmNoteResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['CrmNote'] = ResolversParentTypes['CrmNote']> = ResolversObject<{
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -505,6 +955,7 @@ export type CustomerResolvers<ContextType = ResolverContext, ParentType extends 
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   payments?: Resolver<Maybe<ResolversTypes['PaymentConnection']>, ParentType, ContextType, RequireFields<CustomerPaymentsArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
@@ -553,6 +1004,13 @@ export type MoneyResolvers<ContextType = ResolverContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
+export type MutationResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  addCrmNote?: Resolver<Maybe<ResolversTypes['AddCrmNotePayload']>, ParentType, ContextType, RequireFields<MutationAddCrmNoteArgs, 'allowDeferred' | 'input'>>;
+  refundPayment?: Resolver<Maybe<ResolversTypes['RefundPaymentPayload']>, ParentType, ContextType, RequireFields<MutationRefundPaymentArgs, 'allowDeferred' | 'input'>>;
+  updateCrmContact?: Resolver<Maybe<ResolversTypes['UpdateCrmContactPayload']>, ParentType, ContextType, RequireFields<MutationUpdateCrmContactArgs, 'allowDeferred' | 'input'>>;
+  updateCustomer?: Resolver<Maybe<ResolversTypes['UpdateCustomerPayload']>, ParentType, ContextType, RequireFields<MutationUpdateCustomerArgs, 'allowDeferred' | 'input'>>;
+}>;
+
 export type NodeResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = ResolversObject<{
   __resolveType: TypeResolveFn<'CrmContact' | 'Customer' | 'Deal' | 'Payment', ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -595,6 +1053,25 @@ export type QueryResolvers<ContextType = ResolverContext, ParentType extends Res
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   nodes?: Resolver<Array<Maybe<ResolversTypes['Node']>>, ParentType, ContextType, RequireFields<QueryNodesArgs, 'ids'>>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType, RequireFields<QueryPaymentArgs, 'id'>>;
+  writeStatus?: Resolver<Maybe<ResolversTypes['WriteOperation']>, ParentType, ContextType, RequireFields<QueryWriteStatusArgs, 'id'>>;
+}>;
+
+export type RefundResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['RefundReason']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type RefundPaymentPayloadResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['RefundPaymentPayload'] = ResolversParentTypes['RefundPaymentPayload']> = ResolversObject<{
+  operationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
+  refund?: Resolver<Maybe<ResolversTypes['Refund']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WriteState'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 }>;
 
 export type SubscriptionResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
@@ -602,10 +1079,58 @@ export type SubscriptionResolvers<ContextType = ResolverContext, ParentType exte
   customerChanged?: SubscriptionResolver<Maybe<ResolversTypes['Customer']>, "customerChanged", ParentType, ContextType, RequireFields<SubscriptionCustomerChangedArgs, 'id'>>;
   dealChanged?: SubscriptionResolver<Maybe<ResolversTypes['Deal']>, "dealChanged", ParentType, ContextType, RequireFields<SubscriptionDealChangedArgs, 'customerId'>>;
   paymentChanged?: SubscriptionResolver<Maybe<ResolversTypes['Payment']>, "paymentChanged", ParentType, ContextType, RequireFields<SubscriptionPaymentChangedArgs, 'customerId'>>;
+  writeStatusChanged?: SubscriptionResolver<Maybe<ResolversTypes['WriteOperation']>, "writeStatusChanged", ParentType, ContextType, RequireFields<SubscriptionWriteStatusChangedArgs, 'id'>>;
+}>;
+
+export type UpdateCrmContactPayloadResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['UpdateCrmContactPayload'] = ResolversParentTypes['UpdateCrmContactPayload']> = ResolversObject<{
+  crmContact?: Resolver<Maybe<ResolversTypes['CrmContact']>, ParentType, ContextType>;
+  operationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WriteState'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type UpdateCustomerPayloadResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['UpdateCustomerPayload'] = ResolversParentTypes['UpdateCustomerPayload']> = ResolversObject<{
+  customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
+  operationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WriteState'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type UserErrorResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['UserErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WriteFailureResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['WriteFailure'] = ResolversParentTypes['WriteFailure']> = ResolversObject<{
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WriteOperationResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['WriteOperation'] = ResolversParentTypes['WriteOperation']> = ResolversObject<{
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['WriteFailure']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mutation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  payload?: Resolver<Maybe<ResolversTypes['WritePayload']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WriteState'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type WritePayloadResolvers<ContextType = ResolverContext, ParentType extends ResolversParentTypes['WritePayload'] = ResolversParentTypes['WritePayload']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'AddCrmNotePayload' | 'RefundPaymentPayload' | 'UpdateCrmContactPayload' | 'UpdateCustomerPayload', ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
+  AddCrmNotePayload?: AddCrmNotePayloadResolvers<ContextType>;
   CrmContact?: CrmContactResolvers<ContextType>;
+  CrmNote?: CrmNoteResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   CustomerConnection?: CustomerConnectionResolvers<ContextType>;
   CustomerEdge?: CustomerEdgeResolvers<ContextType>;
@@ -614,13 +1139,22 @@ export type Resolvers<ContextType = ResolverContext> = ResolversObject<{
   DealConnection?: DealConnectionResolvers<ContextType>;
   DealEdge?: DealEdgeResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   PaymentConnection?: PaymentConnectionResolvers<ContextType>;
   PaymentEdge?: PaymentEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Refund?: RefundResolvers<ContextType>;
+  RefundPaymentPayload?: RefundPaymentPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UpdateCrmContactPayload?: UpdateCrmContactPayloadResolvers<ContextType>;
+  UpdateCustomerPayload?: UpdateCustomerPayloadResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
+  WriteFailure?: WriteFailureResolvers<ContextType>;
+  WriteOperation?: WriteOperationResolvers<ContextType>;
+  WritePayload?: WritePayloadResolvers<ContextType>;
 }>;
 
 export type DirectiveResolvers<ContextType = ResolverContext> = ResolversObject<{

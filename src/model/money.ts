@@ -68,3 +68,20 @@ export function formatAmount(money: MoneyModel): string {
   const fraction = exponent === 0 ? '' : `.${digits.slice(digits.length - exponent)}`;
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
+
+/**
+ * A client's amount (`MoneyInput`): a positive decimal in major units with at most the
+ * currency's digits, never rounded (`12.345` USD is refused, not made `12.34`). Undefined when
+ * it is not one.
+ */
+export function moneyFromClient(decimal: string, currency: string): MoneyModel | undefined {
+  if (!CURRENCY.test(currency)) return undefined;
+  const match = /^(\d{1,15})(?:\.(\d+))?$/.exec(decimal);
+  if (!match) return undefined;
+  const code = currency.toUpperCase();
+  const exponent = currencyExponent(code);
+  const [, whole = '0', fraction = ''] = match;
+  if (fraction.length > exponent) return undefined;
+  const minorUnits = BigInt(whole + fraction.padEnd(exponent, '0'));
+  return minorUnits > 0n ? { minorUnits, currency: code } : undefined;
+}

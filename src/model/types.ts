@@ -12,6 +12,8 @@ export interface CustomerModel {
   readonly name: string;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Grows by one with every change; what `If-Match` compares. */
+  readonly version: number;
   readonly stripeRef: string | null;
   readonly hubspotRef: string | null;
 }

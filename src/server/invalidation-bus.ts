@@ -69,7 +69,7 @@ function parse(text: string): Message {
   return { from: '', what: { all: true } };
 }
 
-const TOPICS: ReadonlySet<string> = new Set(['customer', 'payment', 'crmContact', 'deal']);
+const TOPICS: ReadonlySet<string> = new Set(['customer', 'payment', 'crmContact', 'deal', 'write']);
 
 function isChange(value: unknown): value is Change {
   const change = value as Partial<Change> | null;

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { mapOrBadResponse } from '../../errors.ts';
 import type { CustomerModel } from '../../model/types.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
-import type { CallContext } from '../../upstream/call-context.ts';
+import { CallContext } from '../../upstream/call-context.ts';
 import { CUSTOMERS_BATCH_SIZE, type CustomersClient, type ListCustomersParams } from './client.ts';
 import { toCustomer } from './mapper.ts';
 import type { WireCustomer } from './wire.ts';
@@ -17,6 +17,11 @@ export interface CustomerLoaders {
   byId: DataLoader<string, CustomerModel | null>;
   byStripeRef: DataLoader<string, CustomerModel | null>;
   page(params: ListCustomersParams): Promise<CustomerPage>;
+  /**
+   * Stores a record the service just answered a write with, as the freshest copy (whatever is
+   * cached), so the next read, a list's included, shows the change without a call.
+   */
+  remember(customer: WireCustomer): Promise<void>;
 }
 
 interface CachedPage {
@@ -82,7 +87,13 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
   const byStripeRef = new DataLoader<string, CustomerModel | null>((refs) =>
     Promise.all(refs.map((stripeRef) => page({ limit: 1, stripeRef }).then((p) => p.customers[0] ?? null, (error: Error) => error))),
   );
-  return { byId, byStripeRef, page };
+  const remember = async (customer: WireCustomer) => {
+    // A revalidating load supersedes whatever the cache holds; its fetch is the answer in hand.
+    const superseding = new CallContext(call.report, Math.max(1, call.remainingMs()), call.fairnessKey, true);
+    await cache.load<WireCustomer>('customers.customer', [customer.id], async () => ({ found: new Map([[customer.id, { value: customer, ...(customer.etag ? { etag: customer.etag } : {}) }]]) }), superseding);
+    byId.clear(customer.id).prime(customer.id, toCustomer(customer));
+  };
+  return { byId, byStripeRef, page, remember };
 }
 
 /**

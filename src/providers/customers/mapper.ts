@@ -9,6 +9,7 @@ export function toCustomer(wire: WireCustomer): CustomerModel {
     name: wire.name,
     createdAt: new Date(wire.createdAt),
     updatedAt: new Date(wire.updatedAt),
+    version: wire.version,
     stripeRef: wire.externalRefs.stripe,
     hubspotRef: wire.externalRefs.hubspot,
   };

@@ -26,3 +26,8 @@ export const wireCustomerPage = z.object({
   data: z.array(wireCustomer),
   nextCursor: z.string().nullable(),
 });
+
+/** `{"error":{"code","message"}}`; a 412 adds `currentVersion`, a refused field may be named. */
+export const wireCustomersError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), currentVersion: z.number().int().optional(), field: z.string().optional() }),
+});

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { ErrorCode, UpstreamError } from '../../errors.ts';
+import { ErrorCode, UpstreamError, WriteOutcomeUnknownError, isUpstreamError } from '../../errors.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
 import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from './mapper.ts';
-import { wireAssociationsBatch, wireBatchRead, type WireObject } from './wire.ts';
+import { wireAssociationsBatch, wireBatchRead, wireHubSpotError, wireObject, type WireObject } from './wire.ts';
 
 /** HubSpot batch endpoints take at most 100 inputs (https://developers.hubspot.com/docs/api/crm/contacts). */
 export const HUBSPOT_BATCH_SIZE = 100;
@@ -21,6 +21,12 @@ interface AssociationInput {
   id: string;
   after?: string;
 }
+
+/** HubSpot's association type of a note to a contact (HUBSPOT_DEFINED). */
+const NOTE_TO_CONTACT = 202;
+
+/** What a write came to: the object, HubSpot's refusal (400: `errors[].code`), or no such object (404). */
+export type HubSpotWriteAnswer = { object: WireObject } | { refused: { codes: string[]; message: string } } | { notFound: true };
 
 export class HubSpotClient {
   constructor(private readonly upstream: UpstreamClient) {}
@@ -74,6 +80,48 @@ export class HubSpotClient {
     return deals;
   }
 
+  /**
+   * `PATCH /crm/v3/objects/contacts/{id}`. It sets absolute values, so sending it again after a
+   * lost answer leaves the contact as one send would: the pipeline may retry it.
+   */
+  async updateContact(id: string, properties: Record<string, string>, call: CallContext): Promise<HubSpotWriteAnswer> {
+    const response = await this.upstream.request({
+      method: 'PATCH',
+      path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
+      json: { properties },
+      idempotent: true,
+      expect: [400, 404],
+      call,
+    });
+    return writeAnswer(response.status, response.body);
+  }
+
+  /**
+   * `POST /crm/v3/objects/notes`, associated with the contact. HubSpot has no idempotency key, so
+   * this is sent once: never retried, and a failure after it may have reached HubSpot is
+   * WRITE_OUTCOME_UNKNOWN (a second send could log the note twice).
+   */
+  async createNote(contactId: string, body: string, timestamp: string, call: CallContext): Promise<HubSpotWriteAnswer> {
+    try {
+      const response = await this.upstream.request({
+        method: 'POST',
+        path: '/crm/v3/objects/notes',
+        json: {
+          properties: { hs_note_body: body, hs_timestamp: timestamp },
+          associations: [{ to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: NOTE_TO_CONTACT }] }],
+        },
+        expect: [400, 404],
+        call,
+      });
+      return writeAnswer(response.status, response.body);
+    } catch (error) {
+      if (isUpstreamError(error) && error.mayHaveArrived) {
+        throw new WriteOutcomeUnknownError('hubspot', 'HubSpot may or may not have logged the note (its answer was lost); look at the contact before sending it again');
+      }
+      throw error;
+    }
+  }
+
   private async batchRead(
     type: 'contacts' | 'deals',
     keys: readonly string[],
@@ -100,4 +148,14 @@ function checkBatchErrors(errors: z.output<typeof wireBatchRead>['errors']): voi
   if (failure) {
     throw new UpstreamError(ErrorCode.UpstreamUnavailable, 'hubspot', 'HubSpot failed part of a batch read', { detail: failure.category, transient: true });
   }
+}
+
+function writeAnswer(status: number, body: unknown): HubSpotWriteAnswer {
+  if (status === 404) return { notFound: true };
+  if (status === 400) {
+    const error = parseWire('hubspot', wireHubSpotError, body, 'error body');
+    const codes = (error.errors ?? []).flatMap((entry) => (entry.code ? [entry.code] : []));
+    return { refused: { codes: codes.length > 0 ? codes : [error.category], message: error.message } };
+  }
+  return { object: parseWire('hubspot', wireObject, body, 'object') };
 }

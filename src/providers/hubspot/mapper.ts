@@ -16,6 +16,11 @@ const LIFECYCLE_STAGES: Record<string, LifecycleStageModel> = {
   other: 'OTHER',
 };
 
+/** The HubSpot value of one of our stages (the inverse of the mapping above). */
+export function hubspotStage(stage: LifecycleStageModel): string {
+  return Object.entries(LIFECYCLE_STAGES).find(([, model]) => model === stage)![0];
+}
+
 function prop(object: WireObject, name: string): string | null {
   const value = object.properties[name];
   return value === undefined || value === '' ? null : value;

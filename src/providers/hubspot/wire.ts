@@ -40,3 +40,12 @@ export const wireAssociationsBatch = z.object({
   ),
   errors: z.array(wireBatchError).optional(),
 });
+
+/** HubSpot's error body (`category`, e.g. VALIDATION_ERROR; per-field `errors[].code`, e.g. INVALID_OPTION). */
+export const wireHubSpotError = z.object({
+  status: z.string(),
+  message: z.string(),
+  category: z.string(),
+  correlationId: z.string().optional(),
+  errors: z.array(z.object({ message: z.string().optional(), code: z.string().optional() })).optional(),
+});

@@ -24,3 +24,16 @@ export const wireChargeList = z.object({
 export const wireError = z.object({
   error: z.object({ type: z.string(), code: z.string().optional(), param: z.string().optional(), message: z.string().optional() }),
 });
+
+/** Stripe v1 Refund, the fields the gateway reads (https://docs.stripe.com/api/refunds/object). */
+export const wireRefund = z.object({
+  id: z.string().startsWith('re_'),
+  object: z.literal('refund'),
+  amount: z.number().int(),
+  charge: z.string().nullable(),
+  created: z.number().int(),
+  currency: z.string().length(3),
+  reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer', 'expired_uncaptured_charge']).nullable(),
+  status: z.string(),
+});
+export type WireRefund = z.output<typeof wireRefund>;

@@ -67,7 +67,8 @@ export class HttpTransport {
       // An attempt whose timeout was shortened by the operation's deadline was cut by us, not
       // failed by the provider.
       const cutByDeadline = attemptTimeout.aborted && timeoutMs < this.options.attemptTimeoutMs;
-      throw cutByDeadline ? call.timeoutError(provider) : toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
+      if (cutByDeadline) throw mayHaveArrived(call.timeoutError(provider));
+      throw toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
     } finally {
       call.report.recordCall(provider, { ok, bytes });
     }
@@ -93,6 +94,8 @@ function checkStatus(provider: ProviderName, status: number, headers: IncomingHt
     throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is unavailable (HTTP ${status})`, {
       detail,
       transient: true,
+      // 503 says the request was not handled (RFC 9110 §15.6.4); other 5xx say nothing of it.
+      mayHaveArrived: status !== 503,
       ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   }
@@ -102,15 +105,32 @@ function checkStatus(provider: ProviderName, status: number, headers: IncomingHt
 function toUpstreamError(provider: ProviderName, error: unknown, call: CallContext, attemptTimedOut: boolean, headersArrived: boolean): UpstreamError {
   if (isUpstreamError(error)) return error;
   const code = String((error as { code?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name ?? 'unknown');
-  if (call.signal.aborted) return call.timeoutError(provider);
+  if (call.signal.aborted) return mayHaveArrived(call.timeoutError(provider));
+  // Only a connection that was never made surely carried nothing.
+  const arrived = !NOT_CONNECTED.has(code);
   if (attemptTimedOut || /TIMEOUT/i.test(code)) {
-    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer in time`, { detail: code, transient: true });
+    return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer in time`, { detail: code, transient: true, mayHaveArrived: arrived });
   }
   if (headersArrived) {
     // The answer started and broke off: a truncated body is a bad response, worth one more try.
-    return new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent an incomplete answer`, { detail: code, transient: true });
+    return new UpstreamError(ErrorCode.UpstreamBadResponse, provider, `${provider} sent an incomplete answer`, { detail: code, transient: true, mayHaveArrived: true });
   }
-  return new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} could not be reached`, { detail: code, transient: true });
+  return new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} could not be reached`, { detail: code, transient: true, mayHaveArrived: arrived });
+}
+
+/** Errors of a connection that was never made (undici's and Node's codes). */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The same error, marked as one whose request may have reached the provider. */
+function mayHaveArrived(error: UpstreamError): UpstreamError {
+  return new UpstreamError(error.code, error.provider, error.message, {
+    detail: error.detail ?? '',
+    transient: error.transient,
+    byGateway: error.byGateway,
+    mayHaveArrived: true,
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    ...(error.status === undefined ? {} : { status: error.status }),
+  });
 }
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -2,13 +2,16 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CallContext } from '../call-context.ts';
 
 export interface UpstreamRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   query?: Record<string, string | number | undefined>;
   json?: unknown;
   form?: Record<string, string>;
   headers?: Record<string, string>;
-  /** A POST that only reads (batch reads) or carries an idempotency key: safe to repeat. */
+  /**
+   * Safe to repeat after a lost answer: a POST that only reads (batch reads) or carries an
+   * idempotency key, a PATCH of absolute values or with If-Match. A write that is not is sent once.
+   */
   idempotent?: boolean;
   /** Statuses the caller handles itself besides 2xx (e.g. 404 for "no such object"). */
   expect?: readonly number[];
@@ -20,6 +23,8 @@ export interface UpstreamResponse {
   headers: IncomingHttpHeaders;
   /** Parsed JSON, or undefined for an empty body (304). */
   body: unknown;
+  /** Attempts the pipeline made for this answer, when more than one: a write's earlier one may have landed. */
+  attempts?: number;
 }
 
 export type Send = (req: UpstreamRequest) => Promise<UpstreamResponse>;
