@@ -103,6 +103,8 @@ export interface GatewayConfig {
   limits: OperationLimits;
   /** Webhooks and the durable event log (src/events/, src/server/webhooks/). */
   events: EventsConfig;
+  /** Mutations: client idempotency keys and deferred writes (src/writes/, src/server/writes/). */
+  writes: WritesConfig;
   /**
    * The default tenant's webhook signing secrets per provider (several during a rotation);
    * embedded mode uses the simulators' own. Tenants of TENANTS_FILE carry theirs.
@@ -127,6 +129,17 @@ export interface EventsConfig {
   claimIdleMs: number;
   /** How long an event id is remembered to refuse its duplicates (Stripe retries for 3 days). */
   dedupeTtlMs: number;
+}
+
+export interface WritesConfig {
+  /** How long a client's Idempotency-Key and its answer are kept. */
+  idempotencyTtlMs: number;
+  /** Attempts to send a deferred write before it becomes a dead letter. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How long a deferred write's status stays readable (`writeStatus`). */
+  recordTtlMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -222,6 +235,11 @@ export const CONFIG_KEYS = {
   EVENTS_RETRY_BASE_MS: 'Full-jitter backoff base between attempts to handle an event (default 1000)',
   EVENTS_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts (default 60000)',
   EVENTS_CLAIM_IDLE_MS: 'Time an event may stay with a consumer that does not finish it (a dead instance) before another instance takes it over; above EVENTS_RETRY_MAX_MS (default 120000)',
+  IDEMPOTENCY_TTL_SECONDS: 'How long a mutation\'s Idempotency-Key and its answer are kept for replay (default 86400: 24 h)',
+  WRITES_MAX_ATTEMPTS: 'Attempts to send a deferred write (allowDeferred) before it becomes a dead letter (default 20: about 15 minutes of outage with the default backoff)',
+  WRITES_RETRY_BASE_MS: 'Full-jitter backoff base between attempts to send a deferred write (default 1000)',
+  WRITES_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts to send a deferred write; below EVENTS_CLAIM_IDLE_MS (default 60000)',
+  WRITES_RECORD_TTL_SECONDS: 'How long a deferred write\'s status stays readable with writeStatus (default 604800: 7 days)',
   EVENTS_DEDUPE_TTL_SECONDS: 'How long event ids are remembered to refuse duplicates and replays (default 345600: 4 days, Stripe retries for 3)',
   SUBSCRIPTIONS_MAX_PER_CONNECTION: 'Subscriptions one WebSocket connection may hold at once (default 100)',
   SUBSCRIPTIONS_MAX_BUFFERED_BYTES: 'Bytes waiting to be sent on one WebSocket connection past which it is closed as too slow, code 4008 (default 1048576)',
@@ -311,6 +329,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     trustedDocuments: trustedDocuments(env),
     limits: operationLimits(env),
     events: eventsConfig(env),
+    writes: writesConfig(env),
     webhookSecrets: webhookSecrets(env),
     subscriptions: subscriptionSettings(env),
   };
@@ -679,6 +698,22 @@ function eventsConfig(env: Env): EventsConfig {
     retryMaxMs,
     claimIdleMs,
     dedupeTtlMs: integer(env, 'EVENTS_DEDUPE_TTL_SECONDS', 4 * 86_400, 60, 30 * 86_400) * 1000,
+  };
+}
+
+function writesConfig(env: Env): WritesConfig {
+  const claimIdleMs = integer(env, 'EVENTS_CLAIM_IDLE_MS', 120_000, 100, 86_400_000);
+  const retryMaxMs = integer(env, 'WRITES_RETRY_MAX_MS', 60_000, 1, 86_400_000);
+  // The queue shares the events' take-over rule: a worker waiting out its backoff must not look dead.
+  if (retryMaxMs >= claimIdleMs) throw new ConfigError('WRITES_RETRY_MAX_MS', `must be below EVENTS_CLAIM_IDLE_MS (${claimIdleMs})`);
+  const retryBaseMs = integer(env, 'WRITES_RETRY_BASE_MS', 1000, 0, 3_600_000);
+  if (retryBaseMs > retryMaxMs) throw new ConfigError('WRITES_RETRY_BASE_MS', `must not be above WRITES_RETRY_MAX_MS (${retryMaxMs})`);
+  return {
+    idempotencyTtlMs: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400) * 1000,
+    maxAttempts: integer(env, 'WRITES_MAX_ATTEMPTS', 20, 1, 1000),
+    retryBaseMs,
+    retryMaxMs,
+    recordTtlMs: integer(env, 'WRITES_RECORD_TTL_SECONDS', 7 * 86_400, 60, 90 * 86_400) * 1000,
   };
 }
 

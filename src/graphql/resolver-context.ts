@@ -3,6 +3,9 @@ import type { ChangeHub } from '../events/change.ts';
 import type { CustomerLoaders } from '../providers/customers/index.ts';
 import type { HubSpotLoaders } from '../providers/hubspot/index.ts';
 import type { StripeLoaders } from '../providers/stripe/index.ts';
+import type { WriteEnv } from '../providers/write-env.ts';
+import type { WriteOperationModel, WritePayloadModel } from '../model/writes.ts';
+import type { WriteDefinition } from '../writes/write-definition.ts';
 
 /**
  * What a resolver may read, made fresh for each GraphQL operation by src/server/. Only the
@@ -15,6 +18,8 @@ export interface ResolverContext {
   readonly customers: CustomerLoaders;
   readonly stripe: StripeLoaders;
   readonly hubspot: HubSpotLoaders;
+  /** Mutations' writes and queued writes' status (src/server/writes/). */
+  readonly writes: WriteSupport;
   /** Set for operations over WebSocket only (src/server/subscriptions/): what subscriptions need. */
   readonly live?: LiveSupport;
 }
@@ -28,4 +33,16 @@ export interface LiveSupport {
   /** This instance's changes; subscribe with the principal's tenant. */
   readonly changes: ChangeHub;
   fresh(): ResolverContext;
+}
+
+/** What the mutation resolvers write through: the principal's tenant, the request's idempotency key. */
+export interface WriteSupport {
+  /**
+   * Runs `definition` now, or queues it (QUEUED) when its provider is unavailable and
+   * `allowDeferred`; `path` is the field's response path, which keeps two mutations of one
+   * request apart at the provider.
+   */
+  run<I, P extends WritePayloadModel>(definition: WriteDefinition<WriteEnv, I, P>, input: I, options: { path: string; allowDeferred: boolean }): Promise<P>;
+  /** A queued write of the principal's tenant; undefined when unknown or expired. */
+  status(id: string): Promise<WriteOperationModel | undefined>;
 }

@@ -38,7 +38,10 @@ import type { EventLog } from '../events/event-log.ts';
 import { WEBHOOK_PROVIDERS } from '../providers/registry.ts';
 import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
 import { registerDeadLetterRoutes } from './events/dead-letter-routes.ts';
-import { createEventPipeline } from './events/event-pipeline.ts';
+import { announcer, createEventPipeline } from './events/event-pipeline.ts';
+import { idempotencyPlugin } from './writes/idempotency-plugin.ts';
+import { createWritePipeline } from './writes/write-pipeline.ts';
+import { createWriteSupport } from './writes/write-support.ts';
 import { attachSubscriptions } from './subscriptions/subscription-server.ts';
 
 export interface Gateway {
@@ -55,6 +58,8 @@ export interface Gateway {
   flushCache(): Promise<void>;
   /** The durable event log behind the webhook receivers, what they counted, and this instance's subscribers. */
   readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
+  /** Deferred writes waiting for their provider (allowDeferred), and their dead letters. */
+  readonly writes: { queue: EventLog };
   close(): Promise<void>;
 }
 
@@ -217,6 +222,30 @@ async function serve(
   });
   registerDeadLetterRoutes(fastify, events.log.deadLetters, (request) => auth.tryAuthenticate(request));
 
+  const writes = createWritePipeline({
+    config: config.writes,
+    claimIdleMs: config.events.claimIdleMs,
+    redis: stack.redis,
+    keyPrefix: config.cache.keyPrefix,
+    tenants: stack.tenants,
+    deadlineMs: config.resilience.operationDeadlineMs,
+    announce: announcer({ clearResults: () => results?.clear(), broadcast: (keys, changed) => invalidations.announceOrFail({ keys }, changed), hub: changes }),
+    logger: fastify.log,
+    ...(now ? { now } : {}),
+  });
+  started.push(() => writes.close());
+  registerDeadLetterRoutes(fastify, writes.queue.deadLetters, (request) => auth.tryAuthenticate(request), '/admin/writes/dead-letters');
+  const contextOf = (principal: Principal, resultKey?: string) => {
+    const { services } = tenantOf(principal);
+    return createOperationContext({
+      services,
+      principal,
+      deadlineMs: config.resilience.operationDeadlineMs,
+      resultKey,
+      writes: (context) => createWriteSupport(writes.service, context, services),
+    });
+  };
+
   const typeDefs = loadTypeDefs();
   const apollo = new ApolloServer<OperationContext>({
     typeDefs,
@@ -231,6 +260,15 @@ async function serve(
     validationRules: limits.validationRules,
     plugins: [
       ...limits.plugins,
+      idempotencyPlugin({
+        store: writes.idempotency,
+        needingKeys: writes.service.needingKeys,
+        ttlMs: config.writes.idempotencyTtlMs,
+        // A claim outlives its request (which ends by its deadline) with room to spare, and a
+        // crashed instance's claim lapses soon after.
+        leaseMs: 2 * config.resilience.operationDeadlineMs + 10_000,
+        onStoreError: (error) => fastify.log.warn({ err: error }, 'an idempotency key could not be completed; a repeat is refused as in progress until its lease lapses'),
+      }),
       operationLimitsPlugin({
         limits: config.limits,
         onEstimate: async (context, estimate, http) => {
@@ -271,18 +309,15 @@ async function serve(
         subscribers: changes.size,
         webhooks: events.counters.snapshot(),
       },
+      writes: {
+        queue: writes.queue.kind,
+        backlog: await writes.queue.backlog().catch(() => null),
+        deadLetters: await writes.queue.deadLetters.count().catch(() => null),
+      },
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) => {
-      const principal = auth.principalOf(request);
-      return createOperationContext({
-        services: tenantOf(principal).services,
-        principal,
-        deadlineMs: config.resilience.operationDeadlineMs,
-        resultKey: resultKeyOf(request),
-      });
-    },
+    context: async (request) => contextOf(auth.principalOf(request), resultKeyOf(request)),
   });
 
   // --- Subscriptions: graphql-ws on the same /graphql, over WebSocket (src/server/subscriptions/) ---
@@ -291,7 +326,7 @@ async function serve(
     config,
     typeDefs,
     authenticator,
-    contextFor: (principal) => createOperationContext({ services: tenantOf(principal).services, principal, deadlineMs: config.resilience.operationDeadlineMs }),
+    contextFor: (principal) => contextOf(principal),
     changes,
     log: fastify.log,
     ...(now ? { now } : {}),
@@ -318,11 +353,13 @@ async function serve(
     },
     flushCache: () => invalidate({ all: true }),
     events: { log: events.log, counters: events.counters, changes },
+    writes: { queue: writes.queue },
     close: async () => {
       ready = false;
       await subscriptions.close(); // first: open WebSockets would keep the HTTP server from closing
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
       await events.close(); // before Redis: in-flight handlers still write to it
+      await writes.close(); // the same: a queued write being sent finishes first
       await stack.close();
     },
   };

@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.ts';
-import type { ResolverContext } from '../graphql/resolver-context.ts';
+import type { ResolverContext, WriteSupport } from '../graphql/resolver-context.ts';
 import { createCustomerLoaders, type CustomerLoaders, type CustomersClient } from '../providers/customers/index.ts';
 import { createHubSpotLoaders, type HubSpotClient, type HubSpotLoaders } from '../providers/hubspot/index.ts';
 import { createStripeLoaders, type StripeClient, type StripeLoaders } from '../providers/stripe/index.ts';
@@ -26,6 +26,13 @@ export interface OperationContext extends ResolverContext {
   readonly resultKey: string | undefined;
   /** The operation's estimated cost, set by the limits plugin before execution (operation-limits-plugin.ts). */
   estimate: OperationEstimate | undefined;
+  /**
+   * A mutation request's Idempotency-Key (header or argument), set by the idempotency plugin
+   * before execution. A holder, not a field: Apollo runs each operation with a shallow copy of
+   * the context (internalExecuteOperation's cloneObject), which shares the holder with what the
+   * write support captured.
+   */
+  readonly idempotency: { key: string | undefined };
 }
 
 export interface OperationContextOptions {
@@ -37,16 +44,25 @@ export interface OperationContextOptions {
   resultKey?: string | undefined;
   /** Every read asks the provider again (an event's refresh; see CallContext.revalidate). */
   revalidate?: boolean;
+  /** The operation's writes (src/server/writes/); none where no write can happen (an event's refresh). */
+  writes?: (context: OperationContext) => WriteSupport;
 }
 
-export function createOperationContext({ services, principal, deadlineMs, resultKey, revalidate = false }: OperationContextOptions): OperationContext {
+/** Where nothing is written: a context of the gateway's own (an event's refresh) never runs a mutation. */
+const NO_WRITES: WriteSupport = {
+  run: () => Promise.reject(new Error('no writes in this context')),
+  status: () => Promise.resolve(undefined),
+};
+
+export function createOperationContext({ services, principal, deadlineMs, resultKey, revalidate = false, writes }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate);
   // Loaders are made on first use: an operation that touches one provider pays for one.
   let customers: CustomerLoaders | undefined;
   let stripe: StripeLoaders | undefined;
   let hubspot: HubSpotLoaders | undefined;
-  return {
+  let writeSupport: WriteSupport | undefined;
+  const context: OperationContext = {
     get customers() {
       return (customers ??= createCustomerLoaders(services.customers.client, services.customers.cache, call));
     },
@@ -59,7 +75,12 @@ export function createOperationContext({ services, principal, deadlineMs, result
     principal,
     report,
     call,
+    get writes() {
+      return (writeSupport ??= writes ? writes(context) : NO_WRITES);
+    },
     resultKey,
     estimate: undefined,
+    idempotency: { key: undefined },
   };
+  return context;
 }

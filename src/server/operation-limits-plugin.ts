@@ -67,10 +67,10 @@ export function operationLimitsPlugin({ limits, onEstimate }: OperationLimitsPlu
  * status goes on the gateway error itself, not on a GraphQLError of ours (a second wrapper would
  * hide the code, and Apollo's graphql-js may be another copy than ours).
  */
-function requestError(error: unknown, status: number): Error {
+export function requestError(error: unknown, status: number, headers = new HeaderMap()): Error {
   const original = error instanceof Error ? error : new Error(String(error));
   const extensions = (original as { extensions?: Record<string, unknown> }).extensions;
-  return Object.assign(original, { extensions: { ...extensions, http: { status, headers: new HeaderMap() } } });
+  return Object.assign(original, { extensions: { ...extensions, http: { status, headers } } });
 }
 
 /** The first argument whose value uses `$variable`, so the error names what the client sees in the schema. */

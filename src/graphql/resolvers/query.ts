@@ -1,4 +1,5 @@
-import { BadUserInputError } from '../../errors.ts';
+import { BadUserInputError, ForbiddenError } from '../../errors.ts';
+import { writeScopeOf } from '../write-scope.ts';
 import type { QueryResolvers } from '../../generated/graphql.ts';
 import { checkFirst, decodeCursor, toConnection } from '../../model/connection.ts';
 import { expectGlobalId } from '../../model/global-id.ts';
@@ -17,6 +18,13 @@ export const Query: QueryResolvers = {
     // graphql-js completes each list item on its own, so a bad or failing id nulls only its own
     // entry. The generated types cannot say "a promise of a node or null" for an item; hence the cast.
     return args.ids.map(async (id, index) => loadNode(ctx, id, `ids[${index}]`)) as unknown as NodeModel[];
+  },
+  writeStatus: async (_root, args, ctx) => {
+    const operation = await ctx.writes.status(args.id);
+    if (!operation) return null;
+    const scope = writeScopeOf(operation.mutation);
+    if (!ctx.principal.scopes.has(scope)) throw new ForbiddenError(scope);
+    return operation;
   },
   customers: async (_root, args, ctx) => {
     const first = checkFirst(args.first, 20);

@@ -1,4 +1,5 @@
-import { ErrorCode, NotFoundError } from '../../errors.ts';
+import { ErrorCode, ForbiddenError, NotFoundError } from '../../errors.ts';
+import { writeScopeOf } from '../write-scope.ts';
 import type { Change, ChangeTopic } from '../../events/change.ts';
 import { changeStream } from '../../events/change-hub.ts';
 import type { SubscriptionResolvers } from '../../generated/graphql.ts';
@@ -85,9 +86,71 @@ export const Subscription: SubscriptionResolvers = {
       return change.deleted ? null : ctx.hubspot.dealById.load(change.key);
     },
   },
+
+  writeStatusChanged: {
+    subscribe: async (_root, args, ctx) => {
+      const live = liveOf(ctx);
+      // Listening first, then looking: a write that finishes in between is heard, not missed.
+      const events = eventsOf(live, ctx, 'write', args.id, (change) => ({ change }));
+      try {
+        const operation = await ctx.writes.status(args.id);
+        if (!operation) throw new NotFoundError(`No queued write with id ${JSON.stringify(args.id)}`, 'id');
+        const scope = writeScopeOf(operation.mutation);
+        if (!ctx.principal.scopes.has(scope)) throw new ForbiddenError(scope);
+        const now: Change = { tenantId: ctx.principal.tenantId, topic: 'write', key: args.id, occurredAt: operation.updatedAt };
+        return once(operation.state === 'QUEUED' ? events : finished({ change: now }, events));
+      } catch (error) {
+        await events.return?.();
+        throw error;
+      }
+    },
+    resolve: async (payload: unknown, _args: unknown, ctx: ResolverContext) => ctx.writes.status(eventOf(payload).change.key).then((operation) => operation ?? null),
+  },
 };
 
 // Private: lookups and streams.
+
+/** Ends after the first event: a write finishes once. */
+function once(events: Events): Events {
+  let sent = false;
+  return {
+    async next() {
+      if (sent) {
+        await events.return?.();
+        return { value: undefined, done: true };
+      }
+      const next = await events.next();
+      sent = true;
+      return next;
+    },
+    return: async () => {
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** A write already finished when the subscription began: its one event, at once. */
+function finished(event: ChangeEvent, events: Events): Events {
+  let sent = false;
+  return {
+    next: async () => {
+      if (sent) return events.next();
+      sent = true;
+      return { value: event, done: false };
+    },
+    return: async () => {
+      await events.return?.();
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
 
 const NOT_OVER_HTTP = 'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on /graphql';
 

@@ -10,7 +10,7 @@ const MAX_LISTED = 1000;
  * each principal its own tenant's only (a dead letter holds a provider's event, with its data).
  * `npm run events` reaches the same queue from a shell.
  */
-export function registerDeadLetterRoutes(fastify: FastifyInstance, queue: DeadLetterQueue, authenticate: (request: FastifyRequest) => Promise<Principal | undefined>): void {
+export function registerDeadLetterRoutes(fastify: FastifyInstance, queue: DeadLetterQueue, authenticate: (request: FastifyRequest) => Promise<Principal | undefined>, base = '/admin/events/dead-letters'): void {
   const guard = async (request: FastifyRequest, reply: FastifyReply, scope: Scope): Promise<Principal | undefined> => {
     const principal = await authenticate(request);
     if (!principal) {
@@ -25,20 +25,20 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, queue: DeadLe
   };
   const own = (principal: Principal, letter: DeadLetter | undefined) => (letter && letter.event.tenantId === principal.tenantId ? letter : undefined);
 
-  fastify.get<{ Querystring: { limit?: string } }>('/admin/events/dead-letters', async (request, reply) => {
+  fastify.get<{ Querystring: { limit?: string } }>(base, async (request, reply) => {
     const principal = await guard(request, reply, 'ops:read');
     if (!principal) return reply;
     const limit = Math.min(MAX_LISTED, Math.max(1, Number.parseInt(request.query.limit ?? '', 10) || 100));
     const letters = await queue.list(limit, principal.tenantId);
     return { deadLetters: letters, count: letters.length };
   });
-  fastify.get<{ Params: { id: string } }>('/admin/events/dead-letters/:id', async (request, reply) => {
+  fastify.get<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
     const principal = await guard(request, reply, 'ops:read');
     if (!principal) return reply;
     const letter = own(principal, await queue.get(request.params.id));
     return letter ?? reply.code(404).send({ error: 'no such dead letter', code: 'NOT_FOUND' });
   });
-  fastify.post<{ Params: { id: string } }>('/admin/events/dead-letters/:id/replay', async (request, reply) => {
+  fastify.post<{ Params: { id: string } }>(`${base}/:id/replay`, async (request, reply) => {
     const principal = await guard(request, reply, 'ops:write');
     if (!principal) return reply;
     if (!own(principal, await queue.get(request.params.id)) || !(await queue.replay(request.params.id))) {
@@ -46,7 +46,7 @@ export function registerDeadLetterRoutes(fastify: FastifyInstance, queue: DeadLe
     }
     return reply.code(202).send({ replayed: request.params.id });
   });
-  fastify.delete<{ Params: { id: string } }>('/admin/events/dead-letters/:id', async (request, reply) => {
+  fastify.delete<{ Params: { id: string } }>(`${base}/:id`, async (request, reply) => {
     const principal = await guard(request, reply, 'ops:write');
     if (!principal) return reply;
     if (!own(principal, await queue.get(request.params.id)) || !(await queue.drop(request.params.id))) {

@@ -56,13 +56,7 @@ export function createEventPipeline(options: EventPipelineOptions): EventPipelin
   const target = createEffectTarget({
     tenants: options.tenants,
     deadlineMs: options.deadlineMs,
-    // Other instances first: if Redis cannot take the message the handler fails and is retried,
-    // before this instance's subscribers have heard of it (so they do not hear it twice).
-    announce: async (keys, changes) => {
-      options.clearResults();
-      await options.broadcast(keys, changes);
-      for (const change of changes) options.hub.publish(change);
-    },
+    announce: announcer(options),
   });
   const handle = createEventHandler(
     WEBHOOK_PROVIDERS.map((provider) => provider.mapping),
@@ -72,4 +66,17 @@ export function createEventPipeline(options: EventPipelineOptions): EventPipelin
   // Failures are logged once, by the log (onError above), which knows whether it will retry.
   log.start(handle);
   return { log, counters, close: () => log.close() };
+}
+
+/**
+ * Tells every instance what changed. Other instances first: if Redis cannot take the message the
+ * caller fails (an event handler is retried) before this instance's subscribers have heard of
+ * it, so they do not hear it twice.
+ */
+export function announcer(options: Pick<EventPipelineOptions, 'clearResults' | 'broadcast' | 'hub'>): (keys: readonly string[], changes: readonly Change[]) => Promise<void> {
+  return async (keys, changes) => {
+    options.clearResults();
+    await options.broadcast(keys, changes);
+    for (const change of changes) options.hub.publish(change);
+  };
 }

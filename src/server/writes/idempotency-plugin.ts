@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import { Kind, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { BadUserInputError, ErrorCode, IdempotencyError } from '../../errors.ts';
+import type { IdempotencyStore, StoredResponse } from '../../writes/idempotency-store.ts';
+import type { OperationContext } from '../operation-context.ts';
+import { requestError } from '../operation-limits-plugin.ts';
+
+export interface IdempotencyPluginOptions {
+  store: IdempotencyStore;
+  /** Mutations that create something each time they run: refused without a key. */
+  needingKeys: ReadonlySet<string>;
+  /** How long a key and its answer are kept (IDEMPOTENCY_TTL_SECONDS). */
+  ttlMs: number;
+  /** How long a request holds its key before a crashed instance's claim lapses: past any operation's end. */
+  leaseMs: number;
+  /** Where a store failure after the answer is reported (the answer still goes out). */
+  onStoreError(error: unknown): void;
+}
+
+/** The IETF draft's key is a Structured Field string; we take 1 to 255 visible ASCII characters, Stripe's limit. */
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Errors after which nothing was done that a replay should repeat: the provider could not be
+ * reached or the client's budget was spent. Such an answer releases the key, so the client's
+ * retry with it runs again (with the same upstream keys, so the provider still acts once).
+ */
+const RELEASING_CODES: ReadonlySet<unknown> = new Set([ErrorCode.UpstreamUnavailable, ErrorCode.UpstreamTimeout, ErrorCode.UpstreamRateLimited, ErrorCode.RateLimited, ErrorCode.AuthenticationUnavailable]);
+
+/**
+ * Idempotency-Key for mutations (draft-ietf-httpapi-idempotency-key-header): the first answer to
+ * a key is kept and replayed to any repeat of the same request (principal, document, variables),
+ * without running anything; the same key with another request is refused (422), and a repeat
+ * while the first runs is refused with 409 and Retry-After rather than held open (the draft
+ * allows either; waiting would tie up a connection per impatient client). Keys are kept per
+ * tenant and client, hashed: no client can replay or block another's.
+ */
+export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServerPlugin<OperationContext> {
+  return {
+    async requestDidStart(): Promise<GraphQLRequestListener<OperationContext>> {
+      let held: { key: string; token: string } | undefined;
+      let replay: StoredResponse | undefined;
+      return {
+        async didResolveOperation({ operation, document, request, contextValue, source }) {
+          if (operation?.operation !== 'mutation') return;
+          const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+          const roots = rootFields(operation, fragments, request.variables ?? {});
+          const header = request.http?.headers.get('idempotency-key') ?? undefined;
+          const keys = new Set([...(header === undefined ? [] : [header]), ...roots.flatMap((field) => (field.key === undefined ? [] : [field.key]))]);
+          if (keys.size > 1) throw requestError(new BadUserInputError('The Idempotency-Key header and the idempotencyKey arguments must be one and the same key', 'idempotencyKey'), 400);
+          const [clientKey] = keys;
+          if (clientKey === undefined) {
+            const needing = roots.find((field) => options.needingKeys.has(field.name));
+            if (needing) throw requestError(new IdempotencyError(ErrorCode.IdempotencyKeyRequired, `${needing.name} creates something each time it runs: send an Idempotency-Key header (or the idempotencyKey argument) so that a retry cannot do it twice`, 400), 400);
+            return;
+          }
+          if (!KEY.test(clientKey)) throw requestError(new BadUserInputError('An Idempotency-Key is 1 to 255 visible ASCII characters', 'idempotencyKey'), 400);
+          contextValue.idempotency.key = clientKey;
+          const { tenantId, clientId } = contextValue.principal;
+          const key = sha256(`${tenantId}\n${clientId}\n${clientKey}`);
+          const fingerprint = sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})]));
+          const claim = await options.store.claim(key, fingerprint, options.leaseMs);
+          switch (claim.outcome) {
+            case 'claimed':
+              held = { key, token: claim.token };
+              return;
+            case 'replay':
+              replay = claim.response;
+              return;
+            case 'mismatch':
+              throw requestError(new IdempotencyError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was first used with another request; use a new key for a new request', 422), 422);
+            case 'in-progress':
+              throw requestError(new IdempotencyError(ErrorCode.IdempotencyInProgress, 'The first request with this Idempotency-Key is still running; retry shortly', 409, 1), 409, new HeaderMap([['retry-after', '1']]));
+          }
+        },
+        async responseForOperation() {
+          if (!replay) return null;
+          const headers = new HeaderMap(Object.entries(replay.headers));
+          headers.set('idempotent-replayed', 'true');
+          return { http: { status: replay.status, headers }, body: { kind: 'single', singleResult: JSON.parse(replay.body) as Record<string, never> } };
+        },
+        async willSendResponse({ response }) {
+          if (!held) return;
+          const { key, token } = held;
+          held = undefined;
+          try {
+            if (response.body.kind !== 'single') return await options.store.release(key, token);
+            const { data, errors } = response.body.singleResult;
+            if (errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
+            const stored: StoredResponse = { status: response.http.status ?? 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ ...(errors ? { errors } : {}), data }) };
+            await options.store.complete(key, token, stored, options.ttlMs);
+          } catch (error) {
+            // The client has its answer; a repeat finds the claim until its lease lapses.
+            options.onStoreError(error);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The mutation's root fields with their `idempotencyKey` argument, through fragments. */
+function rootFields(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Record<string, unknown>): Array<{ name: string; key: string | undefined }> {
+  const fields: Array<{ name: string; key: string | undefined }> = [];
+  const walk = (selectionSet: SelectionSetNode) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const argument = selection.arguments?.find((a) => a.name.value === 'idempotencyKey')?.value;
+        const value = argument?.kind === Kind.STRING ? argument.value : argument?.kind === Kind.VARIABLE ? variables[argument.name.value] : undefined;
+        fields.push({ name: selection.name.value, key: typeof value === 'string' ? value : undefined });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return fields;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` are one request. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+}
