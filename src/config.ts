@@ -236,7 +236,7 @@ export const CONFIG_KEYS = {
   EVENTS_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts (default 60000)',
   EVENTS_CLAIM_IDLE_MS: 'Time an event may stay with a consumer that does not finish it (a dead instance) before another instance takes it over; above EVENTS_RETRY_MAX_MS (default 120000)',
   IDEMPOTENCY_TTL_SECONDS: 'How long a mutation\'s Idempotency-Key and its answer are kept for replay (default 86400: 24 h)',
-  WRITES_MAX_ATTEMPTS: 'Attempts to send a deferred write (allowDeferred) before it becomes a dead letter (default 20: about 15 minutes of outage with the default backoff)',
+  WRITES_MAX_ATTEMPTS: 'Attempts to send a deferred write (allowDeferred) before it becomes a dead letter; refusals by an open circuit count too (default 30: about 12 minutes of outage on average with the default backoff)',
   WRITES_RETRY_BASE_MS: 'Full-jitter backoff base between attempts to send a deferred write (default 1000)',
   WRITES_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts to send a deferred write; below EVENTS_CLAIM_IDLE_MS (default 60000)',
   WRITES_RECORD_TTL_SECONDS: 'How long a deferred write\'s status stays readable with writeStatus (default 604800: 7 days)',
@@ -710,7 +710,7 @@ function writesConfig(env: Env): WritesConfig {
   if (retryBaseMs > retryMaxMs) throw new ConfigError('WRITES_RETRY_BASE_MS', `must not be above WRITES_RETRY_MAX_MS (${retryMaxMs})`);
   return {
     idempotencyTtlMs: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400) * 1000,
-    maxAttempts: integer(env, 'WRITES_MAX_ATTEMPTS', 20, 1, 1000),
+    maxAttempts: integer(env, 'WRITES_MAX_ATTEMPTS', 30, 1, 1000),
     retryBaseMs,
     retryMaxMs,
     recordTtlMs: integer(env, 'WRITES_RECORD_TTL_SECONDS', 7 * 86_400, 60, 90 * 86_400) * 1000,

@@ -22,6 +22,11 @@ export interface Faults {
    * is lost, the case idempotency keys and conditional writes exist for.
    */
   resetAfterRate?: number;
+  /**
+   * The same, for exactly the next N requests (counted down as they come), so a test can lose one
+   * answer and see the retry that follows succeed.
+   */
+  resetAfterNext?: number;
   /** HubSpot: every OAuth access token is treated as expired. */
   expireTokens?: boolean;
   /**
@@ -54,6 +59,14 @@ export class FaultInjector {
   /** Back to the faults the simulator started with (e.g. the `latencyMs` of startSimulators). */
   reset(): void {
     this.#current = { ...this.#initial };
+  }
+
+  /** Whether this request's answer is one of the next `resetAfterNext` to lose; counts it down. */
+  takeResetAfter(): boolean {
+    const left = this.#current.resetAfterNext ?? 0;
+    if (left <= 0) return false;
+    this.#current = { ...this.#current, resetAfterNext: left - 1 };
+    return true;
   }
 
   /** True with the given probability; an absent or zero rate never fires. */

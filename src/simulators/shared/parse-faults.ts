@@ -8,7 +8,7 @@ export class FaultValidationError extends Error {
 
 const RATE_FIELDS = ['errorRate', 'malformedRate', 'truncateRate', 'resetRate', 'resetAfterRate'] as const;
 const FLAG_FIELDS = ['outage', 'expireTokens'] as const;
-const KNOWN_FIELDS = new Set<string>(['latencyMs', 'errorStatus', 'rateLimit', 'associationPageSize', ...RATE_FIELDS, ...FLAG_FIELDS]);
+const KNOWN_FIELDS = new Set<string>(['latencyMs', 'errorStatus', 'rateLimit', 'associationPageSize', 'resetAfterNext', ...RATE_FIELDS, ...FLAG_FIELDS]);
 /** HubSpot's v4 associations `limit` maximum; no page is ever larger. */
 const MAX_ASSOCIATION_PAGE = 500;
 
@@ -21,6 +21,7 @@ export function parseFaults(input: unknown): Faults {
   const faults: Faults = {};
   if (input.latencyMs !== undefined) faults.latencyMs = integerIn('latencyMs', input.latencyMs, 0, 120_000);
   if (input.errorStatus !== undefined) faults.errorStatus = integerIn('errorStatus', input.errorStatus, 400, 599);
+  if (input.resetAfterNext !== undefined) faults.resetAfterNext = integerIn('resetAfterNext', input.resetAfterNext, 0, 1_000_000);
   if (input.associationPageSize !== undefined) {
     faults.associationPageSize = integerIn('associationPageSize', input.associationPageSize, 1, MAX_ASSOCIATION_PAGE);
   }

@@ -66,7 +66,7 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
     }
     let response = answer(simReq, match, { faults: active, now: clock() });
     if (adapter.finish) response = adapter.finish(simReq, response);
-    if (faults.roll(active.resetAfterRate)) {
+    if (faults.takeResetAfter() || faults.roll(active.resetAfterRate)) {
       stats.record(routeKey, NO_RESPONSE_STATUS, 0);
       req.socket.destroy();
       return;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup } from '../../../src/simulators/index.ts';
+import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
 
 const REFUND = `mutation($id: ID!, $amount: MoneyInput) {
@@ -60,5 +61,126 @@ describe('refundPayment', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_KEY_REQUIRED');
     expect((await stack.simStats('stripe')).requests).toBe(0);
+  });
+});
+
+describe('refundPayment, its keys and its failures', () => {
+  let stack: GatewayStack;
+  let lookup: DatasetLookup;
+
+  beforeAll(async () => {
+    // Quick queue retries and a breaker that lets them through, so a deferred refund lands soon after the outage.
+    stack = await GatewayStack.start({ WRITES_RETRY_BASE_MS: '5', WRITES_RETRY_MAX_MS: '20', WRITES_MAX_ATTEMPTS: '1000', BREAKER_HALF_OPEN_AFTER_MS: '20' });
+    lookup = new DatasetLookup(stack.dataset);
+  });
+  afterAll(() => stack?.close());
+  beforeEach(async () => {
+    await stack.resetAll();
+  });
+
+  const charges = () => stack.dataset.customers.flatMap((c) => lookup.chargesOf(c.id)).filter((c) => c.status === 'succeeded' && c.amount_refunded === 0 && c.currency === 'usd' && c.amount > 2000);
+  const stripeRequests = async () => (await stack.simStats('stripe')).requests;
+  const refundsOf = async (chargeId: string) => {
+    const response = await request(new URL(`/v1/refunds?charge=${chargeId}`, stack.simulators.stripe.url), { headers: { authorization: `Bearer ${stack.simulators.credentials.stripeSecretKey}` } });
+    return ((await response.body.json()) as { data: Array<{ amount: number }> }).data;
+  };
+  const refund = (chargeId: string, amount: string | null, headers: Record<string, string>, extra = '') =>
+    stack.post<RefundAnswer>(REFUND.replace('amount: $amount }', `amount: $amount }${extra}`), { id: toGlobalId('Payment', chargeId), amount: amount === null ? null : { amount, currency: 'USD' } }, headers);
+
+  it('replays a repeat of the same request with no upstream call, and refuses the key with another amount (422)', async () => {
+    const charge = charges()[0]!;
+    const first = await refund(charge.id, '5.00', { 'idempotency-key': 'k-replay' });
+    expect(first.body.data?.refundPayment?.status).toBe('SUCCEEDED');
+    const before = await stripeRequests();
+
+    const again = await refund(charge.id, '5.00', { 'idempotency-key': 'k-replay' });
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.data).toEqual(first.body.data);
+    const other = await refund(charge.id, '6.00', { 'idempotency-key': 'k-replay' });
+    expect(other.status).toBe(422);
+    expect(other.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await stripeRequests()).toBe(before);
+    expect(await refundsOf(charge.id)).toHaveLength(1);
+  });
+
+  it('takes the key as an argument too, and refuses a header and an argument that differ', async () => {
+    const charge = charges()[1]!;
+    const byArgument = await refund(charge.id, '5.00', {}, ', idempotencyKey: "k-arg"');
+    expect(byArgument.body.data?.refundPayment?.status).toBe('SUCCEEDED');
+    const replayed = await refund(charge.id, '5.00', {}, ', idempotencyKey: "k-arg"');
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    const both = await refund(charge.id, '5.00', { 'idempotency-key': 'k-other' }, ', idempotencyKey: "k-arg"');
+    expect(both.status).toBe(400);
+    expect(both.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(await refundsOf(charge.id)).toHaveLength(1);
+  });
+
+  it('sends the refund again with the same key when the answer was lost, and Stripe still holds one refund', async () => {
+    const charge = charges()[2]!;
+    // The charge cached first, so the next Stripe request is the refund itself.
+    await stack.query('query($id: ID!) { payment(id: $id) { id } }', { id: toGlobalId('Payment', charge.id) });
+    await stack.simAdmin('stripe', 'faults', { resetAfterNext: 1 });
+
+    const answer = await refund(charge.id, '7.00', { 'idempotency-key': 'k-reset' });
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.refundPayment).toMatchObject({ status: 'SUCCEEDED', payment: { status: 'PARTIALLY_REFUNDED', amountRefunded: { amount: '7.00' } } });
+    const posted = (await stack.simStats('stripe')).byRoute['POST /v1/refunds'];
+    expect(posted).toEqual({ '0': 1, '200': 1 }); // the lost answer, then Stripe's replay of it
+    expect(await refundsOf(charge.id)).toEqual([expect.objectContaining({ amount: 700 })]);
+  });
+
+  it('answers business refusals in userErrors, before any call when the input alone says so', async () => {
+    const charge = charges()[3]!;
+    const tooMuch = await refund(charge.id, String(charge.amount), { 'idempotency-key': 'k-big' });
+    expect(tooMuch.body.data?.refundPayment).toMatchObject({ status: 'FAILED', refund: null, userErrors: [{ code: 'AMOUNT_TOO_LARGE', field: ['input', 'amount'] }] });
+    const before = await stripeRequests();
+    const badAmount = await refund(charge.id, '1.001', { 'idempotency-key': 'k-digits' });
+    expect(badAmount.body.data?.refundPayment?.userErrors).toEqual([{ code: 'INVALID_AMOUNT', field: ['input', 'amount'] }]);
+    expect(await stripeRequests()).toBe(before);
+    const euro = await stack.post<RefundAnswer>(REFUND, { id: toGlobalId('Payment', charge.id), amount: { amount: '1.00', currency: 'EUR' } }, { 'idempotency-key': 'k-eur' });
+    expect(euro.body.data?.refundPayment?.userErrors).toEqual([{ code: 'CURRENCY_MISMATCH', field: ['input', 'amount', 'currency'] }]);
+    expect(await refundsOf(charge.id)).toHaveLength(0);
+  });
+
+  it('makes two refunds for two aliased mutations of one request (each its own upstream key)', async () => {
+    const [a, b] = [charges()[4]!, charges()[5]!];
+    const answer = await stack.post<Record<string, { status: string }>>(
+      `mutation($a: ID!, $b: ID!) {
+        first: refundPayment(input: { paymentId: $a, amount: { amount: "1.00", currency: "USD" } }) { status }
+        second: refundPayment(input: { paymentId: $b, amount: { amount: "1.00", currency: "USD" } }) { status }
+      }`,
+      { a: toGlobalId('Payment', a.id), b: toGlobalId('Payment', b.id) },
+      { 'idempotency-key': 'k-two' },
+    );
+    expect(answer.body.data).toEqual({ first: { status: 'SUCCEEDED' }, second: { status: 'SUCCEEDED' } });
+    expect(await refundsOf(a.id)).toHaveLength(1);
+    expect(await refundsOf(b.id)).toHaveLength(1);
+  });
+
+  it('queues a refund while Stripe is down (allowDeferred) and sends it once Stripe is back', async () => {
+    const charge = charges()[6]!;
+    await stack.simAdmin('stripe', 'faults', { outage: true });
+    const queued = await refund(charge.id, '3.00', { 'idempotency-key': 'k-queued' }, ', allowDeferred: true');
+    const payload = queued.body.data?.refundPayment;
+    expect(payload).toMatchObject({ status: 'QUEUED', refund: null, payment: null, userErrors: [] });
+    expect(payload?.operationId).toMatch(/^[0-9a-f-]{36}$/);
+    // Without allowDeferred the same outage is an error: nobody is surprised by a queued write.
+    const refused = await refund(charges()[7]!.id, '3.00', { 'idempotency-key': 'k-not-queued' });
+    expect(refused.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+
+    const STATUS = `query($id: ID!) { writeStatus(id: $id) { id mutation state attempts payload { ... on RefundPaymentPayload { status refund { amount { amount } } payment { status } } } error { code } } }`;
+    type Status = { writeStatus: { state: string; mutation: string; payload: { status: string; refund: { amount: { amount: string } }; payment: { status: string } } | null } | null };
+    expect((await stack.query<Status>(STATUS, { id: payload!.operationId })).data?.writeStatus).toMatchObject({ mutation: 'refundPayment', state: 'QUEUED', payload: null });
+
+    await stack.simAdmin('stripe', 'faults', { outage: false });
+    await eventually(async () => (await stack.query<Status>(STATUS, { id: payload!.operationId })).data?.writeStatus?.state === 'SUCCEEDED', 2000);
+    const done = (await stack.query<Status>(STATUS, { id: payload!.operationId })).data!.writeStatus!;
+    expect(done.payload).toEqual({ status: 'SUCCEEDED', refund: { amount: { amount: '3.00' } }, payment: { status: 'PARTIALLY_REFUNDED' } });
+    expect(await refundsOf(charge.id)).toEqual([expect.objectContaining({ amount: 300 })]);
+    // The client's own retry replays QUEUED (the first answer), and sends nothing.
+    const before = await stripeRequests();
+    expect((await refund(charge.id, '3.00', { 'idempotency-key': 'k-queued' }, ', allowDeferred: true')).body.data?.refundPayment?.operationId).toBe(payload!.operationId);
+    expect(await stripeRequests()).toBe(before);
   });
 });
