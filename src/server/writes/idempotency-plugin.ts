@@ -46,7 +46,7 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
           if (operation?.operation !== 'mutation') return;
           const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
           const roots = rootFields(operation, fragments, request.variables ?? {});
-          const header = request.http?.headers.get('idempotency-key') ?? undefined;
+          const header = unquoted(request.http?.headers.get('idempotency-key'));
           const keys = new Set([...(header === undefined ? [] : [header]), ...roots.flatMap((field) => (field.key === undefined ? [] : [field.key]))]);
           if (keys.size > 1) throw requestError(new BadUserInputError('The Idempotency-Key header and the idempotencyKey arguments must be one and the same key', 'idempotencyKey'), 400);
           const [clientKey] = keys;
@@ -118,6 +118,13 @@ function rootFields(operation: OperationDefinitionNode, fragments: ReadonlyMap<s
   };
   walk(operation.selectionSet);
   return fields;
+}
+
+/** The draft sends the key as a Structured Field string (`"…"`); Stripe's clients send it bare. Both are taken. */
+function unquoted(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const quoted = /^"([^"\\]*)"$/.exec(header);
+  return quoted ? quoted[1] : header;
 }
 
 function sha256(text: string): string {
