@@ -131,10 +131,10 @@ const ABUSES: Array<{ name: string; body: string; status: number; error: Record<
     error: { code: 'BAD_USER_INPUT', argument: 'email' },
   },
   {
-    name: 'mutation { __typename }',
-    body: operation('mutation { __typename }'),
+    name: 'a refund without an Idempotency-Key',
+    body: operation('mutation { refundPayment(input: { paymentId: "UGF5bWVudDpjaF8x" }) { status } }'),
     status: 400,
-    error: { code: 'OPERATION_NOT_SUPPORTED' },
+    error: { code: 'IDEMPOTENCY_KEY_REQUIRED' },
   },
 ];
 

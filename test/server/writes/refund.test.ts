@@ -4,6 +4,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup } from '../../../src/simulators/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { SubscriptionClient } from '../subscriptions/subscription-client.ts';
 
 const REFUND = `mutation($id: ID!, $amount: MoneyInput) {
   refundPayment(input: { paymentId: $id, amount: $amount }) {
@@ -173,7 +174,17 @@ describe('refundPayment, its keys and its failures', () => {
     type Status = { writeStatus: { state: string; mutation: string; payload: { status: string; refund: { amount: { amount: string } }; payment: { status: string } } | null } | null };
     expect((await stack.query<Status>(STATUS, { id: payload!.operationId })).data?.writeStatus).toMatchObject({ mutation: 'refundPayment', state: 'QUEUED', payload: null });
 
+    // A subscriber hears the one event of its end (listening before the outage is lifted).
+    const client = new SubscriptionClient(stack.gateway.url);
+    const listening = stack.gateway.events.changes.size;
+    const events = client.subscribe<{ writeStatusChanged: { state: string } }>('subscription($id: ID!) { writeStatusChanged(id: $id) { state } }', { id: payload!.operationId });
+    const heard = events.next();
+    await eventually(async () => stack.gateway.events.changes.size > listening);
+
     await stack.simAdmin('stripe', 'faults', { outage: false });
+    expect((await heard).value?.data?.writeStatusChanged).toEqual({ state: 'SUCCEEDED' });
+    expect((await events.next()).done).toBe(true);
+    await client.close();
     await eventually(async () => (await stack.query<Status>(STATUS, { id: payload!.operationId })).data?.writeStatus?.state === 'SUCCEEDED', 2000);
     const done = (await stack.query<Status>(STATUS, { id: payload!.operationId })).data!.writeStatus!;
     expect(done.payload).toEqual({ status: 'SUCCEEDED', refund: { amount: { amount: '3.00' } }, payment: { status: 'PARTIALLY_REFUNDED' } });
