@@ -238,7 +238,7 @@ export const CONFIG_KEYS = {
   IDEMPOTENCY_TTL_SECONDS: 'How long a mutation\'s Idempotency-Key and its answer are kept for replay (default 86400: 24 h)',
   WRITES_MAX_ATTEMPTS: 'Attempts to send a deferred write (allowDeferred) before it becomes a dead letter; refusals by an open circuit count too (default 30: about 12 minutes of outage on average with the default backoff)',
   WRITES_RETRY_BASE_MS: 'Full-jitter backoff base between attempts to send a deferred write (default 1000)',
-  WRITES_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts to send a deferred write; below EVENTS_CLAIM_IDLE_MS (default 60000)',
+  WRITES_RETRY_MAX_MS: 'Full-jitter backoff cap between attempts to send a deferred write; below EVENTS_CLAIM_IDLE_MS (default 60000, or just below a shorter EVENTS_CLAIM_IDLE_MS)',
   WRITES_RECORD_TTL_SECONDS: 'How long a deferred write\'s status stays readable with writeStatus (default 604800: 7 days)',
   EVENTS_DEDUPE_TTL_SECONDS: 'How long event ids are remembered to refuse duplicates and replays (default 345600: 4 days, Stripe retries for 3)',
   SUBSCRIPTIONS_MAX_PER_CONNECTION: 'Subscriptions one WebSocket connection may hold at once (default 100)',
@@ -703,10 +703,11 @@ function eventsConfig(env: Env): EventsConfig {
 
 function writesConfig(env: Env): WritesConfig {
   const claimIdleMs = integer(env, 'EVENTS_CLAIM_IDLE_MS', 120_000, 100, 86_400_000);
-  const retryMaxMs = integer(env, 'WRITES_RETRY_MAX_MS', 60_000, 1, 86_400_000);
-  // The queue shares the events' take-over rule: a worker waiting out its backoff must not look dead.
+  // The queue shares the events' take-over rule: a worker waiting out its backoff must not look
+  // dead. Left unset, the cap follows a shorter EVENTS_CLAIM_IDLE_MS down; set, it must fit.
+  const retryMaxMs = integer(env, 'WRITES_RETRY_MAX_MS', Math.min(60_000, claimIdleMs - 1), 1, 86_400_000);
   if (retryMaxMs >= claimIdleMs) throw new ConfigError('WRITES_RETRY_MAX_MS', `must be below EVENTS_CLAIM_IDLE_MS (${claimIdleMs})`);
-  const retryBaseMs = integer(env, 'WRITES_RETRY_BASE_MS', 1000, 0, 3_600_000);
+  const retryBaseMs = integer(env, 'WRITES_RETRY_BASE_MS', Math.min(1000, retryMaxMs), 0, 3_600_000);
   if (retryBaseMs > retryMaxMs) throw new ConfigError('WRITES_RETRY_BASE_MS', `must not be above WRITES_RETRY_MAX_MS (${retryMaxMs})`);
   return {
     idempotencyTtlMs: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400, 60, 30 * 86_400) * 1000,
