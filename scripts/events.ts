@@ -10,12 +10,14 @@ import { RedisConnection } from '../src/upstream/redis/redis-connection.ts';
  * keys, `{<CACHE_KEY_PREFIX>:events}:v1:…`. Output: one JSON object per line; payloads are
  * shown as the provider sent them (webhook payloads hold no credentials).
  *   npm run events -- list [--limit N] | show <entryId> | replay <entryId>|--all | drop <entryId> | count
+ * With `--writes`, the same for the deferred-write queue (`{<CACHE_KEY_PREFIX>:writes}:v1:…`):
+ * writes that ran out of attempts; a replay sends the write again (with its idempotency key).
  */
-const USAGE = 'usage: npm run events -- list [--limit N] | show <entryId> | replay <entryId>|--all | drop <entryId> | count\n';
+const USAGE = 'usage: npm run events -- [--writes] list [--limit N] | show <entryId> | replay <entryId>|--all | drop <entryId> | count\n';
 /** An operator's command, not the request path: a slow Redis gets seconds, not the gateway's 100 ms. */
 const COMMAND_TIMEOUT_MS = 5000;
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { limit: { type: 'string', default: '20' }, all: { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { limit: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, writes: { type: 'boolean', default: false } } });
 const [command, entryId] = positionals;
 
 function fail(message: string): never {
@@ -51,7 +53,7 @@ const redis = new RedisConnection({
 });
 await redis.connect();
 // Never started: this process only reads and moves dead letters, it handles no events.
-const log: EventLog = createRedisEventLog(redis, { keyPrefix: `${keyPrefix}:events` });
+const log: EventLog = createRedisEventLog(redis, { keyPrefix: `${keyPrefix}:${values.writes ? 'writes' : 'events'}` });
 const dead = log.deadLetters;
 
 try {
