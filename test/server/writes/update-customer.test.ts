@@ -143,6 +143,19 @@ describe('updateCustomer', () => {
     expect(now.email).not.toBe('stale@example.com');
   });
 
+  it('recognises its own change when the answer to its PATCH was lost and the resend finds the version moved on', async () => {
+    const id = globalId(2);
+    const { version } = (await read(id))!;
+    await stack.simAdmin('customers', 'faults', { resetAfterNext: 1 });
+
+    const answer = await update({ id, email: 'Lost.Answer@example.com', name: 'Lost Answer', expectedVersion: version });
+
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data?.updateCustomer).toMatchObject({ status: 'SUCCEEDED', customer: { email: 'lost.answer@example.com', name: 'Lost Answer', version: version + 1 } });
+    // The first PATCH was applied (answer lost), the resend failed its If-Match: one change, not two.
+    expect((await stats()).byRoute[PATCH_ROUTE]).toEqual({ '0': 1, '412': 1 });
+  });
+
   it('answers EMAIL_TAKEN with status FAILED when another customer has the email', async () => {
     const id = globalId(3);
     const before = (await read(id))!;
