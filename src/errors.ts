@@ -45,6 +45,8 @@ export const ErrorCode = {
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   /** The first request with this Idempotency-Key is still running; retry after `retryAfter` seconds (HTTP 409). */
   IdempotencyInProgress: 'IDEMPOTENCY_IN_PROGRESS',
+  /** The store of Idempotency-Keys could not be reached, so the write was not started; retry after `retryAfter` (HTTP 503). */
+  IdempotencyUnavailable: 'IDEMPOTENCY_UNAVAILABLE',
   /** The object changed since the version the client expected; `currentVersion` says which it is now. */
   Conflict: 'CONFLICT',
   /** A write that cannot be repeated may or may not have reached its provider; the client should look before trying again. */
@@ -244,10 +246,10 @@ export class IdempotencyError extends GatewayError {
   override readonly name = 'IdempotencyError';
 
   constructor(
-    readonly code: typeof ErrorCode.IdempotencyKeyRequired | typeof ErrorCode.IdempotencyKeyReused | typeof ErrorCode.IdempotencyInProgress,
+    readonly code: typeof ErrorCode.IdempotencyKeyRequired | typeof ErrorCode.IdempotencyKeyReused | typeof ErrorCode.IdempotencyInProgress | typeof ErrorCode.IdempotencyUnavailable,
     message: string,
     readonly httpStatus: number,
-    /** Seconds; set for IDEMPOTENCY_IN_PROGRESS. */
+    /** Seconds; set for IDEMPOTENCY_IN_PROGRESS and IDEMPOTENCY_UNAVAILABLE. */
     readonly retryAfter?: number,
   ) {
     super(message);

@@ -70,17 +70,17 @@ export function createRedisIdempotencyStore(redis: RedisConnection, keyPrefix: s
       const lease = wholeMs('leaseMs', leaseMs);
       const token = randomUUID();
       const entry = encodeIdempotencyEntry({ fingerprint, token });
-      const held = await redis.run((client) => client.eval(CLAIM, { keys: [redisKey(key)], arguments: [entry, String(lease)] }), patience);
+      const held = await redis.runPatiently((client) => client.eval(CLAIM, { keys: [redisKey(key)], arguments: [entry, String(lease)] }), patience);
       if (held === null || held === undefined) return { outcome: 'claimed', token };
       return claimOutcomeFor(decodeIdempotencyEntry(String(held)), fingerprint);
     },
     complete: async (key: string, token: string, response: StoredResponse, ttlMs: number): Promise<boolean> => {
       const ttl = wholeMs('ttlMs', ttlMs);
-      const stored = await redis.run((client) => client.eval(COMPLETE, { keys: [redisKey(key)], arguments: [token, encodeStoredResponse(response), String(ttl)] }), patience);
+      const stored = await redis.runPatiently((client) => client.eval(COMPLETE, { keys: [redisKey(key)], arguments: [token, encodeStoredResponse(response), String(ttl)] }), patience);
       return stored === 1;
     },
     release: async (key: string, token: string): Promise<void> => {
-      await redis.run((client) => client.eval(RELEASE, { keys: [redisKey(key)], arguments: [token] }), patience);
+      await redis.runPatiently((client) => client.eval(RELEASE, { keys: [redisKey(key)], arguments: [token] }), patience);
     },
   };
 }

@@ -37,10 +37,10 @@ export function createRedisWriteRecordStore(redis: RedisConnection, keyPrefix: s
     put: async (record: WriteRecord, ttlMs: number): Promise<void> => {
       const ttl = wholeMs('ttlMs', ttlMs);
       const value = encodeWriteRecord(record);
-      await redis.run((client) => client.eval(PUT, { keys: [redisKey(record.id)], arguments: [value, record.state, String(ttl)] }), patience);
+      await redis.runPatiently((client) => client.eval(PUT, { keys: [redisKey(record.id)], arguments: [value, record.state, String(ttl)] }), patience);
     },
     get: async (id: string, tenantId: string): Promise<WriteRecord | undefined> => {
-      const text = await redis.run((client) => client.get(redisKey(id)), patience);
+      const text = await redis.runPatiently((client) => client.get(redisKey(id)), patience);
       if (text === null || text === undefined) return undefined;
       const record = decodeWriteRecord(String(text));
       return record.tenantId === tenantId ? record : undefined;

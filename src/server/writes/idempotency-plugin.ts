@@ -60,7 +60,14 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
           const { tenantId, clientId } = contextValue.principal;
           const key = sha256(`${tenantId}\n${clientId}\n${clientKey}`);
           const fingerprint = sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})]));
-          const claim = await options.store.claim(key, fingerprint, options.leaseMs);
+          let claim;
+          try {
+            claim = await options.store.claim(key, fingerprint, options.leaseMs);
+          } catch (error) {
+            // Without the store no repeat could be recognised: the write is not started at all.
+            options.onStoreError(error);
+            throw requestError(new IdempotencyError(ErrorCode.IdempotencyUnavailable, 'The gateway cannot check Idempotency-Keys right now; nothing was done, retry shortly', 503, 1), 503, new HeaderMap([['retry-after', '1']]));
+          }
           switch (claim.outcome) {
             case 'claimed':
               held = { key, token: claim.token };
@@ -87,7 +94,10 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
           try {
             if (response.body.kind !== 'single') return await options.store.release(key, token);
             const { data, errors } = response.body.singleResult;
-            if (errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
+            // Released only when no mutation answered: a refund made whose payment could not be
+            // read back (a timeout beside a payload) is kept, and replayed as it was.
+            const noPayload = !data || Object.values(data).every((value) => value === null);
+            if (noPayload && errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
             const stored: StoredResponse = { status: response.http.status ?? 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ ...(errors ? { errors } : {}), data }) };
             await options.store.complete(key, token, stored, options.ttlMs);
           } catch (error) {

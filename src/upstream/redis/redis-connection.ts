@@ -100,6 +100,22 @@ export class RedisConnection {
   }
 
   /**
+   * For commands with no fallback (a write's idempotency key, its record): tried whenever the
+   * socket is open, even while the cache's fast commands have marked Redis down (100 ms timeouts
+   * under load mark a slow but live Redis down, and a mutation would then be refused for no
+   * reason), with their own longer timeout, which says nothing of Redis's health either way.
+   */
+  async runPatiently<T>(command: (client: RedisCommandClient) => Promise<T>, timeoutMs: number): Promise<T> {
+    if (!isClientReady(this.client)) throw new RedisUnavailableError('not connected');
+    try {
+      return await this.withTimeout(command(this.client), timeoutMs);
+    } catch (error) {
+      if (isUnavailable(error)) throw error;
+      throw new RedisUnavailableError(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /**
    * Calls `onMessage` for every message on `channel`, on a connection of its own (a subscribed
    * client can do nothing else). It resubscribes by itself after reconnecting; pub/sub keeps
    * nothing for a subscriber that is away, so `onGap` is told each time it comes back (or first
