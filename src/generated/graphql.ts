@@ -29,7 +29,7 @@ export type Scalars = {
 
 /** The note `addCrmNote` logs. */
 export type AddCrmNoteInput = {
-  /** The note's text (HTML is kept as HubSpot keeps it); 1 to 65,536 characters. */
+  /** The note's text (HTML is kept as HubSpot keeps it); not blank, and at most MAX_STRING_ARGUMENT_LENGTH characters (1,024 by default). */
   body: Scalars['String']['input'];
   /** The customer's global id (`Customer.id`). */
   customerId: Scalars['ID']['input'];

@@ -14,7 +14,12 @@ describe('public contract', () => {
         "AUTHENTICATION_UNAVAILABLE",
         "BAD_USER_INPUT",
         "BATCHING_NOT_SUPPORTED",
+        "CONFLICT",
         "FORBIDDEN",
+        "IDEMPOTENCY_IN_PROGRESS",
+        "IDEMPOTENCY_KEY_REQUIRED",
+        "IDEMPOTENCY_KEY_REUSED",
+        "IDEMPOTENCY_UNAVAILABLE",
         "INTERNAL_SERVER_ERROR",
         "NOT_FOUND",
         "OPERATION_NOT_SUPPORTED",
@@ -39,6 +44,7 @@ describe('public contract', () => {
         "UPSTREAM_UNAUTHORIZED",
         "UPSTREAM_UNAVAILABLE",
         "VARIABLES_TOO_DEEP",
+        "WRITE_OUTCOME_UNKNOWN",
       ]
     `);
   });

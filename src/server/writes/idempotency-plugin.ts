@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener, type GraphQLResponse } from '@apollo/server';
 import { Kind, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { BadUserInputError, ErrorCode, IdempotencyError } from '../../errors.ts';
 import type { IdempotencyStore, StoredResponse } from '../../writes/idempotency-store.ts';
@@ -39,9 +39,12 @@ const RELEASING_CODES: ReadonlySet<unknown> = new Set([ErrorCode.UpstreamUnavail
 export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServerPlugin<OperationContext> {
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<OperationContext>> {
+      let pending: { key: string; fingerprint: string } | undefined;
       let held: { key: string; token: string } | undefined;
-      let replay: StoredResponse | undefined;
       return {
+        // Checks that need no store. The claim waits for responseForOperation, which runs only
+        // once every plugin's didResolveOperation passed (they run at once): a claim made here
+        // could resolve after another plugin refused the request, and then never be released.
         async didResolveOperation({ operation, document, request, contextValue, source }) {
           if (operation?.operation !== 'mutation') return;
           const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
@@ -58,34 +61,36 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
           if (!KEY.test(clientKey)) throw requestError(new BadUserInputError('An Idempotency-Key is 1 to 255 visible ASCII characters', 'idempotencyKey'), 400);
           contextValue.idempotency.key = clientKey;
           const { tenantId, clientId } = contextValue.principal;
-          const key = sha256(`${tenantId}\n${clientId}\n${clientKey}`);
-          const fingerprint = sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})]));
+          pending = {
+            key: sha256(`${tenantId}\n${clientId}\n${clientKey}`),
+            fingerprint: sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})])),
+          };
+        },
+        async responseForOperation() {
+          if (!pending) return null;
+          const { key, fingerprint } = pending;
           let claim;
           try {
             claim = await options.store.claim(key, fingerprint, options.leaseMs);
           } catch (error) {
             // Without the store no repeat could be recognised: the write is not started at all.
             options.onStoreError(error);
-            throw requestError(new IdempotencyError(ErrorCode.IdempotencyUnavailable, 'The gateway cannot check Idempotency-Keys right now; nothing was done, retry shortly', 503, 1), 503, new HeaderMap([['retry-after', '1']]));
+            return refusal(new IdempotencyError(ErrorCode.IdempotencyUnavailable, 'The gateway cannot check Idempotency-Keys right now; nothing was done, retry shortly', 503, 1));
           }
           switch (claim.outcome) {
             case 'claimed':
               held = { key, token: claim.token };
-              return;
-            case 'replay':
-              replay = claim.response;
-              return;
+              return null;
+            case 'replay': {
+              const headers = new HeaderMap(Object.entries(claim.response.headers));
+              headers.set('idempotent-replayed', 'true');
+              return { http: { status: claim.response.status, headers }, body: { kind: 'single', singleResult: JSON.parse(claim.response.body) as Record<string, never> } };
+            }
             case 'mismatch':
-              throw requestError(new IdempotencyError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was first used with another request; use a new key for a new request', 422), 422);
+              return refusal(new IdempotencyError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was first used with another request; use a new key for a new request', 422));
             case 'in-progress':
-              throw requestError(new IdempotencyError(ErrorCode.IdempotencyInProgress, 'The first request with this Idempotency-Key is still running; retry shortly', 409, 1), 409, new HeaderMap([['retry-after', '1']]));
+              return refusal(new IdempotencyError(ErrorCode.IdempotencyInProgress, 'The first request with this Idempotency-Key is still running; retry shortly', 409, 1));
           }
-        },
-        async responseForOperation() {
-          if (!replay) return null;
-          const headers = new HeaderMap(Object.entries(replay.headers));
-          headers.set('idempotent-replayed', 'true');
-          return { http: { status: replay.status, headers }, body: { kind: 'single', singleResult: JSON.parse(replay.body) as Record<string, never> } };
         },
         async willSendResponse({ response }) {
           if (!held) return;
@@ -98,6 +103,9 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
             // read back (a timeout beside a payload) is kept, and replayed as it was.
             const noPayload = !data || Object.values(data).every((value) => value === null);
             if (noPayload && errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
+            // Stripe itself found the key used with other parameters (a key released after a
+            // lost answer, reused): the same answer as the gateway's own check, a 422.
+            if (noPayload && errors?.some((error) => error.extensions?.['code'] === ErrorCode.IdempotencyKeyReused)) response.http.status = 422;
             const stored: StoredResponse = { status: response.http.status ?? 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ ...(errors ? { errors } : {}), data }) };
             await options.store.complete(key, token, stored, options.ttlMs);
           } catch (error) {
@@ -108,6 +116,16 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
       };
     },
   };
+}
+
+/**
+ * A refusal answered in place of execution. responseForOperation cannot throw (Apollo answers a
+ * throw there with a bare 500), so the answer is built as the error boundary would format it.
+ */
+function refusal(error: IdempotencyError): GraphQLResponse {
+  const headers = new HeaderMap([['content-type', 'application/json; charset=utf-8']]);
+  if (error.retryAfter !== undefined) headers.set('retry-after', String(error.retryAfter));
+  return { http: { status: error.httpStatus, headers }, body: { kind: 'single', singleResult: { errors: [{ message: error.message, extensions: { code: error.code, ...error.publicExtensions() } }] } } };
 }
 
 /** The mutation's root fields with their `idempotencyKey` argument, through fragments. */

@@ -161,6 +161,18 @@ describe('CRM writes', () => {
       expect(await hubspotRequests()).toBe(0);
     });
 
+    it('keeps no key for a request another check refused, so the corrected request runs with it', async () => {
+      const { id } = withContact(1);
+      // Over MAX_STRING_ARGUMENT_LENGTH: refused by the limits before execution, beside the key's check.
+      const tooLong = await stack.post<AddNoteAnswer>(ADD_NOTE, { input: { customerId: id, body: 'x'.repeat(2000) } }, { 'idempotency-key': 'note-refused-first' });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+
+      const corrected = await stack.post<AddNoteAnswer>(ADD_NOTE, { input: { customerId: id, body: 'Short and sweet' } }, { 'idempotency-key': 'note-refused-first' });
+      expect(corrected.status).toBe(200);
+      expect(corrected.body.data?.addCrmNote?.status).toBe('SUCCEEDED');
+    });
+
     it('logs the note once on the contact and replays the answer to a repeat with the same key, sending nothing', async () => {
       const { id, contact, contactGid } = withContact();
       const variables = { input: { customerId: id, body: 'Called about the <b>invoice</b>' } };
