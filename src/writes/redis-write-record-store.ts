@@ -6,16 +6,18 @@ import { wholeMs } from './whole-ms.ts';
 
 /**
  * Stores the record unless a final one is held and this one is QUEUED (isFinal in
- * write-record-codec.ts: every state but QUEUED is final). KEYS: the record's key. ARGV: the
+ * write-record-codec.ts: every state but QUEUED is final), or a SUCCEEDED one is held and this
+ * one is not (mayReplace there). KEYS: the record's key. ARGV: the
  * record's JSON, its state, ttl ms. Returns 1 when stored. A held value that is not a record
  * this store wrote is replaced.
  */
 const PUT = `
-if ARGV[2] == 'QUEUED' then
-  local held = redis.call('GET', KEYS[1])
-  if held then
-    local ok, record = pcall(cjson.decode, held)
-    if ok and type(record) == 'table' and type(record.state) == 'string' and record.state ~= 'QUEUED' then return 0 end
+local held = redis.call('GET', KEYS[1])
+if held then
+  local ok, record = pcall(cjson.decode, held)
+  if ok and type(record) == 'table' and type(record.state) == 'string' then
+    if ARGV[2] == 'QUEUED' and record.state ~= 'QUEUED' then return 0 end
+    if record.state == 'SUCCEEDED' and ARGV[2] ~= 'SUCCEEDED' then return 0 end
   end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])

@@ -9,15 +9,21 @@ export function isFinal(state: WriteState): boolean {
   return state !== 'QUEUED';
 }
 
-/** Whether `next` may replace `held` (the WriteRecordStore contract). */
+/**
+ * Whether `next` may replace `held` (the WriteRecordStore contract): a final record is never
+ * replaced by a QUEUED one, and a SUCCEEDED one only by another SUCCEEDED (a FAILED one may still
+ * become SUCCEEDED, when an operator replays its dead letter).
+ */
 export function mayReplace(held: WriteRecord | undefined, next: WriteRecord): boolean {
-  return !held || !isFinal(held.state) || isFinal(next.state);
+  if (!held) return true;
+  if (held.state === 'SUCCEEDED' && next.state !== 'SUCCEEDED') return false;
+  return !isFinal(held.state) || isFinal(next.state);
 }
 
 /** One JSON string of the record's own fields, whatever else the object the caller passed holds. */
 export function encodeWriteRecord(record: WriteRecord): string {
-  const { id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error } = record;
-  return JSON.stringify({ id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error: error && { code: error.code, message: error.message } });
+  const { id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error, sending } = record;
+  return JSON.stringify({ id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error: error && { code: error.code, message: error.message }, sending });
 }
 
 /** Throws UnreadableEntryError for anything the record stores did not write. */
@@ -29,7 +35,7 @@ export function decodeWriteRecord(text: string): WriteRecord {
     throw new UnreadableEntryError('write record');
   }
   if (typeof value !== 'object' || value === null) throw new UnreadableEntryError('write record');
-  const { id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error } = value as Record<string, unknown>;
+  const { id, tenantId, clientId, mutation, state, attempts, createdAt, updatedAt, result, error, sending } = value as Record<string, unknown>;
   const strings = [id, tenantId, clientId, mutation].every((field) => typeof field === 'string');
   const numbers = [attempts, createdAt, updatedAt].every((field) => typeof field === 'number');
   if (!strings || !numbers || !isState(state) || (error !== undefined && !isWriteError(error))) throw new UnreadableEntryError('write record');
@@ -44,6 +50,7 @@ export function decodeWriteRecord(text: string): WriteRecord {
     updatedAt: updatedAt as number,
   };
   if (result !== undefined) record.result = result;
+  if (sending === true) record.sending = true;
   if (error !== undefined) record.error = { code: error.code, message: error.message };
   return record;
 }

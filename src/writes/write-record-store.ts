@@ -26,12 +26,18 @@ export interface WriteRecord {
   updatedAt: number;
   result?: unknown;
   error?: WriteError;
+  /**
+   * A write that cannot be repeated (a note) is being sent: a worker that finds this set (its
+   * predecessor died, or could not record the outcome) must not send it again.
+   */
+  sending?: boolean;
 }
 
 /**
  * Deferred writes' records, shared by every instance (Redis) or in process. A final record
  * (SUCCEEDED, FAILED) is never replaced by a QUEUED one, so a late or repeated delivery of the
- * queued write cannot make a finished one look pending again.
+ * queued write cannot make a finished one look pending again; a SUCCEEDED one is replaced only
+ * by SUCCEEDED, so a late "gave up" cannot undo a replay that worked.
  */
 export interface WriteRecordStore {
   readonly kind: 'memory' | 'redis';

@@ -51,8 +51,8 @@ export interface WriteServiceOptions<Env> {
   recordTtlMs: number;
   /** What the worker runs a deferred write with: a fresh context of its own tenant and client. */
   workerEnv(tenantId: string, clientId: string, upstreamKey: string): Env;
-  /** Effects that could not be carried out after a write that succeeded (logged, not thrown). */
-  onEffectError(error: unknown): void;
+  /** What is logged, not thrown: effects that could not be carried out after a write that succeeded, a write given up. */
+  warn(error: unknown, message: string): void;
   now?: () => number;
 }
 
@@ -113,11 +113,23 @@ export class WriteService<Env> {
     const record = await this.options.records.get(event.id, event.tenantId);
     if (record && record.state !== 'QUEUED' && record.error?.code !== ATTEMPTS_EXHAUSTED) return;
     const base: WriteRecord = record ?? { id: event.id, tenantId: event.tenantId, clientId: queued.clientId, mutation: event.type, state: 'QUEUED', attempts: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt };
-    const attempted = { ...base, attempts: base.attempts + 1, updatedAt: this.now() };
+    const attempted: WriteRecord = { ...base, attempts: base.attempts + 1, updatedAt: this.now() };
+    delete attempted.sending;
+    if (!definition.repeatable) {
+      // An earlier attempt began sending and nobody knows how it ended: sending again could do it twice.
+      if (record?.sending) {
+        await this.finish({ ...attempted, state: 'FAILED', error: { code: ErrorCode.WriteOutcomeUnknown, message: 'An earlier attempt may or may not have reached the provider; look before writing it again' } });
+        return;
+      }
+      await this.options.records.put({ ...attempted, state: 'QUEUED', sending: true }, this.options.recordTtlMs);
+    }
     let outcome;
     try {
       outcome = await definition.run(this.options.workerEnv(event.tenantId, queued.clientId, queued.upstreamKey), queued.input);
     } catch (error) {
+      // The provider refused the attempt before acting on it (down, out of budget): try later.
+      // A write that cannot be repeated reaches here only then (its client turns a send that
+      // may have arrived into WRITE_OUTCOME_UNKNOWN), so its marker comes off.
       if (providerUnavailable(error)) {
         await this.options.records.put({ ...attempted, state: 'QUEUED' }, this.options.recordTtlMs);
         throw error;
@@ -139,7 +151,10 @@ export class WriteService<Env> {
   async deadLettered(event: StoredEvent, lastError: string): Promise<void> {
     const record = await this.options.records.get(event.id, event.tenantId);
     if (!record || record.state !== 'QUEUED') return;
-    const error = { code: ATTEMPTS_EXHAUSTED, message: `Gave up after ${record.attempts} attempts; the last: ${lastError}` };
+    // The last error's text is for the logs (it may name hosts); the client reads what happened.
+    this.options.warn(new Error(lastError), `deferred write ${event.id} (${event.type}) gave up after ${record.attempts} attempts`);
+    const error = { code: ATTEMPTS_EXHAUSTED, message: `Gave up after ${record.attempts} attempts: the provider stayed unavailable. An operator may replay it from the dead letters.` };
+    // A SUCCEEDED record (a replay that worked meanwhile) is never replaced (see WriteRecordStore).
     await this.finish({ ...record, state: 'FAILED', error, updatedAt: this.now() });
   }
 
@@ -164,7 +179,7 @@ export class WriteService<Env> {
   private async finish(record: WriteRecord): Promise<void> {
     await this.options.records.put(record, this.options.recordTtlMs);
     const change: Change = { tenantId: record.tenantId, topic: 'write', key: record.id, occurredAt: record.updatedAt };
-    await this.options.effects.announce([], [change]).catch((error: unknown) => this.options.onEffectError(error));
+    await this.options.effects.announce([], [change]).catch((error: unknown) => this.options.warn(error, 'a deferred write finished but its subscribers could not be told'));
   }
 
   /**
@@ -174,18 +189,22 @@ export class WriteService<Env> {
    */
   private async carryOut(tenantId: string, provider: ProviderName, effects: readonly WriteEffect[]): Promise<void> {
     const { effects: target } = this.options;
-    try {
-      const keys: string[] = [];
-      const changes: Change[] = [];
-      for (const effect of effects) {
-        if (effect.kind === 'invalidate') keys.push(await target.invalidate(tenantId, provider, effect.resource, effect.id));
-        else if (effect.kind === 'written') keys.push(target.keyOf(tenantId, provider, effect.resource, effect.id));
-        else changes.push({ tenantId, topic: effect.topic, key: effect.key, occurredAt: this.now(), ...(effect.entityId === undefined ? {} : { entityId: effect.entityId }) });
+    const keys: string[] = [];
+    const changes: Change[] = [];
+    let failure: unknown;
+    for (const effect of effects) {
+      if (effect.kind === 'publish') {
+        changes.push({ tenantId, topic: effect.topic, key: effect.key, occurredAt: this.now(), ...(effect.entityId === undefined ? {} : { entityId: effect.entityId }) });
+        continue;
       }
-      if (keys.length > 0 || changes.length > 0) await target.announce(keys, changes);
-    } catch (error) {
-      this.options.onEffectError(error);
+      if (effect.kind === 'invalidate') {
+        // A shared store out of reach still leaves the other instances to tell.
+        await target.invalidate(tenantId, provider, effect.resource, effect.id).catch((error: unknown) => (failure ??= error));
+      }
+      keys.push(target.keyOf(tenantId, provider, effect.resource, effect.id));
     }
+    if (keys.length > 0 || changes.length > 0) await target.announce(keys, changes).catch((error: unknown) => (failure ??= error));
+    if (failure !== undefined) this.options.warn(failure, 'a write succeeded but its cache effects could not be carried out everywhere; entries expire with their TTL');
   }
 }
 

@@ -95,6 +95,13 @@ export function writeRecordStoreContract(name: string, setup: () => Promise<Writ
       expect(await store.get(failed.id, 'acme')).toStrictEqual(expected);
     });
 
+    it('never replaces a SUCCEEDED record with a FAILED one (a late "gave up" after a replay that worked)', async () => {
+      const succeeded = queuedRecord({ state: 'SUCCEEDED', result: { ok: true } });
+      await store.put(succeeded, LONG_MS);
+      await store.put({ ...succeeded, state: 'FAILED', error: { code: 'ATTEMPTS_EXHAUSTED', message: 'gave up' } }, LONG_MS);
+      expect(await store.get(succeeded.id, 'acme')).toStrictEqual(succeeded);
+    });
+
     it('ends final when a final put races 30 queued ones from two instances', async () => {
       const record = queuedRecord();
       await store.put(record, LONG_MS);

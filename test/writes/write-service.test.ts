@@ -67,7 +67,7 @@ function setup(definition: WriteDefinition<Env, Input, UpdateCustomerPayloadMode
       },
     },
     workerEnv: (_tenant, _client, upstreamKey) => ({ upstreamKey }),
-    onEffectError: (error) => effectErrors.push(error),
+    warn: (error) => effectErrors.push(error),
     now: () => (now += 1),
   });
   const request = (overrides: Partial<Parameters<typeof service.run>[2]> = {}) => ({ tenantId: 't1', clientId: 'c1', clientKey: 'k1', path: 'updateCustomer', allowDeferred: true, env: (upstreamKey: string) => ({ upstreamKey }), ...overrides });
@@ -172,10 +172,46 @@ describe('WriteService.handle (the worker)', () => {
     expect(await rejected.records.get(rejected.operationId, 't1')).toMatchObject({ state: 'FAILED', error: { code: ErrorCode.UpstreamRejected } });
   });
 
+  it('never sends a write that cannot be repeated twice: an attempt that began and left no outcome ends WRITE_OUTCOME_UNKNOWN', async () => {
+    const { definition, keys } = scripted('down', 'ok');
+    const once = { ...definition, repeatable: false };
+    const context = setup(once);
+    const payload = await context.service.run(once, { value: 'x' }, context.request());
+    const event = context.appended[0]!;
+    // The sending marker of an attempt whose instance died before recording its outcome.
+    const held = (await context.records.get(payload.operationId!, 't1'))!;
+    await context.records.put({ ...held, sending: true }, 60_000);
+    await context.service.handle(event);
+    expect(keys).toHaveLength(1);
+    expect(await context.records.get(payload.operationId!, 't1')).toMatchObject({ state: 'FAILED', error: { code: ErrorCode.WriteOutcomeUnknown } });
+  });
+
+  it('takes the sending marker off a write that cannot be repeated when the provider refused the attempt, and sends it later', async () => {
+    const { definition, keys } = scripted('down', 'down', 'ok');
+    const once = { ...definition, repeatable: false };
+    const context = setup(once);
+    const payload = await context.service.run(once, { value: 'x' }, context.request());
+    const event = context.appended[0]!;
+    await expect(context.service.handle(event)).rejects.toMatchObject({ code: ErrorCode.UpstreamUnavailable });
+    expect((await context.records.get(payload.operationId!, 't1'))?.sending).toBeUndefined();
+    await context.service.handle(event);
+    expect(keys).toHaveLength(3);
+    expect(await context.records.get(payload.operationId!, 't1')).toMatchObject({ state: 'SUCCEEDED' });
+  });
+
+  it('does not let a late "gave up" undo a replay that succeeded', async () => {
+    const { service, records, event, operationId } = await queuedEvent(['ok']);
+    await service.handle(event);
+    const queued = (await records.get(operationId, 't1'))!;
+    await records.put({ ...queued, state: 'QUEUED' }, 60_000); // refused: final
+    await service.deadLettered(event, 'late');
+    expect(await records.get(operationId, 't1')).toMatchObject({ state: 'SUCCEEDED' });
+  });
+
   it('marks a dead-lettered write FAILED (ATTEMPTS_EXHAUSTED), and sends it again when an operator replays it', async () => {
     const { service, records, keys, event, operationId } = await queuedEvent(['ok']);
     await service.deadLettered(event, 'customers is unavailable (HTTP 503)');
-    expect(await records.get(operationId, 't1')).toMatchObject({ state: 'FAILED', error: { code: ATTEMPTS_EXHAUSTED, message: expect.stringContaining('HTTP 503') } });
+    expect(await records.get(operationId, 't1')).toMatchObject({ state: 'FAILED', error: { code: ATTEMPTS_EXHAUSTED, message: expect.stringContaining('stayed unavailable') } });
     await service.handle(event);
     expect(keys).toHaveLength(2);
     expect(await records.get(operationId, 't1')).toMatchObject({ state: 'SUCCEEDED' });

@@ -87,7 +87,7 @@ export function createWritePipeline(options: WritePipelineOptions): WritePipelin
       const context = createOperationContext({ services, principal: { kind: 'system', clientId, tenantId, scopes: new Set() }, deadlineMs: options.deadlineMs });
       return writeEnvOf(context, services, upstreamKey);
     },
-    onEffectError: (error) => logger.warn({ err: error }, 'a write succeeded but its cache effects could not be carried out everywhere; entries expire with their TTL'),
+    warn: (error, message) => logger.warn({ err: error }, message),
     ...clock,
   });
   queue.start(service.handle);
