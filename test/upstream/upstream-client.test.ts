@@ -101,3 +101,40 @@ describe('UpstreamClient and credentials', () => {
     }
   });
 });
+
+describe('UpstreamClient and writes', () => {
+  it("sends a keyed POST again after Stripe's 409 'still in progress', and answers the result that attempt got", async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['idempotency-key'] as string | undefined);
+      if (seen.length === 1) {
+        res.writeHead(409, { 'content-type': 'application/json', 'stripe-should-retry': 'true' }).end('{"error":{"type":"idempotency_error"}}');
+      } else res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"re_1"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new UpstreamClient({
+      provider: 'stripe',
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credential: new StaticBearer('sk_test_x'),
+      headers: {},
+      quota: new QuotaGuard({ provider: 'stripe', limit: 100, windowMs: 1000, maxWaitMs: 0 }),
+      retry: new RetryPolicy({ maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 1, budgetReserve: 10, sleep: async () => undefined }),
+      breaker: new CircuitBreaker({ provider: 'stripe', failureRate: 0.5, windowMs: 1000, minCallsPerSecond: 1000, halfOpenAfterMs: 1000 }),
+      bulkhead: { maxConcurrent: 2, maxQueued: 10 },
+      attemptTimeoutMs: 5000,
+      quotaMaxWaitMs: 0,
+    });
+    const send = (idempotent: boolean) =>
+      client.request({ method: 'POST', path: '/v1/refunds', form: { charge: 'ch_1' }, headers: { 'idempotency-key': 'trib_k' }, idempotent, call: new CallContext(new UpstreamReport(), 5000) });
+    const answer = await send(true);
+    expect(answer).toMatchObject({ status: 200, body: { id: 're_1' }, attempts: 2 });
+    expect(seen).toEqual(['trib_k', 'trib_k']);
+    // Without the key (not idempotent) the same 409 is not repeated.
+    seen.length = 0;
+    const unkeyed = await send(false).catch((error: unknown) => error);
+    expect(unkeyed).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', transient: true, mayHaveArrived: true });
+    expect(seen).toHaveLength(1);
+    await client.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});

@@ -22,6 +22,8 @@ export interface CustomerLoaders {
    * cached), so the next read, a list's included, shows the change without a call.
    */
   remember(customer: WireCustomer): Promise<void>;
+  /** Reads a customer from the service whatever the cache holds (conditionally), and caches it. */
+  reload(id: string): Promise<CustomerModel | null>;
 }
 
 interface CachedPage {
@@ -93,7 +95,14 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
     await cache.load<WireCustomer>('customers.customer', [customer.id], async () => ({ found: new Map([[customer.id, { value: customer, ...(customer.etag ? { etag: customer.etag } : {}) }]]) }), superseding);
     byId.clear(customer.id).prime(customer.id, toCustomer(customer));
   };
-  return { byId, byStripeRef, page, remember };
+  const reload = async (id: string) => {
+    const revalidating = new CallContext(call.report, Math.max(1, call.remainingMs()), call.fairnessKey, true);
+    const customer = await createCustomerLoaders(client, cache, revalidating).byId.load(id);
+    byId.clear(id);
+    if (customer) byId.prime(id, customer);
+    return customer;
+  };
+  return { byId, byStripeRef, page, remember, reload };
 }
 
 /**

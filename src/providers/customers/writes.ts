@@ -2,7 +2,6 @@ import { ConflictError, ErrorCode, UpstreamError } from '../../errors.ts';
 import type { UpdateCustomerPayloadModel, UserErrorModel } from '../../model/writes.ts';
 import type { WriteDefinition, WriteOutcome } from '../../writes/write-definition.ts';
 import type { WriteEnv } from '../write-env.ts';
-import type { WireCustomer } from './wire.ts';
 
 /** `updateCustomer`'s input as stored with a deferred write: the service's own id. */
 export interface UpdateCustomerInput {
@@ -19,7 +18,9 @@ const MAX_NAME = 200;
 /**
  * `PATCH /v1/customers/{id}`, with `If-Match` when the client names the version it read. The
  * service answers the record as it now is, which is stored as the freshest copy: the answer and
- * the next query (lists included) read it without another call.
+ * the next query (lists too, through their newest-entity overlay) read it without another call.
+ * A list filtered by the new email is not among them: such pages are cached by their filter
+ * and show the change when they expire (CACHE policy `customers.page`, 60 s).
  */
 export const updateCustomer: WriteDefinition<WriteEnv, UpdateCustomerInput, UpdateCustomerPayloadModel> = {
   mutation: 'updateCustomer',
@@ -53,24 +54,25 @@ export const updateCustomer: WriteDefinition<WriteEnv, UpdateCustomerInput, Upda
         if (answer.code !== 'invalid_request') throw new UpstreamError(ErrorCode.UpstreamRejected, 'customers', 'The customer service rejected the change', { detail: answer.code });
         return refused({ code: answer.field === 'email' ? 'INVALID_EMAIL' : 'INVALID_VALUE', message: answer.message, field: answer.field ? ['input', answer.field] : ['input'] });
       case 'conflict': {
+        // The record as it is now, from the service: the cached copy is likely the very one the
+        // client read its version from, and it should read the current one next.
+        const current = await env.customers.reload(customerId);
         // After a retry the failed precondition may be this write's own first attempt, whose
         // answer was lost: then the record holds exactly its values, one version on.
-        if (answer.afterRetry && expectedVersion !== null && answer.currentVersion === expectedVersion + 1) {
-          env.customers.byId.clear(customerId);
-          const current = await env.customers.byId.load(customerId);
-          if (current && (input.email === null || current.email === input.email.toLowerCase()) && (input.name === null || current.name === input.name)) return succeeded(customerId);
-        }
-        throw new ConflictError(`Customer ${customerId} is no longer at version ${expectedVersion}; read it again and decide`, answer.currentVersion);
+        const own = answer.afterRetry && expectedVersion !== null && current !== null && current.version === expectedVersion + 1;
+        if (own && (input.email === null || current.email === input.email.toLowerCase()) && (input.name === null || current.name === input.name)) return succeeded(customerId, true);
+        throw new ConflictError(`Customer ${customerId} is no longer at version ${expectedVersion}; read it again and decide`, current?.version ?? answer.currentVersion);
       }
       case 'updated':
         await env.customers.remember(answer.customer);
-        return succeeded(customerId, answer.customer);
+        return succeeded(customerId, true);
     }
   },
   pending: (status, operationId, userErrors) => ({ kind: 'UpdateCustomerPayload', status, operationId, userErrors, customerId: null }),
 };
 
-function succeeded(customerId: string, stored?: WireCustomer): WriteOutcome<UpdateCustomerPayloadModel> {
+/** `stored`: the record as the service now has it is in the shared cache already (remember, reload). */
+function succeeded(customerId: string, stored: boolean): WriteOutcome<UpdateCustomerPayloadModel> {
   return {
     payload: { kind: 'UpdateCustomerPayload', status: 'SUCCEEDED', operationId: null, userErrors: [], customerId },
     effects: [

@@ -89,6 +89,11 @@ function checkStatus(provider: ProviderName, status: number, headers: IncomingHt
     const retryAfter = parseRetryAfter(first(headers['retry-after'])) ?? 1;
     throw new UpstreamError(ErrorCode.UpstreamRateLimited, provider, `${provider} is rate limiting the gateway`, { retryAfter, detail });
   }
+  // Stripe's "a request with this Idempotency-Key is still in progress" (a retry overtook an
+  // attempt that timed out): the same key sent again gets that request's result.
+  if (status === 409 && first(headers['stripe-should-retry']) === 'true') {
+    throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is still working on an earlier attempt of this request`, { detail, transient: true, mayHaveArrived: true, retryAfter: 1 });
+  }
   if (status >= 500) {
     const retryAfter = parseRetryAfter(first(headers['retry-after']));
     throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is unavailable (HTTP ${status})`, {
