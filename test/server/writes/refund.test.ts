@@ -57,6 +57,17 @@ describe('refundPayment', () => {
     expect(await refundsOf(charge.id)).toBe(1);
   });
 
+  it('leaves no stale copy: the customer\'s payments, cached before the refund, show it on the next query', async () => {
+    const charge = refundable(1);
+    const customer = stack.dataset.customers.find((c) => lookup.chargesOf(c.id).some((x) => x.id === charge.id))!;
+    const PAYMENTS = 'query($id: ID!) { customer(id: $id) { payments(first: 100) { edges { node { id status } } } } }';
+    type Payments = { customer: { payments: { edges: Array<{ node: { id: string; status: string } }> } } };
+    const statusOf = async () => (await stack.query<Payments>(PAYMENTS, { id: toGlobalId('Customer', customer.id) })).data!.customer.payments.edges.find((e) => e.node.id === toGlobalId('Payment', charge.id))?.node.status;
+    expect(await statusOf()).toBe('SUCCEEDED');
+    await stack.post<RefundAnswer>(REFUND, { id: toGlobalId('Payment', charge.id), amount: null }, { 'idempotency-key': 'k-fresh' });
+    expect(await statusOf()).toBe('REFUNDED');
+  });
+
   it('refuses a refund without an Idempotency-Key before anything is sent', async () => {
     const answer = await stack.post<RefundAnswer>(REFUND, { id: toGlobalId('Payment', refundable().id) });
     expect(answer.status).toBe(400);
