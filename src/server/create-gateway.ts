@@ -234,6 +234,9 @@ async function serve(
     ...(now ? { now } : {}),
   });
   started.push(() => writes.close());
+  if (config.production && !stack.redis) {
+    fastify.log.warn('no REDIS_URL: mutations\' Idempotency-Keys and queued writes (allowDeferred) are kept in this process only; they are not shared with other instances and are lost on restart');
+  }
   registerDeadLetterRoutes(fastify, writes.queue.deadLetters, (request) => auth.tryAuthenticate(request), '/admin/writes/dead-letters');
   const contextOf = (principal: Principal, resultKey?: string) => {
     const { services } = tenantOf(principal);

@@ -79,7 +79,11 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
     );
     const outcome = found.get(key);
     if (outcome instanceof Error) throw outcome;
-    const customers = (await newestRecords(cache, outcome?.customers ?? [])).map(toCustomer);
+    let newest = await newestRecords(cache, outcome?.customers ?? []);
+    // A record whose newer copy no longer has the page's email (it was changed since the page
+    // was read) is not on that page any more.
+    if (params.email !== undefined) newest = newest.filter((record) => record.email.toLowerCase() === params.email!.toLowerCase());
+    const customers = newest.map(toCustomer);
     for (const customer of customers) byId.prime(customer.id, customer);
     return { customers, hasMore: outcome?.hasMore ?? false };
   };

@@ -19,8 +19,8 @@ const MAX_NAME = 200;
  * `PATCH /v1/customers/{id}`, with `If-Match` when the client names the version it read. The
  * service answers the record as it now is, which is stored as the freshest copy: the answer and
  * the next query (lists too, through their newest-entity overlay) read it without another call.
- * A list filtered by the new email is not among them: such pages are cached by their filter
- * and show the change when they expire (CACHE policy `customers.page`, 60 s).
+ * A list filtered by the old email drops the customer at once (the overlay checks the filter);
+ * one filtered by the new email, cached before, shows it when it expires (`customers.page`, 60 s).
  */
 export const updateCustomer: WriteDefinition<WriteEnv, UpdateCustomerInput, UpdateCustomerPayloadModel> = {
   mutation: 'updateCustomer',

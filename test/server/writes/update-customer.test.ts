@@ -106,6 +106,17 @@ describe('updateCustomer', () => {
     expect(after.byRoute[PATCH_ROUTE]).toEqual({ '200': 1 });
   });
 
+  it('drops a customer from a cached list filtered by the email it no longer has', async () => {
+    const id = globalId(5);
+    const { email } = (await read(id))!;
+    const BY_EMAIL = `query($email: String!) { customers(first: 5, email: $email) { edges { node { id email } } } }`;
+    const byEmail = async (address: string) => (await stack.query<{ customers: { edges: Array<{ node: { id: string; email: string } }> } }>(BY_EMAIL, { email: address })).data!.customers.edges.map((e) => e.node);
+    expect(await byEmail(email)).toEqual([{ id, email }]);
+
+    expect((await update({ id, email: 'moved.away@example.com' })).body.data?.updateCustomer?.status).toBe('SUCCEEDED');
+    expect(await byEmail(email)).toEqual([]);
+  });
+
   it('lets exactly one of two concurrent changes from the same version through; the other is a CONFLICT naming the new version', async () => {
     const id = globalId(1);
     const { version } = (await read(id))!;
