@@ -113,6 +113,8 @@ export class WriteService<Env> {
     const record = await this.options.records.get(event.id, event.tenantId);
     if (record && record.state !== 'QUEUED' && record.error?.code !== ATTEMPTS_EXHAUSTED) return;
     const base: WriteRecord = record ?? { id: event.id, tenantId: event.tenantId, clientId: queued.clientId, mutation: event.type, state: 'QUEUED', attempts: 0, createdAt: event.receivedAt, updatedAt: event.receivedAt };
+    // The record keeps its state while it is tried: QUEUED, or FAILED (ATTEMPTS_EXHAUSTED) for an
+    // operator's replay, which the stores would not let become QUEUED again (a final record never does).
     const attempted: WriteRecord = { ...base, attempts: base.attempts + 1, updatedAt: this.now() };
     delete attempted.sending;
     if (!definition.repeatable) {
@@ -121,7 +123,7 @@ export class WriteService<Env> {
         await this.finish({ ...attempted, state: 'FAILED', error: { code: ErrorCode.WriteOutcomeUnknown, message: 'An earlier attempt may or may not have reached the provider; look before writing it again' } });
         return;
       }
-      await this.options.records.put({ ...attempted, state: 'QUEUED', sending: true }, this.options.recordTtlMs);
+      await this.options.records.put({ ...attempted, sending: true }, this.options.recordTtlMs);
     }
     let outcome;
     try {
@@ -131,7 +133,7 @@ export class WriteService<Env> {
       // A write that cannot be repeated reaches here only then (its client turns a send that
       // may have arrived into WRITE_OUTCOME_UNKNOWN), so its marker comes off.
       if (providerUnavailable(error)) {
-        await this.options.records.put({ ...attempted, state: 'QUEUED' }, this.options.recordTtlMs);
+        await this.options.records.put(attempted, this.options.recordTtlMs);
         throw error;
       }
       await this.finish({ ...attempted, state: 'FAILED', error: failureOf(error) });
@@ -140,9 +142,10 @@ export class WriteService<Env> {
     const payload = { ...outcome.payload, operationId: event.id };
     const userError = payload.userErrors[0];
     await this.carryOut(event.tenantId, definition.provider, outcome.effects);
+    const { error: _given, ...succeeded } = attempted;
     await this.finish(
       payload.status === 'SUCCEEDED'
-        ? { ...attempted, state: 'SUCCEEDED', result: payload }
+        ? { ...succeeded, state: 'SUCCEEDED', result: payload }
         : { ...attempted, state: 'FAILED', result: payload, error: { code: 'USER_ERROR', message: userError?.message ?? 'The provider refused the write' } },
     );
   };

@@ -214,6 +214,32 @@ describe('WriteService.handle (the worker)', () => {
     expect(await records.get(operationId, 't1')).toMatchObject({ state: 'FAILED', error: { code: ATTEMPTS_EXHAUSTED, message: expect.stringContaining('stayed unavailable') } });
     await service.handle(event);
     expect(keys).toHaveLength(2);
-    expect(await records.get(operationId, 't1')).toMatchObject({ state: 'SUCCEEDED' });
+    const done = await records.get(operationId, 't1');
+    expect(done).toMatchObject({ state: 'SUCCEEDED' });
+    expect(done?.error).toBeUndefined();
+  });
+
+  it('marks a replayed write that cannot be repeated as being sent, so a replay whose instance dies mid-send is not sent again', async () => {
+    let sends = 0;
+    const { definition } = scripted();
+    const once: WriteDefinition<Env, Input, UpdateCustomerPayloadModel> = {
+      ...definition,
+      repeatable: false,
+      async run() {
+        sends += 1;
+        if (sends === 1) throw unavailable(); // the request's own attempt: queued
+        return new Promise(() => undefined); // the replay's send: its instance dies before any answer
+      },
+    };
+    const context = setup(once);
+    const operationId = (await context.service.run(once, { value: 'x' }, context.request())).operationId!;
+    const event = context.appended[0]!;
+    await context.service.deadLettered(event, 'down');
+
+    void context.service.handle(event); // the operator's replay, never finishing
+    await expect.poll(async () => (await context.records.get(operationId, 't1'))?.sending).toBe(true);
+    await context.service.handle(event); // handed over again after the instance died
+    expect(sends).toBe(2);
+    expect(await context.records.get(operationId, 't1')).toMatchObject({ state: 'FAILED', error: { code: ErrorCode.WriteOutcomeUnknown } });
   });
 });

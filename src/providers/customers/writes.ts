@@ -56,7 +56,8 @@ export const updateCustomer: WriteDefinition<WriteEnv, UpdateCustomerInput, Upda
       case 'conflict': {
         // The record as it is now, from the service: the cached copy is likely the very one the
         // client read its version from, and it should read the current one next.
-        const current = await env.customers.reload(customerId);
+        // A read that fails (near the deadline, say) must not hide the conflict: the 412's own version then.
+        const current = await env.customers.reload(customerId).catch(() => null);
         // After a retry the failed precondition may be this write's own first attempt, whose
         // answer was lost: then the record holds exactly its values, one version on.
         const own = answer.afterRetry && expectedVersion !== null && current !== null && current.version === expectedVersion + 1;

@@ -92,7 +92,7 @@ function checkStatus(provider: ProviderName, status: number, headers: IncomingHt
   // Stripe's "a request with this Idempotency-Key is still in progress" (a retry overtook an
   // attempt that timed out): the same key sent again gets that request's result.
   if (status === 409 && first(headers['stripe-should-retry']) === 'true') {
-    throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is still working on an earlier attempt of this request`, { detail, transient: true, mayHaveArrived: true, retryAfter: 1 });
+    throw new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `${provider} is still working on an earlier attempt of this request`, { detail, status, transient: true, mayHaveArrived: true, retryAfter: 1 });
   }
   if (status >= 500) {
     const retryAfter = parseRetryAfter(first(headers['retry-after']));

@@ -149,5 +149,7 @@ function outcomeOf(error: unknown): 'success' | 'failure' | 'neutral' {
   if (error === undefined) return 'success';
   if (!isUpstreamError(error)) return 'neutral';
   if (error.byGateway) return 'neutral';
+  // A 4xx is the provider answering (Stripe's 409 "still in progress", say): it is up.
+  if (error.status !== undefined && error.status < 500) return 'success';
   return error.code === ErrorCode.UpstreamUnavailable || error.code === ErrorCode.UpstreamTimeout ? 'failure' : 'success';
 }
