@@ -57,30 +57,56 @@ const NO_WRITES: WriteSupport = {
 export function createOperationContext({ services, principal, deadlineMs, resultKey, revalidate = false, writes }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate);
-  // Loaders are made on first use: an operation that touches one provider pays for one.
-  let customers: CustomerLoaders | undefined;
-  let stripe: StripeLoaders | undefined;
-  let hubspot: HubSpotLoaders | undefined;
-  let writeSupport: WriteSupport | undefined;
-  const context: OperationContext = {
-    get customers() {
-      return (customers ??= createCustomerLoaders(services.customers.client, services.customers.cache, call));
-    },
-    get stripe() {
-      return (stripe ??= createStripeLoaders(services.stripe.client, services.stripe.cache, call));
-    },
-    get hubspot() {
-      return (hubspot ??= createHubSpotLoaders({ ...services.hubspot, call }));
-    },
-    principal,
-    report,
-    call,
-    get writes() {
-      return (writeSupport ??= writes ? writes(context) : NO_WRITES);
-    },
-    resultKey,
-    estimate: undefined,
-    idempotency: { key: undefined },
-  };
-  return context;
+  return new LazyOperationContext({ services, call, writes }, principal, report, call, resultKey);
+}
+
+/** What the context makes on first use, shared by the context and Apollo's copies of it. */
+interface Made {
+  readonly services: ProviderServices;
+  readonly call: CallContext;
+  readonly writes: OperationContextOptions['writes'];
+  customers?: CustomerLoaders;
+  stripe?: StripeLoaders;
+  hubspot?: HubSpotLoaders;
+  writeSupport?: WriteSupport;
+}
+
+/**
+ * Loaders are made on first use: an operation that touches one provider pays for one, and
+ * `{ __typename }` for none. Apollo runs each operation with a shallow copy of the context
+ * (`Object.assign(Object.create(prototype), context)`), which would call getters that are own
+ * properties and copy their results, making everything at once. Getters on the prototype are
+ * not copied, and `made`, an own property, is shared by reference with every copy.
+ */
+class LazyOperationContext implements OperationContext {
+  estimate: OperationEstimate | undefined = undefined;
+  readonly idempotency: { key: string | undefined } = { key: undefined };
+
+  constructor(
+    private readonly made: Made,
+    readonly principal: Principal,
+    readonly report: UpstreamReport,
+    readonly call: CallContext,
+    readonly resultKey: string | undefined,
+  ) {}
+
+  get customers(): CustomerLoaders {
+    const { made } = this;
+    return (made.customers ??= createCustomerLoaders(made.services.customers.client, made.services.customers.cache, made.call));
+  }
+
+  get stripe(): StripeLoaders {
+    const { made } = this;
+    return (made.stripe ??= createStripeLoaders(made.services.stripe.client, made.services.stripe.cache, made.call));
+  }
+
+  get hubspot(): HubSpotLoaders {
+    const { made } = this;
+    return (made.hubspot ??= createHubSpotLoaders({ ...made.services.hubspot, call: made.call }));
+  }
+
+  get writes(): WriteSupport {
+    const { made } = this;
+    return (made.writeSupport ??= made.writes ? made.writes(this) : NO_WRITES);
+  }
 }
