@@ -52,6 +52,11 @@ export class CallContext {
     return new CallContext(new UpstreamReport(), this.budgetMs, this.fairnessKey);
   }
 
+  /** The same report, client and what is left of the deadline, but reads that supersede whatever is cached (see `revalidate`). */
+  revalidating(): CallContext {
+    return new CallContext(this.report, Math.max(1, this.remainingMs()), this.fairnessKey, true);
+  }
+
   timeoutError(provider: ProviderName): UpstreamError {
     return new UpstreamError(ErrorCode.UpstreamTimeout, provider, `${provider} did not answer within the operation's deadline`, { byGateway: true });
   }

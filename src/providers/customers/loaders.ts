@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { mapOrBadResponse } from '../../errors.ts';
 import type { CustomerModel } from '../../model/types.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
-import { CallContext } from '../../upstream/call-context.ts';
+import type { CallContext } from '../../upstream/call-context.ts';
 import { CUSTOMERS_BATCH_SIZE, type CustomersClient, type ListCustomersParams } from './client.ts';
 import { toCustomer } from './mapper.ts';
 import type { WireCustomer } from './wire.ts';
@@ -95,13 +95,11 @@ export function createCustomerLoaders(client: CustomersClient, cache: ProviderCa
   );
   const remember = async (customer: WireCustomer) => {
     // A revalidating load supersedes whatever the cache holds; its fetch is the answer in hand.
-    const superseding = new CallContext(call.report, Math.max(1, call.remainingMs()), call.fairnessKey, true);
-    await cache.load<WireCustomer>('customers.customer', [customer.id], async () => ({ found: new Map([[customer.id, { value: customer, ...(customer.etag ? { etag: customer.etag } : {}) }]]) }), superseding);
+    await cache.load<WireCustomer>('customers.customer', [customer.id], async () => ({ found: new Map([[customer.id, { value: customer, ...(customer.etag ? { etag: customer.etag } : {}) }]]) }), call.revalidating());
     byId.clear(customer.id).prime(customer.id, toCustomer(customer));
   };
   const reload = async (id: string) => {
-    const revalidating = new CallContext(call.report, Math.max(1, call.remainingMs()), call.fairnessKey, true);
-    const customer = await createCustomerLoaders(client, cache, revalidating).byId.load(id);
+    const customer = await createCustomerLoaders(client, cache, call.revalidating()).byId.load(id);
     byId.clear(id);
     if (customer) byId.prime(id, customer);
     return customer;

@@ -90,9 +90,8 @@ export const addCrmNote: WriteDefinition<WriteEnv, AddCrmNoteInput, AddCrmNotePa
     const contact = await contactOf(env, input.customerId);
     if (!('kind' in contact)) return refused(this, contact);
     const answer = await env.clients.hubspot.createNote(contact.id, input.body, input.timestamp, env.call);
-    const failure = refusalOf(answer, input.customerId);
-    if (failure) return refused(this, failure);
-    const note = (answer as { object: { id: string; properties: Record<string, string | null> } }).object;
+    if (!('object' in answer)) return refused(this, refusalOf(answer, input.customerId)!);
+    const note = answer.object;
     return {
       payload: {
         kind: 'AddCrmNotePayload',

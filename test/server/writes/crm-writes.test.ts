@@ -4,6 +4,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup } from '../../../src/simulators/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { QUICK_WRITES } from '../../support/quick-writes.ts';
 
 const UPDATE_CONTACT = `mutation($input: UpdateCrmContactInput!, $deferred: Boolean) {
   updateCrmContact(input: $input, allowDeferred: $deferred) {
@@ -70,14 +71,7 @@ describe('CRM writes', () => {
   let lookup: DatasetLookup;
 
   beforeAll(async () => {
-    stack = await GatewayStack.start({
-      WRITES_RETRY_BASE_MS: '10',
-      WRITES_RETRY_MAX_MS: '50',
-      WRITES_MAX_ATTEMPTS: '1000',
-      BREAKER_HALF_OPEN_AFTER_MS: '20',
-      RETRY_BASE_DELAY_MS: '1',
-      RETRY_MAX_DELAY_MS: '10',
-    });
+    stack = await GatewayStack.start(QUICK_WRITES);
     lookup = new DatasetLookup(stack.dataset);
   });
   afterAll(() => stack?.close());

@@ -4,6 +4,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup } from '../../../src/simulators/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { QUICK_WRITES } from '../../support/quick-writes.ts';
 import { SubscriptionClient } from '../subscriptions/subscription-client.ts';
 
 const REFUND = `mutation($id: ID!, $amount: MoneyInput) {
@@ -81,8 +82,7 @@ describe('refundPayment, its keys and its failures', () => {
   let lookup: DatasetLookup;
 
   beforeAll(async () => {
-    // Quick queue retries and a breaker that lets them through, so a deferred refund lands soon after the outage.
-    stack = await GatewayStack.start({ WRITES_RETRY_BASE_MS: '5', WRITES_RETRY_MAX_MS: '20', WRITES_MAX_ATTEMPTS: '1000', BREAKER_HALF_OPEN_AFTER_MS: '20' });
+    stack = await GatewayStack.start(QUICK_WRITES);
     lookup = new DatasetLookup(stack.dataset);
   });
   afterAll(() => stack?.close());

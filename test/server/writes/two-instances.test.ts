@@ -3,6 +3,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { DatasetLookup, startSimulators, type SimulatorSet } from '../../../src/simulators/index.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { QUICK_WRITES } from '../../support/quick-writes.ts';
 import { REDIS_URL, redisForTests, uniquePrefix } from '../../support/redis.ts';
 import { dropKeysWith } from '../../support/redis-cleanup.ts';
 
@@ -22,7 +23,7 @@ describe.skipIf(!redisUp)('writes seen by another instance', () => {
   beforeAll(async () => {
     simulators = await startSimulators();
     lookup = new DatasetLookup(simulators.dataset);
-    const env = { REDIS_URL, CACHE_KEY_PREFIX: prefix, WRITES_RETRY_BASE_MS: '5', WRITES_RETRY_MAX_MS: '20', WRITES_MAX_ATTEMPTS: '1000', BREAKER_HALF_OPEN_AFTER_MS: '20' };
+    const env = { REDIS_URL, CACHE_KEY_PREFIX: prefix, ...QUICK_WRITES };
     a = await GatewayStack.startRemote(simulators, env);
     b = await GatewayStack.startRemote(simulators, env);
   });

@@ -3,6 +3,7 @@ import { toGlobalId } from '../../../src/model/global-id.ts';
 import { apiKeysFile, bearer } from '../../support/auth.ts';
 import { eventually } from '../../support/eventually.ts';
 import { GatewayStack } from '../../support/gateway-stack.ts';
+import { QUICK_WRITES } from '../../support/quick-writes.ts';
 
 const UPDATE = `mutation($input: UpdateCustomerInput!, $deferred: Boolean) {
   updateCustomer(input: $input, allowDeferred: $deferred) {
@@ -208,14 +209,7 @@ describe('updateCustomer while the customer service is down', () => {
   const { globalId, update, read, stats } = helpers(() => stack);
 
   beforeAll(async () => {
-    stack = await GatewayStack.start({
-      WRITES_RETRY_BASE_MS: '10',
-      WRITES_RETRY_MAX_MS: '50',
-      WRITES_MAX_ATTEMPTS: '1000',
-      BREAKER_HALF_OPEN_AFTER_MS: '20',
-      RETRY_BASE_DELAY_MS: '1',
-      RETRY_MAX_DELAY_MS: '10',
-    });
+    stack = await GatewayStack.start(QUICK_WRITES);
   });
   afterAll(() => stack?.close());
   beforeEach(() => stack.resetAll());
