@@ -21,7 +21,7 @@ import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
-import { registerResultCache, resultCachePlugin } from './result-cache-hooks.ts';
+import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
@@ -172,7 +172,7 @@ async function serve(
     const principal = auth.principalOf(request);
     return `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`;
   };
-  const resultKeyOf = results
+  const resultTicketOf = results
     ? registerResultCache(fastify, results, partitionOf, (payload, request) => {
         const report = zeroReport(tenantOf(auth.principalOf(request)));
         return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
@@ -238,13 +238,13 @@ async function serve(
     fastify.log.warn('no REDIS_URL: mutations\' Idempotency-Keys and queued writes (allowDeferred) are kept in this process only; they are not shared with other instances and are lost on restart');
   }
   registerDeadLetterRoutes(fastify, writes.queue.deadLetters, (request) => auth.tryAuthenticate(request), '/admin/writes/dead-letters');
-  const contextOf = (principal: Principal, resultKey?: string) => {
+  const contextOf = (principal: Principal, resultTicket?: ResultTicket) => {
     const { services } = tenantOf(principal);
     return createOperationContext({
       services,
       principal,
       deadlineMs: config.resilience.operationDeadlineMs,
-      resultKey,
+      resultTicket,
       writes: (context) => createWriteSupport(writes.service, context, services),
     });
   };
@@ -320,7 +320,7 @@ async function serve(
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) => contextOf(auth.principalOf(request), resultKeyOf(request)),
+    context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request)),
   });
 
   // --- Subscriptions: graphql-ws on the same /graphql, over WebSocket (src/server/subscriptions/) ---

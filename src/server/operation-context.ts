@@ -7,6 +7,7 @@ import type { ProviderCache } from '../upstream/cache/entity-cache.ts';
 import { CallContext } from '../upstream/call-context.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import type { OperationEstimate } from '../graphql/limits/cost-estimate.ts';
+import type { ResultTicket } from './result-cache-hooks.ts';
 
 /** What lives as long as the gateway: one client and one cache view per provider. */
 export interface ProviderServices {
@@ -22,8 +23,8 @@ export interface ProviderServices {
 export interface OperationContext extends ResolverContext {
   readonly report: UpstreamReport;
   readonly call: CallContext;
-  /** Set when the answer may be kept by the result cache under this key. */
-  readonly resultKey: string | undefined;
+  /** Set when the answer may be kept by the result cache (result-cache-hooks.ts). */
+  readonly resultTicket: ResultTicket | undefined;
   /** The operation's estimated cost, set by the limits plugin before execution (operation-limits-plugin.ts). */
   estimate: OperationEstimate | undefined;
   /**
@@ -41,7 +42,7 @@ export interface OperationContextOptions {
   principal: Principal;
   /** The operation's whole budget; every upstream call of it ends by then. */
   deadlineMs: number;
-  resultKey?: string | undefined;
+  resultTicket?: ResultTicket | undefined;
   /** Every read asks the provider again (an event's refresh; see CallContext.revalidate). */
   revalidate?: boolean;
   /** The operation's writes (src/server/writes/); none where no write can happen (an event's refresh). */
@@ -54,10 +55,10 @@ const NO_WRITES: WriteSupport = {
   status: () => Promise.resolve(undefined),
 };
 
-export function createOperationContext({ services, principal, deadlineMs, resultKey, revalidate = false, writes }: OperationContextOptions): OperationContext {
+export function createOperationContext({ services, principal, deadlineMs, resultTicket, revalidate = false, writes }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
   const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate);
-  return new LazyOperationContext({ services, call, writes }, principal, report, call, resultKey);
+  return new LazyOperationContext({ services, call, writes }, principal, report, call, resultTicket);
 }
 
 /** What the context makes on first use, shared by the context and Apollo's copies of it. */
@@ -87,7 +88,7 @@ class LazyOperationContext implements OperationContext {
     readonly principal: Principal,
     readonly report: UpstreamReport,
     readonly call: CallContext,
-    readonly resultKey: string | undefined,
+    readonly resultTicket: ResultTicket | undefined,
   ) {}
 
   get customers(): CustomerLoaders {

@@ -4,10 +4,22 @@ import type { OperationContext } from './operation-context.ts';
 import type { ResultCache } from './result-cache.ts';
 
 /**
+ * A request that missed the result cache: its ticket, and, once Apollo has decided the answer
+ * may be kept, for how long and how its serialised `extensions` end the payload. Shared by
+ * reference with Apollo's copies of the context.
+ */
+export interface ResultTicket {
+  readonly ticket: string;
+  keep?: { ttlMs: number; suffix: string };
+}
+
+/**
  * Wires the result cache around Apollo: a Fastify hook answers a replayable request before any
- * GraphQL work, and an Apollo plugin keeps a fresh, error-free answer for as long as its data
- * stays fresh. `extensions` (the upstream report) are not replayed: `renderHit` adds the current
- * ones, since a replay costs no upstream call.
+ * GraphQL work, an Apollo plugin decides whether a fresh, error-free answer may be kept, and a
+ * Fastify onSend hook keeps the very string Apollo wrote: serialising a 50-customer answer a
+ * second time for the cache cost 9% of the CPU of a warm page (docs/performance.md).
+ * `extensions` (the upstream report) are not replayed: `renderHit` adds the current ones, since a
+ * replay costs no upstream call.
  */
 export function registerResultCache(
   fastify: FastifyInstance,
@@ -15,20 +27,37 @@ export function registerResultCache(
   /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
   partitionOf: (request: FastifyRequest) => string,
   renderHit: (payload: string, request: FastifyRequest) => string,
-): (request: FastifyRequest) => string | undefined {
-  const keys = new WeakMap<FastifyRequest, string>();
+): (request: FastifyRequest) => ResultTicket | undefined {
+  const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   fastify.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return;
     const key = cache.keyOf(request.body, partitionOf(request));
     if (key === undefined) return;
     const hit = cache.get(key);
     if (hit === undefined) {
-      keys.set(request, cache.ticket(key));
+      tickets.set(request, { ticket: cache.ticket(key) });
       return;
     }
     return reply.type('application/json; charset=utf-8').send(renderHit(hit, request));
   });
-  return (request) => keys.get(request);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    const keep = tickets.get(request)?.keep;
+    if (keep !== undefined && typeof payload === 'string' && reply.statusCode === 200) {
+      const kept = dataOf(payload, keep.suffix);
+      if (kept !== undefined) cache.set(tickets.get(request)!.ticket, kept, keep.ttlMs);
+    }
+    done(null, payload);
+  });
+  return (request) => tickets.get(request);
+}
+
+/**
+ * `{"data":…}` out of Apollo's `{"data":…,"extensions":…}\n` (it writes errors, data, extensions
+ * in that order, and no `errors` here), or undefined when the payload is not shaped so.
+ */
+export function dataOf(payload: string, suffix: string): string | undefined {
+  if (!payload.startsWith('{"data":') || !payload.endsWith(suffix)) return undefined;
+  return `${payload.slice(0, payload.length - suffix.length)}}`;
 }
 
 export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<OperationContext> {
@@ -36,11 +65,14 @@ export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<Operat
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue, operation }) {
-          const key = contextValue.resultKey;
-          if (key === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return;
-          const { data, errors } = response.body.singleResult;
+          const ticket = contextValue.resultTicket;
+          if (ticket === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return;
+          const { data, errors, extensions } = response.body.singleResult;
           if (errors?.length || data === undefined || data === null) return;
-          cache.set(key, JSON.stringify({ data }), contextValue.call.freshness.reusableForMs(cache.now()));
+          const ttlMs = contextValue.call.freshness.reusableForMs(cache.now());
+          if (ttlMs <= 0) return;
+          // Plugins that add extensions run before this one (see create-gateway.ts): these are final.
+          ticket.keep = { ttlMs, suffix: extensions === undefined ? '}\n' : `,"extensions":${JSON.stringify(extensions)}}\n` };
         },
       };
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/server/result-cache.ts';
+import { dataOf } from '../../src/server/result-cache-hooks.ts';
 
 describe('ResultCache', () => {
   const body = { query: '{ customers(first: 50) { edges { node { id } } } }' };
@@ -21,5 +22,19 @@ describe('ResultCache', () => {
     for (const key of keys) cache.set(cache.ticket(key), '{"data":{}}', 60_000);
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('dataOf', () => {
+  it('keeps the data of the payload Apollo wrote, without its extensions', () => {
+    const extensions = { upstream: { stripe: { calls: 0 } } };
+    const payload = `${JSON.stringify({ data: { a: '},"extensions":' }, extensions })}\n`;
+    expect(dataOf(payload, `,"extensions":${JSON.stringify(extensions)}}\n`)).toBe('{"data":{"a":"},\\"extensions\\":"}}');
+    expect(dataOf('{"data":{"a":1}}\n', '}\n')).toBe('{"data":{"a":1}}');
+  });
+
+  it('keeps nothing from a payload of another shape', () => {
+    expect(dataOf('{"errors":[],"data":{"a":1}}\n', '}\n')).toBeUndefined();
+    expect(dataOf('{"data":{"a":1},"extensions":{"other":1}}\n', ',"extensions":{"upstream":1}}\n')).toBeUndefined();
   });
 });
