@@ -1,3 +1,4 @@
+import type { ExecutorKind } from './graphql/executor/operation-executor.ts';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './config-error.ts';
@@ -52,6 +53,8 @@ export interface GatewayConfig {
   /** `embedded`: start the simulators in-process and talk to them; `remote`: the URLs below. */
   mode: 'embedded' | 'remote';
   upstreamReport: boolean;
+  /** How queries run (src/graphql/executor/). */
+  executor: ExecutorKind;
   upstreamTimeoutMs: number;
   resilience: ResilienceConfig;
   quotaMaxWaitMs: number;
@@ -181,6 +184,7 @@ export const CONFIG_KEYS = {
   BULKHEAD_MAX_QUEUED: 'Calls waiting for a slot per provider before UPSTREAM_UNAVAILABLE (default 1000)',
   QUOTA_MAX_WAIT_MS: 'Longest a call waits for provider budget before UPSTREAM_RATE_LIMITED (default 3000)',
   UPSTREAM_REPORT: 'true/false: add extensions.upstream to responses (default true embedded, false remote)',
+  GRAPHQL_EXECUTOR: 'jit/graphql-js: jit (default) compiles a query with graphql-jit once it repeats; graphql-js interprets every operation',
   SIM_LATENCY_MS: 'Embedded mode only: latency the simulators add to each answer (default 0)',
   CACHE_ENABLED: 'true/false: the shared entity cache (default true; false answers every request cold)',
   REDIS_URL: 'redis://… to share the entity cache and the provider quotas between instances (default: in-process)',
@@ -271,6 +275,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     mode: remote ? 'remote' : 'embedded',
     upstreamReport: boolean(env, 'UPSTREAM_REPORT', !remote),
+    executor: oneOf(env, 'GRAPHQL_EXECUTOR', ['jit', 'graphql-js'] as const, 'jit'),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1, 600_000),
     resilience: {
       operationDeadlineMs: integer(env, 'OPERATION_DEADLINE_MS', 5000, 1, 600_000),

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -15,6 +16,8 @@ import { registerAuthentication, type RequestAuth } from './auth-hook.ts';
 import { createOperationContext, type OperationContext } from './operation-context.ts';
 import { resolvers } from '../graphql/resolvers/index.ts';
 import { loadTypeDefs } from '../graphql/type-defs.ts';
+import { createOperationExecutor } from '../graphql/executor/operation-executor.ts';
+import { executorGateway } from '../graphql/executor/executor-gateway.ts';
 import { createFormatError } from './format-error.ts';
 import { createUpstreamStack, type TenantEndpoints, type TenantStack, type UpstreamStack } from './upstream-stack.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
@@ -250,9 +253,9 @@ async function serve(
   };
 
   const typeDefs = loadTypeDefs();
+  const schema = makeExecutableSchema({ typeDefs, resolvers: guardScopes(typeDefs, resolvers) });
   const apollo = new ApolloServer<OperationContext>({
-    typeDefs,
-    resolvers: guardScopes(typeDefs, resolvers),
+    gateway: executorGateway(schema, createOperationExecutor(schema, { kind: config.executor })),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     // APQ registration would let a client add its own operation to an enforced manifest.

@@ -1,6 +1,6 @@
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { ResolverContext } from '../../graphql/resolver-context.ts';
-import { graphql } from './graphql-runtime.ts';
+import { graphql } from '../../graphql/graphql-runtime.ts';
 
 const { createSourceEventStream, execute } = graphql;
 

@@ -6,7 +6,7 @@ import { OperationLimitError, UnsupportedRequestError } from '../../graphql/limi
 import type { OperationLimits } from '../../graphql/limits/operation-limits.ts';
 import { countTokens, jsonDepth, longStringIn } from '../../graphql/limits/request-checks.ts';
 import type { TrustedDocuments } from '../trusted-documents/trusted-documents.ts';
-import { graphql } from './graphql-runtime.ts';
+import { graphql } from '../../graphql/graphql-runtime.ts';
 
 const { GraphQLError: RuntimeGraphQLError, Kind, getOperationAST, getVariableValues, parse, specifiedRules, validate } = graphql;
 
