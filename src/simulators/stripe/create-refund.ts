@@ -74,7 +74,7 @@ export function refund({ store, clock, webhooks }: RefundDependencies, params: U
     status: charge.status === 'succeeded' ? 'succeeded' : 'pending',
   };
   const before = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
-  store.applyRefund(created, charge);
+  store.applyRefund(created, charge, clock());
   webhooks.refunded(created, charge, before, request);
   return { status: 200, body: created };
 }

@@ -10,6 +10,7 @@ import { createRefund } from './create-refund.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 import { listHandler } from './list-handler.ts';
 import { retrieveHandler } from './retrieve-handler.ts';
+import { searchCharges } from './search-charges.ts';
 import { searchCustomers } from './search-customers.ts';
 import { requestedVersion, STRIPE_API_VERSIONS } from './stripe-api-versions.ts';
 import { authenticateStripe } from './stripe-auth.ts';
@@ -28,10 +29,18 @@ export interface StripeSimulatorOptions extends SimulatorOptions {
   apiVersions?: readonly string[];
   /** Signs webhooks to endpoints configured without their own; default `SIM_CREDENTIALS.stripeWebhookSecret`. */
   webhookSecret?: string;
+  /**
+   * How long a changed charge takes to become searchable (`GET /v1/charges/search`), in
+   * milliseconds; default 5 s. Stripe promises "under 1 minute" in normal operation and more
+   * during an outage; a few seconds keeps the lag visible without making demos wait.
+   */
+  searchLagMs?: number;
 }
 
 const RATE_PER_SECOND = { test: 25, live: 100 } as const;
+// Stripe: search has its own 20 read operations per second, and each also counts against the basic limit.
 const SEARCH_RATE_PER_SECOND = 20;
+const DEFAULT_SEARCH_LAG_MS = 5 * 1000; // 5 s
 const RATE_LIMITED_MESSAGE =
   'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.';
 
@@ -45,6 +54,8 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
   const defaultVersion = options.defaultApiVersion ?? '2025-02-24.acacia';
   if (!versions.has(defaultVersion)) throw new TypeError(`defaultApiVersion must be one of apiVersions: '${defaultVersion}'`);
   const limiter = new FixedWindowLimiter();
+  const searchLagMs = options.searchLagMs ?? DEFAULT_SEARCH_LAG_MS;
+  if (!Number.isFinite(searchLagMs) || searchLagMs < 0) throw new TypeError(`searchLagMs must be a non-negative number of milliseconds: ${searchLagMs}`);
   const webhooks = new StripeWebhooks({
     secret: options.webhookSecret ?? SIM_CREDENTIALS.stripeWebhookSecret,
     apiVersion: defaultVersion,
@@ -63,6 +74,7 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
       // Stripe documents this filter as case-sensitive.
       filters: { email: (customer, email) => customer.email === email },
     }))
+    .add('GET', '/v1/charges/search', searchCharges(store, { clock, lagMs: () => searchLagMs }))
     .add('GET', '/v1/charges/:id', retrieveHandler('charge', (id) => store.charge(id)))
     .add('GET', '/v1/charges', listHandler({
       url: '/v1/charges', noun: 'charge', items: () => store.charges,

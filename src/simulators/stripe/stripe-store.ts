@@ -20,6 +20,11 @@ export class StripeStore {
   #customerById = new Map<string, StripeCustomer>();
   #chargeById = new Map<string, StripeCharge>();
   #paymentIntentById = new Map<string, StripePaymentIntent>();
+  /**
+   * What search has indexed of each changed charge: its versions and when each was made. A
+   * charge never changed since the seed is indexed as it is, without an entry here.
+   */
+  #chargeVersions = new Map<string, Array<{ at: number; charge: StripeCharge }>>();
 
   constructor(dataset: Dataset) {
     this.#dataset = dataset;
@@ -35,6 +40,7 @@ export class StripeStore {
     this.#customerById = new Map(customers.map((c) => [c.id, c]));
     this.#chargeById = new Map(charges.map((c) => [c.id, c]));
     this.#paymentIntentById = new Map(paymentIntents.map((p) => [p.id, p]));
+    this.#chargeVersions = new Map();
   }
 
   customer(id: string): StripeCustomer | undefined {
@@ -53,10 +59,26 @@ export class StripeStore {
     return this.refunds.find((refund) => refund.id === id);
   }
 
-  /** Records a refund and moves the charge's `amount_refunded` / `refunded` with it. */
-  applyRefund(refund: StripeRefund, charge: StripeCharge): void {
+  /**
+   * Records a refund and moves the charge's `amount_refunded` / `refunded` with it; `at` (epoch
+   * milliseconds) is when search starts to count from for the charge's new state.
+   */
+  applyRefund(refund: StripeRefund, charge: StripeCharge, at: number): void {
+    const versions = this.#chargeVersions.get(charge.id) ?? [{ at: Number.NEGATIVE_INFINITY, charge: structuredClone(charge) }];
     charge.amount_refunded += refund.amount;
     charge.refunded = charge.amount_refunded === charge.amount;
+    versions.push({ at, charge: structuredClone(charge) });
+    this.#chargeVersions.set(charge.id, versions);
     this.refunds.unshift(refund);
+  }
+
+  /** The charges as search saw them at `indexedUpTo` (epoch ms), in list order; newer ones are missing. */
+  searchableCharges(indexedUpTo: number): StripeCharge[] {
+    return this.charges.flatMap((charge) => {
+      const versions = this.#chargeVersions.get(charge.id);
+      if (!versions) return [charge];
+      const seen = versions.findLast((version) => version.at <= indexedUpTo);
+      return seen ? [seen.charge] : [];
+    });
   }
 }
