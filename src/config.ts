@@ -60,6 +60,8 @@ export interface GatewayConfig {
   quotaMaxWaitMs: number;
   simLatencyMs: number;
   stripeApiVersion: string;
+  /** How `Customer.payments` reads first pages of charges: `list` per customer (default) or `search`, ten customers a call. */
+  stripeChargesRead: 'list' | 'search';
   hubspotDefaultCurrency: string;
   cache: {
     enabled: boolean;
@@ -159,6 +161,7 @@ export const CONFIG_KEYS = {
   STRIPE_API_URL: 'Stripe base URL (default https://api.stripe.com)',
   STRIPE_SECRET_KEY: 'Stripe secret key sk_test_… or sk_live_… (or STRIPE_SECRET_KEY_FILE)',
   STRIPE_API_VERSION: 'Pinned Stripe-Version (default 2025-02-24.acacia)',
+  STRIPE_CHARGES_READ: 'list (default: one strongly consistent call per customer) or search (ten customers a call, up to a minute stale; see docs/mapping.md)',
   STRIPE_RATE_LIMIT: 'Stripe requests per window (default 25 for test keys, 100 for live keys)',
   STRIPE_RATE_WINDOW_MS: 'Stripe rate-limit window (default 1000)',
   HUBSPOT_API_URL: 'HubSpot base URL (default https://api.hubapi.com)',
@@ -300,6 +303,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     quotaMaxWaitMs: integer(env, 'QUOTA_MAX_WAIT_MS', 3000, 0, 600_000),
     simLatencyMs: integer(env, 'SIM_LATENCY_MS', 0, 0, 60_000),
     stripeApiVersion: env['STRIPE_API_VERSION']?.trim() || '2025-02-24.acacia',
+    stripeChargesRead: oneOf(env, 'STRIPE_CHARGES_READ', ['list', 'search'] as const, 'list'),
     hubspotDefaultCurrency: currency(env, 'HUBSPOT_DEFAULT_CURRENCY', 'USD'),
     cache: {
       enabled: boolean(env, 'CACHE_ENABLED', true),

@@ -164,7 +164,7 @@ function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, 
   return {
     services: {
       customers: { client: new CustomersClient(customers.client), cache: scope('customers', customers.credential) },
-      stripe: { client: new StripeClient(stripe.client), cache: scope('stripe', stripe.credential) },
+      stripe: { client: new StripeClient(stripe.client, { chargesRead: config.stripeChargesRead, searchQuotaMaxWaitMs: config.quotaMaxWaitMs }), cache: scope('stripe', stripe.credential) },
       hubspot: { client: new HubSpotClient(hubspot.client), cache: scope('hubspot', hubspot.credential), defaultCurrency: config.hubspotDefaultCurrency },
     },
     breakers: () => ({ customers: customers.client.breakerState, stripe: stripe.client.breakerState, hubspot: hubspot.client.breakerState }),

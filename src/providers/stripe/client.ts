@@ -2,10 +2,34 @@ import { ErrorCode, UpstreamError } from '../../errors.ts';
 import type { UpstreamClient } from '../../upstream/upstream-client.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
 import { parseWire } from '../../upstream/wire-validation.ts';
-import { wireCharge, wireChargeList, wireError, wireRefund, type WireCharge, type WireRefund } from './wire.ts';
+import { QuotaGuard, type Quota } from '../../upstream/quota/quota-guard.ts';
+import { wireCharge, wireChargeList, wireChargeSearch, wireError, wireRefund, type WireCharge, type WireRefund } from './wire.ts';
 
 /** Stripe's largest list page (https://docs.stripe.com/api/pagination). */
 export const STRIPE_MAX_PAGE = 100;
+
+/** How `Customer.payments` reads a customer's first charges: see docs/mapping.md. */
+export type ChargesRead = 'list' | 'search';
+
+export interface StripeClientOptions {
+  /** Default 'list'. */
+  chargesRead?: ChargesRead;
+  /**
+   * Stripe's own budget for search, which also counts against the basic one the pipeline's
+   * quota guards: 20 read requests per second, live and test mode alike.
+   */
+  searchQuota?: Quota;
+  /** Longest a search waits for that budget, in milliseconds; default 10 s. */
+  searchQuotaMaxWaitMs?: number;
+}
+
+/** Stripe: "a rate limit of up to 20 read operations per second which applies for all search endpoints". */
+export const STRIPE_SEARCH_RATE = { limit: 20, windowMs: 1000 } as const;
+
+export interface WireChargeSearchPage {
+  charges: WireCharge[];
+  nextPage: string | null;
+}
 
 export interface WireChargePage {
   charges: WireCharge[];
@@ -23,7 +47,36 @@ export interface RefundParams {
 }
 
 export class StripeClient {
-  constructor(private readonly upstream: UpstreamClient) {}
+  readonly chargesRead: ChargesRead;
+  private readonly searchQuota: Quota;
+  private readonly searchQuotaMaxWaitMs: number;
+
+  constructor(private readonly upstream: UpstreamClient, options: StripeClientOptions = {}) {
+    this.chargesRead = options.chargesRead ?? 'list';
+    this.searchQuotaMaxWaitMs = options.searchQuotaMaxWaitMs ?? 10 * 1000; // 10 s
+    this.searchQuota = options.searchQuota ?? new QuotaGuard({ provider: 'stripe', ...STRIPE_SEARCH_RATE, maxWaitMs: this.searchQuotaMaxWaitMs });
+  }
+
+  /**
+   * One page of `GET /v1/charges/search` for a query (`customer:'a' OR customer:'b'…`), 100
+   * charges at most. Search is eventually consistent: what it answers may be up to a minute old.
+   */
+  async searchCharges(query: string, page: string | null, call: CallContext): Promise<WireChargeSearchPage> {
+    const waited = await this.searchQuota.acquire(Math.min(this.searchQuotaMaxWaitMs, call.remainingMs()), call.fairnessKey);
+    call.report.recordQuotaWait('stripe', waited);
+    try {
+      const response = await this.upstream.request({
+        method: 'GET',
+        path: '/v1/charges/search',
+        query: { query, limit: STRIPE_MAX_PAGE, page: page ?? undefined },
+        call,
+      });
+      const result = parseWire('stripe', wireChargeSearch, response.body, 'charge search result');
+      return { charges: result.data, nextPage: result.has_more ? result.next_page : null };
+    } finally {
+      this.searchQuota.settle();
+    }
+  }
 
   /** One page of a customer's charges, newest first. An unknown (dangling) customer lists nothing. */
   async listCharges(customer: string, startingAfter: string | undefined, call: CallContext): Promise<WireChargePage> {

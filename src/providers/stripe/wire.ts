@@ -21,6 +21,14 @@ export const wireChargeList = z.object({
   data: z.array(wireCharge),
 });
 
+/** `GET /v1/charges/search` (https://docs.stripe.com/api/pagination/search). */
+export const wireChargeSearch = z.object({
+  object: z.literal('search_result'),
+  has_more: z.boolean(),
+  data: z.array(wireCharge),
+  next_page: z.string().nullable(),
+});
+
 export const wireError = z.object({
   error: z.object({ type: z.string(), code: z.string().optional(), param: z.string().optional(), message: z.string().optional() }),
 });
