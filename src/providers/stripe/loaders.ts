@@ -55,7 +55,9 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
           const [customer = '', startingAfter] = key.split(' ');
           return client.listCharges(customer, startingAfter, callCtx);
         });
-        const charges = pages.flatMap((page) => (page instanceof Error ? [] : page.charges));
+        // Only a list's charges fill the charge-by-id entries: search's may be up to a minute old
+        // and would overwrite a state a strongly consistent read or an event put there.
+        const charges = pages.flatMap((page, index) => (page instanceof Error || searched.has(missing[index]!) ? [] : page.charges));
         return { found: settled(missing, pages), related: charges.map((charge) => ({ resource: 'stripe.charge' as const, id: charge.id, entity: { value: charge } })) };
       },
       call,
