@@ -85,10 +85,17 @@ function nextRedisTarget(redis: RedisRun, label: string): RedisTarget {
 /** Throws with what to do when nothing answers; returns the run's key prefix. */
 async function redisForRun(url: string, startedAt: Date): Promise<RedisRun> {
   if (!(await ping(url, 2000))) {
-    throw new Error(`tributary-redis needs a Redis and none answers PING at ${url}: start one (redis-server) or pass --redis-url`);
+    throw new Error(`tributary-redis needs a Redis and none answers PING at ${withoutPassword(url)}: start one (redis-server) or pass --redis-url`);
   }
   const stamp = startedAt.toISOString().replace(/[^0-9]/g, '').slice(0, 14);
   return { url, runPrefix: `tributary-bench-run-${stamp}-${randomBytes(3).toString('hex')}`, starts: 0 };
+}
+
+/** The URL as it may be printed: a password in it becomes `***`. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
 }
 
 async function dropRedisKeys(redis: RedisRun | undefined, prefix: string): Promise<void> {
@@ -121,7 +128,7 @@ async function main(): Promise<void> {
     buildForBench();
   }
   const redis = options.redisUrl === undefined ? undefined : await redisForRun(options.redisUrl, startedAt);
-  if (redis) progress(`redis: ${redis.url}, keys under ${redis.runPrefix}`);
+  if (redis) progress(`redis: ${withoutPassword(redis.url)}, keys under ${redis.runPrefix}`);
   const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(options.latencyMs) }, { keepStdin: true });
   try {
     progress(`simulators: starting with ${options.latencyMs} ms latency`);
