@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ALONE_SYSTEMS, FLOORS, type AloneLatency, type Floor } from './alone-latency.ts';
 import type { BenchOptions } from './bench-options.ts';
 import type { LoadResult } from './measure-load.ts';
 import { PROVIDERS, type Provider, type Traffic } from './sim-admin.ts';
@@ -44,6 +45,11 @@ export interface Measured extends MeasurementBase {
   aloneCalls: Record<Provider, number>;
   /** VmHWM of the system's process at the end of the measurement; null where /proc is missing. */
   peakRssBytes: number | null;
+  /**
+   * The checked request sent again, one at a time, before the warm-up: on the systems that keep
+   * nothing between operations (alone-latency.ts), on workloads with a query of their own.
+   */
+  alone?: AloneLatency;
 }
 
 /** A (system, workload) that was not measured, and why. */
@@ -71,8 +77,8 @@ export interface BenchResults {
   finishedAt: string;
   elapsedSeconds: number;
   machine: Machine;
-  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak' | 'fairness'>;
-  workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit> }>;
+  options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak' | 'fairness' | 'redisUrl' | 'aloneRuns'> & { aloneRuns?: number };
+  workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit>; floor?: Floor }>;
   results: Measurement[];
 }
 
@@ -96,7 +102,8 @@ export function describeMachine(): Machine {
 }
 
 export function describeWorkload(workload: Workload): BenchResults['workloads'][number] {
-  return { id: workload.id, title: workload.title, summary: workload.summary, limits: workload.limits };
+  const { roundTrips, why } = FLOORS[workload.id];
+  return { id: workload.id, title: workload.title, summary: workload.summary, limits: workload.limits, floor: { roundTrips, why } };
 }
 
 /** Turns what the simulators counted into per-operation upstream use. */
@@ -123,17 +130,70 @@ export function writeResults(dir: string, results: BenchResults): string {
   return path;
 }
 
-/** The Markdown report: one table per workload, then what the columns mean. */
+/** The Markdown report: the tables, then what the columns mean. */
 export function renderMarkdown(results: BenchResults): string {
+  return [...renderTables(results), ...legend(results)].join('\n');
+}
+
+/** One table per workload, the ratios of Tributary to every peer, then the alone operations. */
+export function renderTables(results: BenchResults): string[] {
   const lines: string[] = [];
   for (const workload of results.workloads) {
     const rows = results.results.filter((m) => m.workload === workload.id);
     if (rows.length === 0) continue;
     lines.push(`#### ${workload.id}: ${workload.title}`, '', table(rows), '');
   }
+  const ratios = ratiosTable(results);
+  if (ratios !== undefined) lines.push('#### Tributary\'s rate over every peer\'s, same run', '', ratios, '');
   lines.push('#### One operation alone: upstream calls (customers + Stripe + HubSpot)', '', aloneTable(results), '');
-  lines.push(...legend(results));
-  return lines.join('\n');
+  const latency = aloneLatencyTable(results);
+  if (latency !== undefined) lines.push('#### One operation alone: latency', '', latency, '');
+  return lines;
+}
+
+/** Whose rate the ratios table divides, and by whose. */
+const RATIO_SUBJECTS: readonly SystemId[] = ['tributary-warm', 'tributary-redis'];
+const RATIO_PEERS: readonly SystemId[] = ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm'];
+
+/**
+ * Rows: each workload's tributary (warm) and, when it ran, tributary (warm, Redis); columns: that
+ * rate over each peer's in the same run. Undefined when no subject was measured.
+ */
+export function ratiosTable(results: BenchResults): string | undefined {
+  const rateOf = (system: SystemId, workload: WorkloadId) => {
+    const m = results.results.find((r) => r.system === system && r.workload === workload);
+    return m?.status === 'ok' ? m.load.requestsPerSecond : undefined;
+  };
+  const peers = RATIO_PEERS.filter((id) => results.options.systems.includes(id));
+  const subjects = RATIO_SUBJECTS.filter((id) => results.options.systems.includes(id));
+  const rows: string[][] = [];
+  for (const { id: workload } of results.workloads) {
+    for (const subject of subjects) {
+      const rate = rateOf(subject, workload);
+      if (rate === undefined) continue;
+      rows.push([workload, SYSTEMS[subject].label, formatNumber(rate), ...peers.map((peer) => (peer === subject ? '1×' : ratio(rate, rateOf(peer, workload))))]);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const header = ['workload', 'system', 'req/s', ...peers.map((peer) => `÷ ${SYSTEMS[peer].label}`)];
+  return [header, header.map((_, i) => (i < 2 ? '---' : '---:')), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** Rows: (workload, system) with alone latencies; undefined when none was measured. */
+export function aloneLatencyTable(results: BenchResults): string | undefined {
+  const rows: string[][] = [];
+  for (const { id: workload } of results.workloads) {
+    for (const system of ALONE_SYSTEMS) {
+      const m = results.results.find((r) => r.system === system && r.workload === workload);
+      if (m?.status !== 'ok' || m.alone === undefined) continue;
+      const { medianMs, p90Ms, floorMs, overFloorMs, samplesMs } = m.alone;
+      const over = overFloorMs === null ? '— (calls no provider)' : `${overFloorMs > 0 ? '+' : ''}${formatNumber(overFloorMs)}`;
+      rows.push([workload, formatNumber(floorMs), SYSTEMS[system].label, String(samplesMs.length), formatNumber(medianMs), formatNumber(p90Ms), over]);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const header = ['workload', 'floor ms', 'system', 'operations', 'median ms', 'p90 ms', 'median − floor ms'];
+  return [header, header.map((_, i) => (i === 0 || i === 2 ? '---' : '---:')), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
 const HEADER = [
@@ -215,23 +275,41 @@ export function formatNumber(value: number, maxDecimals = 4): string {
   return fraction === undefined ? grouped : `${grouped}.${fraction.replace(/0+$/, '') || '0'}`.replace(/\.0$/, '');
 }
 
-function legend(results: BenchResults): string[] {
+/** The paragraphs after the tables, by name, so that the README can take some of them. */
+export interface LegendParts {
+  systems: string;
+  workloads: string;
+  measured: string;
+  columns: string;
+  /** Absent when no alone latency was measured. */
+  alone?: string;
+  machine: string;
+}
+
+/** Every paragraph after the tables: systems, workloads, how it was measured, columns, machine. */
+export function legend(results: BenchResults): string[] {
+  const parts = legendParts(results);
+  return [parts.systems, parts.workloads, parts.measured, parts.columns, parts.alone, parts.machine].filter((p) => p !== undefined).flatMap((p) => [p, '']).slice(0, -1);
+}
+
+export function legendParts(results: BenchResults): LegendParts {
   const { options, machine } = results;
   const limits = results.workloads.find((w) => w.id !== 'W4')?.limits.stripe;
-  return [
-    '**Systems.** ' + Object.values(SYSTEMS).filter((s) => options.systems.includes(s.id)).map((s) => `*${s.label}*: ${s.summary}`).join(' '),
-    '',
-    '**Workloads.** ' + results.workloads.map((w) => `*${w.id}*: ${w.summary}`).join(' '),
-    '',
-    `**How it was measured.** Each system runs as its own process, started fresh for each workload, against the same three ` +
+  const alone = aloneLegend(results);
+  return {
+    systems: '**Systems.** ' + Object.values(SYSTEMS).filter((s) => options.systems.includes(s.id)).map((s) => `*${s.label}*: ${s.summary}`).join(' '),
+    workloads: '**Workloads.** ' + results.workloads.map((w) => `*${w.id}*: ${w.summary}`).join(' '),
+    measured:
+      `**How it was measured.** Each system runs as its own process, started fresh for each workload, against the same three ` +
       `simulators (another process) adding ${options.latencyMs} ms to every answer. autocannon runs ${options.connections} ` +
       `closed-loop connections: ${options.warmupSeconds} s of warm-up (not counted), then ${options.durationSeconds} s measured. ` +
       `Before measuring, each system's answer to the workload's first request is compared with Tributary's (\`data\` deep-equal). ` +
       (limits ? `For W0–W3 every provider allows ${formatNumber(limits.limit)} requests per ${limits.windowMs / 1000} s, so that the real quotas do not measure all systems the same; ` : '') +
       `W4 holds HubSpot to its real limit.` +
       (options.nodeArgs.length > 0 ? ` The systems ran with \`node ${options.nodeArgs.join(' ')}\`.` : ''),
-    '',
-    '**Columns.** *req/s*: responses per second, any status. *÷*: that rate divided by tributary (warm)\'s and by the ceiling\'s. ' +
+    columns:
+      '**Columns.** *req/s*: responses per second, any status. *÷*: that rate divided by tributary (warm)\'s and by the ceiling\'s ' +
+      '(and, in the ratios table, by every peer\'s in the same run). ' +
       '*p50/p99*: response time percentiles of every response. *errors*: responses that were not HTTP 2xx, plus 2xx responses ' +
       'carrying GraphQL `errors` (partial results included), plus timeouts and connection errors; in brackets, the share of ' +
       'responses. *calls/op*: requests each provider counted during the measurement (its `/_sim/stats`), divided by the ' +
@@ -239,9 +317,25 @@ function legend(results: BenchResults): string[] {
       'the upstream calls of the single request checked before the warm-up (nothing cached, nothing else in flight). ' +
       '*upstream KiB/op*: response bytes the providers sent, per operation. *429s*: rate-limited answers the ' +
       'providers gave. *peak RSS*: the system process\'s VmHWM at the end of the measurement.',
-    '',
-    `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}` +
+    ...(alone === undefined ? {} : { alone }),
+    machine:
+      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}` +
       `${results.commit ? `; commit ${results.commit.slice(0, 7)}` : ''}. ` +
       'The load generator, the simulators and the system under test share these cores.',
-  ];
+  };
+}
+
+function aloneLegend(results: BenchResults): string | undefined {
+  if (!results.results.some((m) => m.status === 'ok' && m.alone !== undefined)) return undefined;
+  const floors = results.workloads
+    .filter((w) => w.floor !== undefined && FLOORS[w.id].sameAs === undefined)
+    .map((w) => `${w.id} ${w.floor?.roundTrips} (${w.floor?.why})`)
+    .join('; ');
+  return (
+    `**One operation alone: latency.** Before the warm-up, the workload's first request is sent ${results.options.aloneRuns ?? '?'} times, ` +
+    'one after another, with nothing else in flight, and timed from the bench\'s side (HTTP included). Only on the systems that keep ' +
+    `nothing between operations (${ALONE_SYSTEMS.map((id) => SYSTEMS[id].label).join(', ')}), so every one is as cold as the first; ` +
+    'the systems with a cache would answer all but the first from it. W3 and W4 send W1\'s query and are not timed again. ' +
+    `The *floor* is the chained upstream round trips of the workload's critical path times the simulators' ${results.options.latencyMs} ms: ${floors}.`
+  );
 }

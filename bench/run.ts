@@ -7,9 +7,10 @@
  *   2. a reference Tributary answers every request body the run will send; those answers are
  *      what every system is checked against, and what the ceiling serves;
  *   3. for each system, for each workload: start the system fresh (so its peak RSS is this
- *      workload's), check its answer against the reference, reset the simulators to the
- *      workload's limits, warm up, measure, read the simulators' counts and the process's peak
- *      RSS, stop it;
+ *      workload's; tributary-redis under a key prefix of its own, removed after), check its
+ *      answer against the reference, time the same request alone `--alone` times where that means
+ *      something (alone-latency.ts), reset the simulators to the workload's limits, warm up,
+ *      measure, read the simulators' counts and the process's peak RSS, stop it;
  *   4. the results go to bench/results/<timestamp>.json and a Markdown table to standard output.
  * With `--fairness`, steps 2 and 3 are replaced by bench/fairness.ts: a normal client alone, then
  * beside a flooding one, against one Tributary; results go to bench/results/fairness-*.json.
@@ -20,10 +21,13 @@
  * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
  * time limit.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FLOORS, floorMs, summarizeAlone, ALONE_SYSTEMS, type AloneLatency } from './alone-latency.ts';
 import { parseBenchOptions, USAGE, type BenchOptions, type SoakOptions } from './bench-options.ts';
+import { dropKeysWithPrefix } from './events-redis.ts';
 import { measureLoad } from './measure-load.ts';
 import { ceilingAnswers, collectReferenceAnswers, differenceFromReference, postGraphQL } from './reference-answers.ts';
 import {
@@ -44,8 +48,10 @@ import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, typ
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
 import { buildForBench, faults, raisedLimits, startSystem, W0_BODY, type RunningSystem } from './start-system.ts';
-import { SYSTEMS, type SystemId, type SystemSpec } from './systems.ts';
+import { SYSTEMS, type RedisTarget, type SystemId, type SystemSpec } from './systems.ts';
 import { buildWorkloads, type Workload } from './workloads.ts';
+// The shared Redis probe the test suites use.
+import { ping } from '../test/support/redis.ts';
 
 const SIMULATORS_START_TIMEOUT_MS = 30_000; // 30s
 /** Quick runs start W3's pages at every tenth customer: 96 reference answers instead of 951. */
@@ -58,6 +64,48 @@ interface RunContext {
   reference: Map<string, unknown>;
   /** Where the answers files for the ceiling go, one per workload. */
   scratch: string;
+  redis?: RedisRun;
+}
+
+/**
+ * tributary-redis's keys: each start gets a prefix of its own under the run's (so no workload
+ * starts with another's cache, as no in-process start does), removed when it stops.
+ */
+interface RedisRun {
+  url: string;
+  runPrefix: string;
+  starts: number;
+}
+
+function nextRedisTarget(redis: RedisRun, label: string): RedisTarget {
+  redis.starts += 1;
+  return { url: redis.url, prefix: `${redis.runPrefix}-${redis.starts}-${label}` };
+}
+
+/** Throws with what to do when nothing answers; returns the run's key prefix. */
+async function redisForRun(url: string, startedAt: Date): Promise<RedisRun> {
+  if (!(await ping(url, 2000))) {
+    throw new Error(`tributary-redis needs a Redis and none answers PING at ${withoutPassword(url)}: start one (redis-server) or pass --redis-url`);
+  }
+  const stamp = startedAt.toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  return { url, runPrefix: `tributary-bench-run-${stamp}-${randomBytes(3).toString('hex')}`, starts: 0 };
+}
+
+/** The URL as it may be printed: a password in it becomes `***`. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
+
+async function dropRedisKeys(redis: RedisRun | undefined, prefix: string): Promise<void> {
+  if (!redis) return;
+  try {
+    const dropped = await dropKeysWithPrefix(redis.url, prefix);
+    progress(`redis: removed ${dropped} keys of ${prefix}`);
+  } catch (error) {
+    progress(`redis: could not remove the keys of ${prefix}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -79,6 +127,8 @@ async function main(): Promise<void> {
     progress('building Tributary (--compiled)');
     buildForBench();
   }
+  const redis = options.redisUrl === undefined ? undefined : await redisForRun(options.redisUrl, startedAt);
+  if (redis) progress(`redis: ${withoutPassword(redis.url)}, keys under ${redis.runPrefix}`);
   const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(options.latencyMs) }, { keepStdin: true });
   try {
     progress(`simulators: starting with ${options.latencyMs} ms latency`);
@@ -86,7 +136,7 @@ async function main(): Promise<void> {
     const admin = new SimAdmin(sims);
 
     if (options.soak) {
-      await soakOne({ ...options, soak: options.soak }, sims, admin, workloads[0] as Workload, startedAt, scratch);
+      await soakOne({ ...options, soak: options.soak }, sims, admin, workloads[0] as Workload, startedAt, scratch, redis);
       return;
     }
     if (options.fairness) {
@@ -106,7 +156,7 @@ async function main(): Promise<void> {
     const referenceStarted = performance.now();
     const reference = await referenceAnswers(options, sims, admin, workloads);
     progress(`reference: ${reference.size} answers in ${((performance.now() - referenceStarted) / 1000).toFixed(1)} s`);
-    const context: RunContext = { options, sims, admin, reference, scratch };
+    const context: RunContext = { options, sims, admin, reference, scratch, ...(redis ? { redis } : {}) };
 
     const results: Measurement[] = [];
     for (const systemId of options.systems) {
@@ -142,6 +192,7 @@ async function main(): Promise<void> {
         workloads: options.workloads,
         nodeArgs: options.nodeArgs,
         compiled: options.compiled,
+        aloneRuns: options.aloneRuns,
       },
       workloads: workloads.map(describeWorkload),
       results,
@@ -152,6 +203,8 @@ async function main(): Promise<void> {
   } finally {
     clearTimeout(deadline);
     await simulators.stop();
+    // Each start removed its own keys; this catches what a failed removal left.
+    if (redis) await dropRedisKeys(redis, redis.runPrefix);
     cleanUp();
   }
 }
@@ -160,7 +213,7 @@ async function main(): Promise<void> {
  * Soak mode: no comparison, so no reference answers, except the ceiling's own (it serves them).
  * A soak that fails throws: there is no second system to go on with.
  */
-async function soakOne(options: BenchOptions & { soak: SoakOptions }, sims: SimulatorAddresses, admin: SimAdmin, workload: Workload, startedAt: Date, scratch: string): Promise<void> {
+async function soakOne(options: BenchOptions & { soak: SoakOptions }, sims: SimulatorAddresses, admin: SimAdmin, workload: Workload, startedAt: Date, scratch: string, redis: RedisRun | undefined): Promise<void> {
   const spec = SYSTEMS[options.systems[0] as SystemId];
   let answersFile = '';
   if (spec.id === 'ceiling') {
@@ -169,7 +222,13 @@ async function soakOne(options: BenchOptions & { soak: SoakOptions }, sims: Simu
   }
   const loadAverageAtStart = loadavg()[0] ?? 0;
   progress(`soak: ${spec.id} on ${workload.id} for ${options.soak.seconds} s after ${options.warmupSeconds} s of warm-up, a sample every ${options.soak.sampleSeconds} s`);
-  const measured = await runSoak({ options, sims, admin, answersFile, progress }, spec, workload);
+  const target = spec.id === 'tributary-redis' && redis ? nextRedisTarget(redis, `soak-${workload.id}`) : undefined;
+  let measured: Awaited<ReturnType<typeof runSoak>>;
+  try {
+    measured = await runSoak({ options, sims, admin, answersFile, progress, ...(target ? { redis: target } : {}) }, spec, workload);
+  } finally {
+    if (target) await dropRedisKeys(redis, target.prefix);
+  }
   const results: SoakResults = {
     schemaVersion: SOAK_SCHEMA_VERSION,
     kind: 'soak',
@@ -205,9 +264,10 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
   if (workload.skip?.systems.includes(spec.id)) return { ...base, status: 'skipped', reason: workload.skip.reason };
 
   let system: RunningSystem | undefined;
+  const redis = spec.id === 'tributary-redis' && context.redis ? nextRedisTarget(context.redis, workload.id) : undefined;
   try {
     const answersFile = spec.id === 'ceiling' ? writeCeilingAnswers(context, workload) : '';
-    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile }, spec.id, { nodeArgs: options.nodeArgs, compiled: options.compiled });
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile, ...(redis ? { redis } : {}) }, spec.id, { nodeArgs: options.nodeArgs, compiled: options.compiled });
 
     // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
     const checked = workload.bodies[0] ?? '';
@@ -217,6 +277,7 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
     if (difference !== undefined) return { ...base, status: 'mismatch', reason: difference };
     // Stats were reset just before the check: what they hold now is one operation's own cost.
     const alone = await admin.settle();
+    const aloneLatency = await timeAlone(context, spec, workload, system.url, alone.customers.requests + alone.stripe.requests + alone.hubspot.requests > 0);
 
     await admin.resetWith(faults(options.latencyMs, workload.limits));
     const load = { url: system.url, bodies: workload.bodies, pick: workload.pick, connections: options.connections };
@@ -237,13 +298,35 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
       upstream: upstreamUse(trafficBetween(before, after), operations),
       aloneCalls: { customers: alone.customers.requests, stripe: alone.stripe.requests, hubspot: alone.hubspot.requests },
       peakRssBytes: system.process.peakRssBytes() ?? null,
+      ...(aloneLatency ? { alone: aloneLatency } : {}),
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return { ...base, status: 'failed', reason: message.split('\n')[0] ?? message };
   } finally {
     await system?.process.stop();
+    if (redis) await dropRedisKeys(context.redis, redis.prefix);
   }
+}
+
+/**
+ * The checked request again, `aloneRuns` times one after another, limits still raised: on a
+ * system that keeps nothing between operations each is as cold as the check was. Undefined where
+ * alone-latency.ts says not to measure. A non-2xx answer fails the measurement: a fast error
+ * would pass for a fast answer.
+ */
+async function timeAlone(context: RunContext, spec: SystemSpec, workload: Workload, url: string, callsProviders: boolean): Promise<AloneLatency | undefined> {
+  const { aloneRuns, latencyMs } = context.options;
+  if (aloneRuns === 0 || !ALONE_SYSTEMS.includes(spec.id) || FLOORS[workload.id].sameAs !== undefined) return undefined;
+  const body = workload.bodies[0] ?? '';
+  const samples: number[] = [];
+  for (let i = 0; i < aloneRuns; i += 1) {
+    const started = performance.now();
+    const { status } = await postGraphQL(url, body);
+    samples.push(Math.round((performance.now() - started) * 1000) / 1000); // µs: what the clock can tell
+    if (status !== 200) throw new Error(`one operation alone answered HTTP ${status}`);
+  }
+  return summarizeAlone(samples, floorMs(workload.id, latencyMs), callsProviders);
 }
 
 /**

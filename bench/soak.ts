@@ -17,7 +17,7 @@ import { trafficBetween, type Provider, type SimAdmin } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { summarizeSoak, thin, FLAT_SLOPE_MIB_PER_MINUTE, RSS_TARGET_BYTES, SETTLED_AT_SECONDS, type MemorySample, type SoakSummary } from './soak-stats.ts';
 import { faults, startSystem } from './start-system.ts';
-import type { SystemSpec } from './systems.ts';
+import type { RedisTarget, SystemSpec } from './systems.ts';
 import type { Workload } from './workloads.ts';
 
 /** Bumped when a field changes meaning or goes away. */
@@ -53,13 +53,15 @@ export interface SoakContext {
   /** The ceiling's answers file; '' for every other system. */
   answersFile: string;
   progress: (line: string) => void;
+  /** For tributary-redis: its Redis and key prefix. */
+  redis?: RedisTarget;
 }
 
 /** Starts the system, warms it up, loads it for the soak's length while sampling, stops it. */
 export async function runSoak(context: SoakContext, spec: SystemSpec, workload: Workload): Promise<Omit<SoakResults, 'schemaVersion' | 'kind' | 'commit' | 'startedAt' | 'finishedAt' | 'machine' | 'loadAverageAtStart'>> {
   const { options, admin, progress } = context;
   const { soak } = options;
-  const system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile }, spec.id, {
+  const system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile, ...(context.redis ? { redis: context.redis } : {}) }, spec.id, {
     nodeArgs: options.nodeArgs,
     compiled: options.compiled,
     memoryProbe: true,
@@ -136,16 +138,19 @@ export function writeSoakResults(dir: string, results: SoakResults): string {
 
 /** The printed report: the verdict, a summary table, then the samples (thinned). */
 export function renderSoakMarkdown(results: SoakResults): string {
+  return [`#### Soak: ${results.system} on ${results.workload}, ${results.options.seconds} s`, '', renderSoakBody(results)].join('\n');
+}
+
+/** The report without its heading: what the README's soak section is regenerated from. */
+export function renderSoakBody(results: SoakResults): string {
   const { summary, load, options, machine } = results;
   const verdict = (value: boolean | null, yes: string, no: string) => (value === null ? 'unknown' : value ? yes : no);
   const lines = [
-    `#### Soak: ${results.system} on ${results.workload}, ${options.seconds} s`,
-    '',
     `| peak RSS MiB | RSS start / middle / end MiB | RSS slope, 2nd half, MiB/min | RSS growth after ${SETTLED_AT_SECONDS} s MiB | heap used start / middle / end MiB | heap slope MiB/min | req/s | CPU ms/response | p99 ms | errors | 429s |`,
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${summary.peakRssBytes === null ? '—' : mib(summary.peakRssBytes)} | ${triple(summary.rssBytes)} | ${signed(summary.rssSlopeMiBPerMinute)} | ${summary.rssGrowthAfterSettledBytes === null ? '—' : signed(summary.rssGrowthAfterSettledBytes / 2 ** 20)} | ${summary.heapUsedBytes ? triple(summary.heapUsedBytes) : '—'} | ${signed(summary.heapSlopeMiBPerMinute)} | ${formatNumber(load.requestsPerSecond)} | ${summary.cpuMsPerResponse === null ? '—' : formatNumber(summary.cpuMsPerResponse)} | ${formatNumber(load.latencyMs.p99)} | ${load.errors.total} | ${results.upstream.total.rateLimited} |`,
     '',
-    `Target (issue 9): peak RSS under ${mib(RSS_TARGET_BYTES)} MiB: **${verdict(summary.underTarget, 'met', 'missed')}**; ` +
+    `Target (issues 9 and 13): peak RSS under ${mib(RSS_TARGET_BYTES)} MiB: **${verdict(summary.underTarget, 'met', 'missed')}**; ` +
       `flat (second-half slope under ${FLAT_SLOPE_MIB_PER_MINUTE} MiB/min): **${verdict(summary.flat, 'yes', 'no')}**.`,
     '',
     '| s | RSS MiB | heap used MiB | heap total MiB | external MiB | GCs minor / major | req/s since last |',

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { postGraphQL } from './reference-answers.ts';
 import { PROVIDERS, type Provider } from './sim-admin.ts';
-import type { SimulatorAddresses } from './simulators-process.ts';
 import { freePort, ServiceProcess, type ServiceOptions } from './service-process.ts';
-import { GRAPHQL_PATH, type SystemSpec } from './systems.ts';
+import { GRAPHQL_PATH, type LaunchContext, type SystemSpec } from './systems.ts';
 import { RAISED_LIMIT, type RateLimit } from './workloads.ts';
 
 const READY_TIMEOUT_MS = 60_000; // 60s: a cold tsx start of a gateway takes a few seconds
@@ -20,7 +19,7 @@ export interface RunningSystem {
 /** Starts a system on a free port and waits until it answers; stops it again if it never does. */
 export async function startSystem(
   spec: SystemSpec,
-  context: { sims: SimulatorAddresses; limits: Record<Provider, RateLimit>; answersFile: string },
+  context: Omit<LaunchContext, 'port'>,
   name: string,
   options: Pick<ServiceOptions, 'nodeArgs' | 'memoryProbe'> & { compiled?: boolean } = {},
 ): Promise<RunningSystem> {

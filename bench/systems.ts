@@ -3,8 +3,11 @@ import type { Provider } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { benchApiKeysFile } from './bench-credentials.ts';
 
-export const SYSTEM_IDS = ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm'] as const;
+export const SYSTEM_IDS = ['ceiling', 'naive', 'datasource-rest', 'tributary-cold', 'tributary-warm', 'tributary-redis'] as const;
 export type SystemId = (typeof SYSTEM_IDS)[number];
+
+/** Run only when asked (`--redis`, or `--only` naming them): they need a Redis. */
+export const OPT_IN_SYSTEMS: readonly SystemId[] = ['tributary-redis'];
 
 /** The system every ratio is taken against, besides the ceiling. */
 export const BASELINE: SystemId = 'tributary-warm';
@@ -17,6 +20,14 @@ export interface LaunchContext {
   limits: Record<Provider, RateLimit>;
   /** For the ceiling: the file of precomputed answers. */
   answersFile: string;
+  /** For tributary-redis: the Redis and the key prefix of this start alone. */
+  redis?: RedisTarget;
+}
+
+export interface RedisTarget {
+  url: string;
+  /** CACHE_KEY_PREFIX: every key the gateway writes holds it, so the run can remove them after. */
+  prefix: string;
 }
 
 export interface SystemSpec {
@@ -118,5 +129,16 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
     script: 'src/main.ts',
     readiness: 'readyz',
     env: (context) => tributaryEnv(context, true),
+  },
+  'tributary-redis': {
+    id: 'tributary-redis',
+    label: 'tributary (warm, Redis)',
+    summary: 'tributary (warm) with `REDIS_URL`: the entity cache and the quotas in Redis, as several instances share them (a key prefix per workload, removed after).',
+    script: 'src/main.ts',
+    readiness: 'readyz',
+    env: (context) => {
+      if (!context.redis) throw new TypeError('tributary-redis needs a Redis: none was given to the launch');
+      return { ...tributaryEnv(context, true), REDIS_URL: context.redis.url, CACHE_KEY_PREFIX: context.redis.prefix };
+    },
   },
 };

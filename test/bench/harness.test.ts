@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/bench-options.ts';
 import type { BenchResults, Measured } from '../../bench/report.ts';
 import type { SoakResults } from '../../bench/soak.ts';
+import { createClient } from '@keyv/redis';
+import { REDIS_URL, redisForTests } from '../support/redis.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,6 +27,18 @@ function runBench(args: string[], timeoutMs: number): Promise<{ code: number | n
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+async function keysMatching(pattern: string): Promise<string[]> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const found of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) keys.push(...(Array.isArray(found) ? found : [found]));
+    return keys;
+  } finally {
+    await client.close();
+  }
 }
 
 describe('the benchmark harness', () => {
@@ -66,7 +80,41 @@ describe('the benchmark harness', () => {
     expect(stdout).toContain('#### W1: Customer 360, first page');
     expect(stdout).toMatch(/^\| ceiling \| [\d ]+/m);
     expect(stdout).toMatch(/^\| tributary \(warm\) \| [\d .]+ \| 1× \|/m);
+
+    // One operation alone: timed on the ceiling (it keeps nothing), 3 times in a quick run; not on
+    // tributary (warm), whose cache would answer all but the first.
+    const alone = (system: string, workload: string) => (results.results as Measured[]).find((m) => m.system === system && m.workload === workload)?.alone;
+    expect(alone('ceiling', 'W0')).toMatchObject({ floorMs: 0 });
+    expect(alone('ceiling', 'W0')?.samplesMs).toHaveLength(3);
+    expect(alone('ceiling', 'W1')).toMatchObject({ floorMs: 80, overFloorMs: null });
+    expect(alone('tributary-warm', 'W1')).toBeUndefined();
+    expect(results.workloads.find((w) => w.id === 'W1')?.floor?.roundTrips).toBe(4);
+    expect(stdout).toContain('#### One operation alone: latency');
+    expect(stdout).toMatch(/^\| W1 \| tributary \(warm\) \| [\d .]+ \| [\d.]+× \| 1× \|$/m);
   }, 90_000);
+
+  it('runs tributary-redis under a key prefix of its own and leaves no key behind', async (context) => {
+    if (!(await redisForTests())) return context.skip();
+    const redisOut = join(out, 'redis');
+    const { code, stdout, stderr } = await runBench(['--quick', '--only', 'tributary-redis', '--workloads', 'W2', '--redis-url', REDIS_URL, '--out', redisOut], 80_000);
+    expect(code, stderr).toBe(0);
+    const runPrefix = /keys under (tributary-bench-run-[\w-]+)/.exec(stderr)?.[1];
+    expect(runPrefix, stderr).toBeDefined();
+    // The check and the load wrote entries and quota windows; the run removed them after.
+    expect(stderr).toMatch(new RegExp(`removed [1-9]\\d* keys of ${runPrefix}-1-W2`));
+    expect(await keysMatching(`*${runPrefix}*`)).toEqual([]);
+    const files = readdirSync(redisOut).filter((name) => name.endsWith('.json'));
+    const results = JSON.parse(readFileSync(join(redisOut, files[0] ?? ''), 'utf8')) as BenchResults;
+    expect(results.results.map((m) => `${m.system} ${m.workload} ${m.status}`)).toEqual(['tributary-redis W2 ok']);
+    expect(JSON.stringify(results)).not.toContain(REDIS_URL);
+    expect(stdout).toMatch(/^\| tributary \(warm, Redis\) \| [\d .]+ \|/m);
+  }, 90_000);
+
+  it('fails at once, saying so, when the Redis of tributary-redis does not answer', async () => {
+    const { code, stderr } = await runBench(['--quick', '--redis', '--redis-url', 'redis://127.0.0.1:1', '--out', join(out, 'no-redis')], 30_000);
+    expect(code).toBe(1);
+    expect(stderr).toContain('tributary-redis needs a Redis and none answers PING at redis://127.0.0.1:1');
+  }, 40_000);
 
   it('refuses an unknown system or workload, naming what it accepts', () => {
     expect(() => parseBenchOptions(['--only', 'tributary'], out)).toThrow(/--only takes a comma-separated list of ceiling, naive/);
@@ -102,7 +150,7 @@ describe('the benchmark harness', () => {
     expect(results.summary.rssSlopeMiBPerMinute).not.toBeNull();
 
     expect(stdout).toContain('#### Soak: tributary-warm on W1, 10 s');
-    expect(stdout).toMatch(/Target \(issue 9\): peak RSS under 200 MiB: \*\*(met|missed)\*\*/);
+    expect(stdout).toMatch(/Target \(issues 9 and 13\): peak RSS under 200 MiB: \*\*(met|missed)\*\*/);
   }, 90_000);
 
   it('soaks one system on one workload, tributary-warm on W3 unless told otherwise', () => {
