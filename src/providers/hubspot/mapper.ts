@@ -1,5 +1,6 @@
 import { moneyFromDecimal } from '../../model/money.ts';
 import type { CrmContactModel, DealModel, LifecycleStageModel } from '../../model/types.ts';
+import { mappedOnce } from '../../model/mapped-once.ts';
 import type { WireObject } from './wire.ts';
 
 export const CONTACT_PROPERTIES = ['email', 'firstname', 'lastname', 'lifecyclestage'] as const;
@@ -26,7 +27,7 @@ function prop(object: WireObject, name: string): string | null {
   return value === undefined || value === '' ? null : value;
 }
 
-export function toCrmContact(object: WireObject): CrmContactModel {
+export const toCrmContact = mappedOnce((object: WireObject): CrmContactModel => {
   const stage = prop(object, 'lifecyclestage');
   return {
     kind: 'CrmContact',
@@ -39,9 +40,20 @@ export function toCrmContact(object: WireObject): CrmContactModel {
     createdAt: new Date(object.createdAt),
     updatedAt: new Date(object.updatedAt),
   };
-}
+});
+
+/** Deals mapped once per wire object and default currency (a tenant's setting). */
+const deals = new WeakMap<WireObject, { currency: string; deal: DealModel }>();
 
 export function toDeal(object: WireObject, defaultCurrency: string): DealModel {
+  const made = deals.get(object);
+  if (made?.currency === defaultCurrency) return made.deal;
+  const deal = dealOf(object, defaultCurrency);
+  deals.set(object, { currency: defaultCurrency, deal });
+  return deal;
+}
+
+function dealOf(object: WireObject, defaultCurrency: string): DealModel {
   const amount = prop(object, 'amount');
   const closeDate = prop(object, 'closedate');
   return {
