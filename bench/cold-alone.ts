@@ -1,0 +1,135 @@
+/**
+ * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--env NAME=value]…`: W1 and W2 against Tributary
+ * cold (bench/systems.ts 'tributary-cold'), one operation at a time, nothing else in flight, and
+ * the median latency minus the floor: the chained upstream round trips of the workload's critical
+ * path times the simulators' latency (issue 13's "cold latency at the floor").
+ *
+ * With `--trace`, the gateway loads bench/upstream-trace-agent.mjs and each workload's last
+ * operation is printed as its upstream requests, relative to when the operation was sent: which
+ * ones were in flight together (a wave), and what waited between them.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_HEADERS } from './bench-credentials.ts';
+import { SimAdmin } from './sim-admin.ts';
+import type { SimulatorAddresses } from './simulators-process.ts';
+import { killAllServices, ServiceProcess } from './service-process.ts';
+import { buildForBench, faults, raisedLimits, startSystem } from './start-system.ts';
+import { SYSTEMS, type LaunchContext } from './systems.ts';
+import { buildWorkloads, type WorkloadId } from './workloads.ts';
+
+const LATENCY_MS = 20; // the simulators' latency in every bench run
+/** Chained round trips of each workload's critical path (see issue 13). */
+const ROUND_TRIPS: Partial<Record<WorkloadId, number>> = {
+  // customers list → {Stripe charge lists, HubSpot contacts by id and by email} → associations → deals
+  W1: 4,
+  // customer → {Stripe charges, HubSpot contact} → associations → deals
+  W2: 4,
+};
+const WARM_UP_OPERATIONS = 2; // JIT and sockets; the entity cache is off, so nothing is kept
+
+interface TraceEntry {
+  created: number;
+  headers?: number;
+  done: number;
+  origin: string;
+  path: string;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: '20' }, env: { type: 'string', multiple: true } } });
+  // `--env NAME=value`: a setting to try, on top of the cold system's environment.
+  const extraEnv = Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const spec = { ...SYSTEMS['tributary-cold'], env: (context: LaunchContext) => ({ ...SYSTEMS['tributary-cold'].env(context), ...extraEnv }) };
+  const count = Number(values.count);
+  if (values.compiled) buildForBench();
+  const workloads = buildWorkloads(10);
+  const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(LATENCY_MS) }, { keepStdin: true });
+  try {
+    const sims = JSON.parse(await simulators.firstLine(30_000)) as SimulatorAddresses;
+    const admin = new SimAdmin(sims);
+    const limits = raisedLimits();
+    await admin.resetWith(faults(LATENCY_MS, limits));
+    const nodeArgs = values.trace ? ['--import', './bench/upstream-trace-agent.mjs'] : [];
+    const system = await startSystem(spec, { sims, limits, answersFile: '' }, 'tributary-cold', { compiled: values.compiled ?? false, nodeArgs });
+    const traceFile = join(tmpdir(), `tributary-upstream-trace-${system.process.pid}.jsonl`);
+    const origins = new Map(Object.entries({ customers: sims.customers, stripe: sims.stripe, hubspot: sims.hubspot }).map(([name, url]) => [new URL(url).origin, name]));
+    process.stdout.write(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+    try {
+      for (const id of ['W1', 'W2'] as const) {
+        const body = workloads[id].bodies[0]!;
+        const floor = ROUND_TRIPS[id]! * LATENCY_MS;
+        for (let i = 0; i < WARM_UP_OPERATIONS; i += 1) await operation(system.url, body);
+        const latencies: number[] = [];
+        let last: { sentAt: number; endedAt: number } | undefined;
+        for (let i = 0; i < count; i += 1) {
+          last = await operation(system.url, body);
+          latencies.push(last.endedAt - last.sentAt);
+        }
+        latencies.sort((a, b) => a - b);
+        const median = latencies[Math.floor(latencies.length / 2)]!;
+        process.stdout.write(
+          `${id}: median ${median.toFixed(1)} ms, floor ${floor} ms, median - floor ${(median - floor).toFixed(1)} ms ` +
+            `(min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone)\n`,
+        );
+        if (values.trace && last) printTrace(readTrace(traceFile), last, origins);
+      }
+    } finally {
+      await system.process.stop();
+      rmSync(traceFile, { force: true });
+    }
+  } finally {
+    await simulators.stop();
+    killAllServices();
+  }
+}
+
+/** One operation; times are absolute (performance.timeOrigin-based), like the trace agent's. */
+async function operation(url: string, body: string): Promise<{ sentAt: number; endedAt: number }> {
+  const sentAt = performance.timeOrigin + performance.now();
+  const response = await fetch(url, { method: 'POST', headers: BENCH_HEADERS, body });
+  const text = await response.text();
+  const endedAt = performance.timeOrigin + performance.now();
+  const answer = JSON.parse(text) as { errors?: unknown[] };
+  if (response.status !== 200 || answer.errors) throw new Error(`HTTP ${response.status}: ${text.slice(0, 300)}`);
+  return { sentAt, endedAt };
+}
+
+function readTrace(file: string): TraceEntry[] {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TraceEntry);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The operation's upstream requests grouped by path and by when they were created (within 2 ms:
+ * one tick's batch), relative to when the operation was sent.
+ */
+function printTrace(entries: TraceEntry[], op: { sentAt: number; endedAt: number }, origins: Map<string, string>): void {
+  const mine = entries.filter((e) => e.created >= op.sentAt && e.created <= op.endedAt).sort((a, b) => a.created - b.created);
+  const groups: Array<{ label: string; n: number; created: [number, number]; done: [number, number] }> = [];
+  for (const e of mine) {
+    const label = `${origins.get(e.origin) ?? e.origin} ${e.path.replace(/\/(cus|ch)_\w+/g, '/:id')}`;
+    const created = e.created - op.sentAt;
+    const done = e.done - op.sentAt;
+    const group = groups.find((g) => g.label === label && created - g.created[1] < 2);
+    if (group) {
+      group.n += 1;
+      group.created[1] = created;
+      group.done = [Math.min(group.done[0], done), Math.max(group.done[1], done)];
+    } else groups.push({ label, n: 1, created: [created, created], done: [done, done] });
+  }
+  const range = ([a, b]: [number, number]) => (b - a < 0.5 ? a.toFixed(1) : `${a.toFixed(1)}–${b.toFixed(1)}`);
+  for (const g of groups) process.stdout.write(`  ${String(g.n).padStart(3)} × ${g.label.padEnd(58)} sent ${range(g.created).padEnd(12)} answered ${range(g.done)}\n`);
+  process.stdout.write(`  operation answered at ${(op.endedAt - op.sentAt).toFixed(1)}\n`);
+}
+
+main().catch((error: unknown) => {
+  killAllServices();
+  process.stderr.write(`cold-alone failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
