@@ -13,7 +13,15 @@ export interface HubSpotLoaders {
   /** The customer's contact: by HubSpot ref when it has one, else by email. */
   contactOfCustomer: DataLoader<CustomerModel, CrmContactModel | null, string>;
   dealIdsOfContact: DataLoader<string, string[]>;
+  /** The deal ids of the customer's contact; none when it has no contact. */
+  dealIdsOfCustomer(customer: CustomerModel): Promise<string[]>;
   dealById: DataLoader<string, DealModel | null>;
+  /**
+   * Starts the contact reads of customers whose contacts the operation will ask for, now: a page
+   * calls this as soon as it has its customers, so that HubSpot's reads, which three more round
+   * trips follow (associations, deals), go out ahead of the calls of fields resolved before them.
+   */
+  prefetchContacts(customers: readonly CustomerModel[]): void;
 }
 
 export interface HubSpotLoaderOptions {
@@ -67,6 +75,31 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     { cacheKeyFn: (customer) => customer.id },
   );
 
+  // Deals lookups still finding their contact's id by email: the associations batch waits for
+  // them (see dealIdsOfContact) so that one page's lookups make one HubSpot call.
+  let idsAwaited = 0;
+  const parked: Array<() => void> = [];
+  const idArrived = () => {
+    idsAwaited -= 1;
+    if (idsAwaited === 0) for (const dispatch of parked.splice(0)) process.nextTick(dispatch);
+  };
+
+  /**
+   * Why a schedule of its own: a customer's HubSpot ref is its contact's id, so its associations
+   * can be read with the contact instead of after it (one round trip less), but a customer found
+   * by email has its contact id only once that read is back. Dispatched as DataLoader would (the
+   * tick after the loads), unless some lookup still awaits its id: then when the last one has it,
+   * so a page mixing both kinds still makes one associations call.
+   */
+  const dealIdsSchedule = (dispatch: () => void) => {
+    void Promise.resolve().then(() =>
+      process.nextTick(() => {
+        if (idsAwaited === 0) dispatch();
+        else parked.push(dispatch);
+      }),
+    );
+  };
+
   const dealIdsOfContact = new DataLoader<string, string[]>(async (contactIds) => {
     const found = await cache.load<string[]>(
       'hubspot.dealIds',
@@ -81,7 +114,29 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       const outcome = found.get(id);
       return outcome instanceof Error ? outcome : (outcome ?? []);
     });
-  }, options);
+  }, { ...options, batchScheduleFn: dealIdsSchedule });
+
+  const dealIdsOfCustomer = async (customer: CustomerModel): Promise<string[]> => {
+    const ref = customer.hubspotRef;
+    if (ref !== null) {
+      // Read with the contact, not after it; kept only when the contact exists, as before.
+      const [contact, ids] = await Promise.all([contactOfCustomer.load(customer), dealIdsOfContact.load(ref).catch((error: Error) => error)]);
+      if (contact === null) return [];
+      if (ids instanceof Error) throw ids;
+      return ids;
+    }
+    idsAwaited += 1;
+    let ids: Promise<string[]>;
+    try {
+      const contact = await contactOfCustomer.load(customer);
+      if (contact === null) return [];
+      ids = dealIdsOfContact.load(contact.id);
+    } finally {
+      // After the load above joined the batch: the batch may go now.
+      idArrived();
+    }
+    return ids;
+  };
 
   const dealById = new DataLoader<string, DealModel | null>(async (ids) => {
     const found = await cache.load<WireObject>(
@@ -93,7 +148,15 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     return ids.map((id) => mapOutcome(found.get(id), (deal) => toDeal(deal, defaultCurrency)));
   }, options);
 
-  return { contactById, contactOfCustomer, dealIdsOfContact, dealById };
+  const prefetchContacts = (customers: readonly CustomerModel[]) => {
+    for (const customer of customers) {
+      const started = customer.hubspotRef !== null ? contactById.load(customer.hubspotRef) : contactIdByEmail.load(customer.email.toLowerCase());
+      // Whoever asks for it later gets the same promise, and its error.
+      started.catch(() => undefined);
+    }
+  };
+
+  return { contactById, contactOfCustomer, dealIdsOfContact, dealIdsOfCustomer, dealById, prefetchContacts };
 }
 
 /** HubSpot answers in its own order and leaves out what it does not have. */
