@@ -63,9 +63,8 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     return emails.map((email) => found.get(email) ?? null);
   }, { ...options, cacheKeyFn: (email) => email.toLowerCase() });
 
-  // Why one loader over both lookups: its batch settles only when the by-id and by-email reads
-  // both have, so every customer's deals lookup that follows lands in one associations batch.
-  // Without it the two reads would finish apart and split the next step into two HubSpot calls.
+  // One loader over both lookups, so crmContact has one key per customer; the deals lookups do not
+  // go through it (dealIdsOfCustomer), so that neither read waits for the other.
   const contactOfCustomer = new DataLoader<CustomerModel, CrmContactModel | null, string>(
     (customers) =>
       loadEach(customers, async (customer) => {
@@ -116,23 +115,25 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     });
   }, { ...options, batchScheduleFn: dealIdsSchedule });
 
+  // Read with the contact, not after it; kept only when the contact exists, as when the read
+  // followed it.
+  const dealIdsWith = async (contactId: string): Promise<string[]> => {
+    const [contact, ids] = await Promise.all([contactById.load(contactId), dealIdsOfContact.load(contactId).catch((error: Error) => error)]);
+    if (contact === null) return [];
+    if (ids instanceof Error) throw ids;
+    return ids;
+  };
+
   const dealIdsOfCustomer = async (customer: CustomerModel): Promise<string[]> => {
-    const ref = customer.hubspotRef;
-    if (ref !== null) {
-      // Read with the contact, not after it; kept only when the contact exists, as before.
-      const [contact, ids] = await Promise.all([contactOfCustomer.load(customer), dealIdsOfContact.load(ref).catch((error: Error) => error)]);
-      if (contact === null) return [];
-      if (ids instanceof Error) throw ids;
-      return ids;
-    }
+    if (customer.hubspotRef !== null) return dealIdsWith(customer.hubspotRef);
     idsAwaited += 1;
     let ids: Promise<string[]>;
     try {
-      const contact = await contactOfCustomer.load(customer);
-      if (contact === null) return [];
-      ids = dealIdsOfContact.load(contact.id);
+      const contactId = await contactIdByEmail.load(customer.email.toLowerCase());
+      if (contactId === null) return [];
+      ids = dealIdsWith(contactId);
     } finally {
-      // After the load above joined the batch: the batch may go now.
+      // After the read above joined the associations batch: the batch may go now.
       idArrived();
     }
     return ids;
