@@ -4,7 +4,7 @@
  * the median latency minus the floor: the chained upstream round trips of the workload's critical
  * path times the simulators' latency (issue 13's "cold latency at the floor").
  *
- * With `--trace`, the gateway loads bench/upstream-trace-agent.mjs and each workload's last
+ * With `--trace`, the gateway loads bench/upstream-trace-agent.mjs and each workload's median
  * operation is printed as its upstream requests, relative to when the operation was sent: which
  * ones were in flight together (a wave), and what waited between them.
  */
@@ -62,19 +62,17 @@ async function main(): Promise<void> {
         const body = workloads[id].bodies[0]!;
         const floor = ROUND_TRIPS[id]! * LATENCY_MS;
         for (let i = 0; i < WARM_UP_OPERATIONS; i += 1) await operation(system.url, body);
-        const latencies: number[] = [];
-        let last: { sentAt: number; endedAt: number } | undefined;
-        for (let i = 0; i < count; i += 1) {
-          last = await operation(system.url, body);
-          latencies.push(last.endedAt - last.sentAt);
-        }
-        latencies.sort((a, b) => a - b);
+        const operations: Array<{ sentAt: number; endedAt: number }> = [];
+        for (let i = 0; i < count; i += 1) operations.push(await operation(system.url, body));
+        operations.sort((a, b) => a.endedAt - a.sentAt - (b.endedAt - b.sentAt));
+        const latencies = operations.map((op) => op.endedAt - op.sentAt);
+        const middle = operations[Math.floor(operations.length / 2)]!;
         const median = latencies[Math.floor(latencies.length / 2)]!;
         process.stdout.write(
           `${id}: median ${median.toFixed(1)} ms, floor ${floor} ms, median - floor ${(median - floor).toFixed(1)} ms ` +
             `(min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone)\n`,
         );
-        if (values.trace && last) printTrace(readTrace(traceFile), last, origins);
+        if (values.trace) printTrace(readTrace(traceFile), middle, origins);
       }
     } finally {
       await system.process.stop();
