@@ -1,8 +1,11 @@
 /**
- * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--env NAME=value]…`: W1 and W2 against Tributary
+ * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--env NAME=value]… [--cpu-prof DIR]`: W1 and W2 against Tributary
  * cold (bench/systems.ts 'tributary-cold'), one operation at a time, nothing else in flight, and
  * the median latency minus the floor: the chained upstream round trips of the workload's critical
  * path times the simulators' latency (issue 13's "cold latency at the floor").
+ *
+ * With `--cpu-prof DIR`, the gateway writes a V8 CPU profile there when it stops (`npm run
+ * bench:profile` summarises it).
  *
  * With `--trace`, the gateway loads bench/upstream-trace-agent.mjs and each workload's median
  * operation is printed as its upstream requests, relative to when the operation was sent: which
@@ -39,7 +42,7 @@ interface TraceEntry {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: '20' }, env: { type: 'string', multiple: true } } });
+  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: '20' }, env: { type: 'string', multiple: true }, 'cpu-prof': { type: 'string' } } });
   // `--env NAME=value`: a setting to try, on top of the cold system's environment.
   const extraEnv = Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const spec = { ...SYSTEMS['tributary-cold'], env: (context: LaunchContext) => ({ ...SYSTEMS['tributary-cold'].env(context), ...extraEnv }) };
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
     const admin = new SimAdmin(sims);
     const limits = raisedLimits();
     await admin.resetWith(faults(LATENCY_MS, limits));
-    const nodeArgs = values.trace ? ['--import', './bench/upstream-trace-agent.mjs'] : [];
+    const nodeArgs = [...(values.trace ? ['--import', './bench/upstream-trace-agent.mjs'] : []), ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])];
     const system = await startSystem(spec, { sims, limits, answersFile: '' }, 'tributary-cold', { compiled: values.compiled ?? false, nodeArgs });
     const traceFile = join(tmpdir(), `tributary-upstream-trace-${system.process.pid}.jsonl`);
     const origins = new Map(Object.entries({ customers: sims.customers, stripe: sims.stripe, hubspot: sims.hubspot }).map(([name, url]) => [new URL(url).origin, name]));
