@@ -1,8 +1,9 @@
 /**
- * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--env NAME=value]… [--cpu-prof DIR]`: W1 and W2 against Tributary
- * cold (bench/systems.ts 'tributary-cold'), one operation at a time, nothing else in flight, and
- * the median latency minus the floor: the chained upstream round trips of the workload's critical
- * path times the simulators' latency (issue 13's "cold latency at the floor").
+ * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--env NAME=value]… [--cpu-prof DIR]`:
+ * W1 and W2 against Tributary cold (bench/systems.ts 'tributary-cold'), one operation at a time,
+ * nothing else in flight, and the median latency minus the floor (bench/alone-latency.ts), as `npm run bench` measures it after
+ * each check, without the load runs: quick enough to try a change, and able to say where the
+ * time went.
  *
  * With `--cpu-prof DIR`, the gateway writes a V8 CPU profile there when it stops (`npm run
  * bench:profile` summarises it).
@@ -15,22 +16,16 @@ import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ALONE_RUNS, floorMs, summarizeAlone } from './alone-latency.ts';
 import { BENCH_HEADERS } from './bench-credentials.ts';
 import { SimAdmin } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, ServiceProcess } from './service-process.ts';
 import { buildForBench, faults, raisedLimits, startSystem } from './start-system.ts';
 import { SYSTEMS, type LaunchContext } from './systems.ts';
-import { buildWorkloads, type WorkloadId } from './workloads.ts';
+import { buildWorkloads } from './workloads.ts';
 
 const LATENCY_MS = 20; // the simulators' latency in every bench run
-/** Chained round trips of each workload's critical path (see issue 13). */
-const ROUND_TRIPS: Partial<Record<WorkloadId, number>> = {
-  // customers list → {Stripe charge lists, HubSpot contacts by id and by email} → associations → deals
-  W1: 4,
-  // customer → {Stripe charges, HubSpot contact} → associations → deals
-  W2: 4,
-};
 const WARM_UP_OPERATIONS = 2; // JIT and sockets; the entity cache is off, so nothing is kept
 
 interface TraceEntry {
@@ -42,7 +37,7 @@ interface TraceEntry {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: '20' }, env: { type: 'string', multiple: true }, 'cpu-prof': { type: 'string' } } });
+  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: String(ALONE_RUNS) }, env: { type: 'string', multiple: true }, 'cpu-prof': { type: 'string' } } });
   // `--env NAME=value`: a setting to try, on top of the cold system's environment.
   const extraEnv = Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const spec = { ...SYSTEMS['tributary-cold'], env: (context: LaunchContext) => ({ ...SYSTEMS['tributary-cold'].env(context), ...extraEnv }) };
@@ -63,17 +58,17 @@ async function main(): Promise<void> {
     try {
       for (const id of ['W1', 'W2'] as const) {
         const body = workloads[id].bodies[0]!;
-        const floor = ROUND_TRIPS[id]! * LATENCY_MS;
+        const floor = floorMs(id, LATENCY_MS);
         for (let i = 0; i < WARM_UP_OPERATIONS; i += 1) await operation(system.url, body);
         const operations: Array<{ sentAt: number; endedAt: number }> = [];
         for (let i = 0; i < count; i += 1) operations.push(await operation(system.url, body));
+        const alone = summarizeAlone(operations.map((op) => op.endedAt - op.sentAt), floor, true);
         operations.sort((a, b) => a.endedAt - a.sentAt - (b.endedAt - b.sentAt));
-        const latencies = operations.map((op) => op.endedAt - op.sentAt);
         const middle = operations[Math.floor(operations.length / 2)]!;
-        const median = latencies[Math.floor(latencies.length / 2)]!;
+        const latencies = alone.samplesMs.sort((a, b) => a - b);
         process.stdout.write(
-          `${id}: median ${median.toFixed(1)} ms, floor ${floor} ms, median - floor ${(median - floor).toFixed(1)} ms ` +
-            `(min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone)\n`,
+          `${id}: median ${alone.medianMs.toFixed(1)} ms, floor ${floor} ms, median - floor ${alone.overFloorMs!.toFixed(1)} ms ` +
+            `(p90 ${alone.p90Ms.toFixed(1)}, min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone)\n`,
         );
         if (values.trace) printTrace(readTrace(traceFile), middle, origins);
       }
