@@ -61,14 +61,18 @@ async function main(): Promise<void> {
         const floor = floorMs(id, LATENCY_MS);
         for (let i = 0; i < WARM_UP_OPERATIONS; i += 1) await operation(system.url, body);
         const operations: Array<{ sentAt: number; endedAt: number }> = [];
+        // CPU time is the one figure a busy machine does not inflate much: read it beside latency.
+        const cpuBefore = { gateway: system.process.cpuSeconds() ?? NaN, simulators: simulators.cpuSeconds() ?? NaN };
         for (let i = 0; i < count; i += 1) operations.push(await operation(system.url, body));
+        const cpuMs = (before: number, after: number | undefined) => ((((after ?? NaN) - before) * 1000) / count).toFixed(1);
         const alone = summarizeAlone(operations.map((op) => op.endedAt - op.sentAt), floor, true);
         operations.sort((a, b) => a.endedAt - a.sentAt - (b.endedAt - b.sentAt));
         const middle = operations[Math.floor(operations.length / 2)]!;
         const latencies = alone.samplesMs.sort((a, b) => a - b);
         process.stdout.write(
           `${id}: median ${alone.medianMs.toFixed(1)} ms, floor ${floor} ms, median - floor ${alone.overFloorMs!.toFixed(1)} ms ` +
-            `(p90 ${alone.p90Ms.toFixed(1)}, min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone)\n`,
+            `(p90 ${alone.p90Ms.toFixed(1)}, min ${latencies[0]!.toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}, ${count} operations alone); ` +
+            `CPU per operation: gateway ${cpuMs(cpuBefore.gateway, system.process.cpuSeconds())} ms, simulators ${cpuMs(cpuBefore.simulators, simulators.cpuSeconds())} ms\n`,
         );
         if (values.trace) printTrace(readTrace(traceFile), middle, origins);
       }
