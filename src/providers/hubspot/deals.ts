@@ -14,8 +14,7 @@ export async function dealsOf(
   first: number,
   afterId: string | null,
 ): Promise<Connection<DealModel>> {
-  const contact = await loaders.contactOfCustomer.load(customer);
-  const ids = contact === null ? [] : [...(await loaders.dealIdsOfContact.load(contact.id))];
+  const ids = [...(await loaders.dealIdsOfCustomer(customer))];
   ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   const start = afterId === null ? 0 : ids.filter((id) => BigInt(id) <= BigInt(afterId)).length;
   const pageIds = ids.slice(start, start + first);

@@ -13,7 +13,15 @@ export interface HubSpotLoaders {
   /** The customer's contact: by HubSpot ref when it has one, else by email. */
   contactOfCustomer: DataLoader<CustomerModel, CrmContactModel | null, string>;
   dealIdsOfContact: DataLoader<string, string[]>;
+  /** The deal ids of the customer's contact; none when it has no contact. */
+  dealIdsOfCustomer(customer: CustomerModel): Promise<string[]>;
   dealById: DataLoader<string, DealModel | null>;
+  /**
+   * Starts the contact reads of customers whose contacts the operation will ask for, now: a page
+   * calls this as soon as it has its customers, so that HubSpot's reads, which three more round
+   * trips follow (associations, deals), go out ahead of the calls of fields resolved before them.
+   */
+  prefetchContacts(customers: readonly CustomerModel[]): void;
 }
 
 export interface HubSpotLoaderOptions {
@@ -55,9 +63,8 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     return emails.map((email) => found.get(email) ?? null);
   }, { ...options, cacheKeyFn: (email) => email.toLowerCase() });
 
-  // Why one loader over both lookups: its batch settles only when the by-id and by-email reads
-  // both have, so every customer's deals lookup that follows lands in one associations batch.
-  // Without it the two reads would finish apart and split the next step into two HubSpot calls.
+  // One loader over both lookups, so crmContact has one key per customer; the deals lookups do not
+  // go through it (dealIdsOfCustomer), so that neither read waits for the other.
   const contactOfCustomer = new DataLoader<CustomerModel, CrmContactModel | null, string>(
     (customers) =>
       loadEach(customers, async (customer) => {
@@ -66,6 +73,31 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       }),
     { cacheKeyFn: (customer) => customer.id },
   );
+
+  // Deals lookups still finding their contact's id by email: the associations batch waits for
+  // them (see dealIdsOfContact) so that one page's lookups make one HubSpot call.
+  let idsAwaited = 0;
+  const parked: Array<() => void> = [];
+  const idArrived = () => {
+    idsAwaited -= 1;
+    if (idsAwaited === 0) for (const dispatch of parked.splice(0)) process.nextTick(dispatch);
+  };
+
+  /**
+   * Why a schedule of its own: a customer's HubSpot ref is its contact's id, so its associations
+   * can be read with the contact instead of after it (one round trip less), but a customer found
+   * by email has its contact id only once that read is back. Dispatched as DataLoader would (the
+   * tick after the loads), unless some lookup still awaits its id: then when the last one has it,
+   * so a page mixing both kinds still makes one associations call.
+   */
+  const dealIdsSchedule = (dispatch: () => void) => {
+    void Promise.resolve().then(() =>
+      process.nextTick(() => {
+        if (idsAwaited === 0) dispatch();
+        else parked.push(dispatch);
+      }),
+    );
+  };
 
   const dealIdsOfContact = new DataLoader<string, string[]>(async (contactIds) => {
     const found = await cache.load<string[]>(
@@ -81,7 +113,31 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       const outcome = found.get(id);
       return outcome instanceof Error ? outcome : (outcome ?? []);
     });
-  }, options);
+  }, { ...options, batchScheduleFn: dealIdsSchedule });
+
+  // Read with the contact, not after it; kept only when the contact exists, as when the read
+  // followed it.
+  const dealIdsWith = async (contactId: string): Promise<string[]> => {
+    const [contact, ids] = await Promise.all([contactById.load(contactId), dealIdsOfContact.load(contactId).catch((error: Error) => error)]);
+    if (contact === null) return [];
+    if (ids instanceof Error) throw ids;
+    return ids;
+  };
+
+  const dealIdsOfCustomer = async (customer: CustomerModel): Promise<string[]> => {
+    if (customer.hubspotRef !== null) return dealIdsWith(customer.hubspotRef);
+    idsAwaited += 1;
+    let ids: Promise<string[]>;
+    try {
+      const contactId = await contactIdByEmail.load(customer.email.toLowerCase());
+      if (contactId === null) return [];
+      ids = dealIdsWith(contactId);
+    } finally {
+      // After the read above joined the associations batch: the batch may go now.
+      idArrived();
+    }
+    return ids;
+  };
 
   const dealById = new DataLoader<string, DealModel | null>(async (ids) => {
     const found = await cache.load<WireObject>(
@@ -93,7 +149,15 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     return ids.map((id) => mapOutcome(found.get(id), (deal) => toDeal(deal, defaultCurrency)));
   }, options);
 
-  return { contactById, contactOfCustomer, dealIdsOfContact, dealById };
+  const prefetchContacts = (customers: readonly CustomerModel[]) => {
+    for (const customer of customers) {
+      const started = customer.hubspotRef !== null ? contactById.load(customer.hubspotRef) : contactIdByEmail.load(customer.email.toLowerCase());
+      // Whoever asks for it later gets the same promise, and its error.
+      started.catch(() => undefined);
+    }
+  };
+
+  return { contactById, contactOfCustomer, dealIdsOfContact, dealIdsOfCustomer, dealById, prefetchContacts };
 }
 
 /** HubSpot answers in its own order and leaves out what it does not have. */

@@ -122,6 +122,12 @@ export class QuotaGuard implements Quota {
   /** Resolves with the milliseconds waited once a request may go; rejects at once if it would wait past maxWaitMs. */
   acquire(maxWaitMs = this.options.maxWaitMs, fairnessKey = ''): Promise<number> {
     const now = this.clock.now();
+    this.forgetOlderThanWindow(now);
+    // Room in the window and nobody waiting: the common case needs no schedule (a copy of the log).
+    if (this.queue.size === 0 && this.pausedUntil <= now && this.sent.length + this.inFlight < this.options.limit) {
+      this.send();
+      return Promise.resolve(0);
+    }
     this.serve(now);
     // The waiters ahead of this one in fair order, not all of them, decide its slot.
     const ahead = this.queue.positionFor(fairnessKey);
@@ -147,6 +153,7 @@ export class QuotaGuard implements Quota {
     this.inFlight -= 1;
     this.sent.push(now);
     if (this.sent.length > this.options.limit) this.sent.shift();
+    this.forgetOlderThanWindow(now);
     // Frees nothing now, but fixes the slots that moved with `now` until this answer came.
     this.serve(now);
   }
@@ -201,6 +208,17 @@ export class QuotaGuard implements Quota {
   recentSendAges(): number[] {
     const now = this.clock.now();
     return this.log(now).filter((at) => now - at < this.windowMs).map((at) => now - at);
+  }
+
+  /**
+   * A request answered a window ago or more frees its slot whatever else happened (nextSlot would
+   * put it at `now`), so the log keeps only the window: with a raised limit it would otherwise
+   * hold `limit` times, copied on every schedule.
+   */
+  private forgetOlderThanWindow(now: number): void {
+    let expired = 0;
+    while (expired < this.sent.length && this.sent[expired]! + this.windowMs <= now) expired += 1;
+    if (expired > 0) this.sent.splice(0, expired);
   }
 
   /** The log as of `now`, oldest first: settled requests, then those in flight, as sent `now`. */
