@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry } from './api-keys-file.ts';
 import type { Principal } from './principal.ts';
 
@@ -23,7 +23,8 @@ export class ApiKeyRegistry {
   }
 
   authenticate(presented: string): Principal | undefined {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    // The one-shot hash: about half the cost of a Hash object, on every authenticated request.
+    const digest = hash('sha256', presented, 'buffer');
     let found: Principal | undefined;
     for (const key of this.keys) {
       if (timingSafeEqual(digest, key.digest)) found = key.principal;

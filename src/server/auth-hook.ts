@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../auth/authenticator.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { AuthOutcome, Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ErrorCode } from '../errors.ts';
 
@@ -22,19 +22,27 @@ export interface RequestAuth {
  */
 export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, options: { landingPage: boolean }): RequestAuth {
   const principals = new WeakMap<FastifyRequest, Principal>();
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql' || (options.landingPage && isLandingPage(request))) return;
-    const outcome = await authenticator.authenticate(request.headers);
+  const settle = (request: FastifyRequest, reply: FastifyReply, outcome: AuthOutcome, done: HookHandlerDoneFunction): void => {
     if ('principal' in outcome) {
       principals.set(request, outcome.principal);
-      return;
+      return done();
     }
+    // Answered here: the hook chain stops without `done`.
     if ('unavailable' in outcome) {
       request.log.warn({ reason: outcome.unavailable }, 'cannot check a JWT: the JWKS endpoint is out of reach');
-      return unavailable(reply);
+      void unavailable(reply);
+      return;
     }
     request.log.debug({ reason: outcome.refused }, 'request refused: not authenticated');
-    return refuse(reply);
+    void refuse(reply);
+  };
+  // A callback hook, not an async one: an API key is checked synchronously, and an async hook
+  // would cost every request a promise and a microtask turn for nothing.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.url !== '/graphql' || (options.landingPage && isLandingPage(request))) return done();
+    const outcome = authenticator.outcomeOf(request.headers);
+    if (outcome instanceof Promise) outcome.then((settled) => settle(request, reply, settled, done), done);
+    else settle(request, reply, outcome, done);
   });
   return {
     principalOf: (request) => {

@@ -35,16 +35,11 @@ export function httpServerOptions(http: HttpConfig): Pick<FastifyServerOptions, 
  * only cross-origin requests it lets through.
  */
 export async function registerHttpHygiene(fastify: FastifyInstance, http: HttpConfig): Promise<void> {
-  fastify.addHook('onSend', async (_request, reply, payload) => {
-    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
-    void reply.headers({
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      'content-security-policy': html ? "frame-ancestors 'none'" : "default-src 'none'; frame-ancestors 'none'",
-    });
-    return payload;
+  // A callback hook with the headers made once: it runs for every answer, and needs no await.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    void reply.headers(String(type ?? '').startsWith('text/html') ? HTML_HEADERS : JSON_HEADERS);
+    done(null, payload);
   });
   if (http.cors.origins.length === 0) return;
   await fastify.register(fastifyCors, {
@@ -54,3 +49,12 @@ export async function registerHttpHygiene(fastify: FastifyInstance, http: HttpCo
     maxAge: 600, // 10 min: browsers cap it lower anyway (Chromium at 2 h)
   });
 }
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+const JSON_HEADERS = { ...COMMON_HEADERS, 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" };
+const HTML_HEADERS = { ...COMMON_HEADERS, 'content-security-policy': "frame-ancestors 'none'" };

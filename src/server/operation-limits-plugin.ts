@@ -1,5 +1,5 @@
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import { Kind, visit, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import { Kind, visit, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { BadUserInputError, ErrorCode, publicErrorOf } from '../errors.ts';
 import { estimateCost, type OperationEstimate } from '../graphql/limits/cost-estimate.ts';
 import { OperationLimitError } from '../graphql/limits/operation-limit-error.ts';
@@ -25,39 +25,63 @@ export interface OperationLimitsPluginOptions {
  * (src/graphql/limits/limit-rules.ts); the request's are Fastify hooks (request-limits.ts).
  */
 export function operationLimitsPlugin({ limits, onEstimate }: OperationLimitsPluginOptions): ApolloServerPlugin<OperationContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, document, schema, request, contextValue, response }) {
-          if (!operation) return; // Apollo answers that itself (OPERATION_RESOLUTION_FAILURE)
-          const variables = request.variables ?? {};
-          const long = longStringIn(variables, limits.maxStringLength);
-          if (long) {
-            const argument = argumentOfVariable(document, long.variable) ?? long.variable;
-            throw requestError(new BadUserInputError(`${argument} is ${long.length} characters long; arguments take at most ${limits.maxStringLength}`, argument), 400);
-          }
-          const fragments = new Map(
-            document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])),
-          ) as ReadonlyMap<string, FragmentDefinitionNode>;
-          const estimate: OperationEstimate = { ...estimateCost(schema, operation, fragments, variables), maxCost: limits.maxCost };
-          contextValue.estimate = estimate;
-          if (estimate.cost > limits.maxCost) {
-            const error = new OperationLimitError(ErrorCode.QueryTooComplex, `The operation's estimated cost ${estimate.cost} is over the limit of ${limits.maxCost}`, { cost: estimate.cost, maxCost: limits.maxCost });
-            throw requestError(error, 400);
-          }
-          if (!onEstimate) return;
-          try {
-            await onEstimate(contextValue, estimate, response.http);
-          } catch (error) {
-            // Already a GraphQL error with its HTTP answer (a 429 and its headers, say): as it is.
-            if ((error as { extensions?: { http?: unknown } }).extensions?.http !== undefined) throw error;
-            const status = (error as { httpStatus?: unknown }).httpStatus;
-            throw requestError(error, typeof status === 'number' ? status : publicErrorOf(error) ? 400 : 500);
-          }
-        },
-      };
+  // An operation without variables costs the same every time: its estimate is kept with the
+  // operation's node, which Apollo's document cache hands back for every request of that text.
+  const fixed = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; estimate: OperationEstimate }>();
+  const estimateOf = (schema: GraphQLSchema, operation: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown>): OperationEstimate => {
+    const kept = fixed.get(operation);
+    if (kept?.schema === schema) return kept.estimate;
+    const fragments = new Map(
+      document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [])),
+    ) as ReadonlyMap<string, FragmentDefinitionNode>;
+    const estimate: OperationEstimate = Object.freeze({ ...estimateCost(schema, operation, fragments, variables), maxCost: limits.maxCost });
+    // Validation refused any variable an operation without definitions uses, fragments included.
+    if (!operation.variableDefinitions?.length) fixed.set(operation, { schema, estimate });
+    return estimate;
+  };
+  const listener: GraphQLRequestListener<OperationContext> = {
+    // Not async: a throw must still reach Apollo as a rejection, but an operation that passes
+    // and is charged in place costs no promise of its own.
+    didResolveOperation({ operation, document, schema, request, contextValue, response }) {
+      let charged: Promise<void> | void;
+      try {
+        if (!operation) return DONE; // Apollo answers that itself (OPERATION_RESOLUTION_FAILURE)
+        const variables = request.variables ?? {};
+        const long = longStringIn(variables, limits.maxStringLength);
+        if (long) {
+          const argument = argumentOfVariable(document, long.variable) ?? long.variable;
+          throw requestError(new BadUserInputError(`${argument} is ${long.length} characters long; arguments take at most ${limits.maxStringLength}`, argument), 400);
+        }
+        const estimate = estimateOf(schema, operation, document, variables);
+        contextValue.estimate = estimate;
+        if (estimate.cost > limits.maxCost) {
+          const error = new OperationLimitError(ErrorCode.QueryTooComplex, `The operation's estimated cost ${estimate.cost} is over the limit of ${limits.maxCost}`, { cost: estimate.cost, maxCost: limits.maxCost });
+          throw requestError(error, 400);
+        }
+        if (!onEstimate) return DONE;
+        try {
+          charged = onEstimate(contextValue, estimate, response.http);
+        } catch (error) {
+          estimateRefusal(error);
+        }
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      return charged instanceof Promise ? charged.catch(estimateRefusal) : DONE;
     },
   };
+  const started = Promise.resolve(listener);
+  return { requestDidStart: () => started };
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+/** What an error thrown before execution becomes: as it is when it already names its HTTP answer. */
+function estimateRefusal(error: unknown): never {
+  // Already a GraphQL error with its HTTP answer (a 429 and its headers, say): as it is.
+  if ((error as { extensions?: { http?: unknown } }).extensions?.http !== undefined) throw error;
+  const status = (error as { httpStatus?: unknown }).httpStatus;
+  throw requestError(error, typeof status === 'number' ? status : publicErrorOf(error) ? 400 : 500);
 }
 
 /**

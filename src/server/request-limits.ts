@@ -11,19 +11,22 @@ import { countTokens, jsonDepth, jsonTextDepth } from '../graphql/limits/request
  * result cache's key, walks them). Pass `bodyLimit: limits.maxRequestBytes` to Fastify.
  */
 export function registerRequestLimits(fastify: FastifyInstance, limits: OperationLimits, path = '/graphql'): void {
-  fastify.addHook('preValidation', async (request, reply) => {
-    if (request.routeOptions.url !== path) return;
+  // Callback hooks: both run on every request and need no await.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    if (request.routeOptions.url !== path) return done();
     const error = requestLimitError(request, limits);
-    if (error) return sendError(reply, 400, error);
+    if (!error) return done();
+    // Answered here: the hook chain stops without `done`.
+    void sendError(reply, 400, error);
   });
   // Fastify's own 413 body is `{statusCode, code: 'FST_ERR_CTP_BODY_TOO_LARGE', …}`; a GraphQL
   // client expects `errors`. An onSend hook rather than setErrorHandler leaves the error handler
   // (one per Fastify scope) free for whoever needs it.
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode !== 413 || request.routeOptions.url !== path) return payload;
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode !== 413 || request.routeOptions.url !== path) return done(null, payload);
     const error = new OperationLimitError(ErrorCode.RequestTooLarge, `Request bodies take at most ${limits.maxRequestBytes} bytes`, { maxBytes: limits.maxRequestBytes });
     reply.type('application/json; charset=utf-8');
-    return JSON.stringify(bodyOf(error));
+    done(null, JSON.stringify(bodyOf(error)));
   });
 }
 

@@ -1,17 +1,47 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { ProviderName } from '../errors.ts';
 import type { OperationContext } from './operation-context.ts';
 import type { BreakerState } from '../upstream/resilience/circuit-breaker.ts';
-import type { ProviderUsage, UpstreamReport } from '../upstream/upstream-report.ts';
+import { UpstreamReport, type ProviderUsage } from '../upstream/upstream-report.ts';
+
+type ReportJSON = Record<ProviderName, ProviderUsage & { breaker: BreakerState['kind'] }>;
 
 /** The report as clients see it: usage per provider, with its breaker's state. */
-export function upstreamReportJSON(report: UpstreamReport, breakers: Record<ProviderName, BreakerState>): Record<ProviderName, ProviderUsage & { breaker: BreakerState['kind'] }> {
+export function upstreamReportJSON(report: UpstreamReport, breakers: Record<ProviderName, BreakerState>): ReportJSON {
+  if (report.isEmpty) return zeroReportJSON(breakers);
   const usage = report.toJSON();
   return {
     customers: { ...usage.customers, breaker: breakers.customers.kind },
     stripe: { ...usage.stripe, breaker: breakers.stripe.kind },
     hubspot: { ...usage.hubspot, breaker: breakers.hubspot.kind },
   };
+}
+
+/**
+ * The report of an operation that called nothing (`{ __typename }`, an answer from cached
+ * entities): the same for every such operation until a breaker changes state, so it is made once
+ * per combination of states and shared, frozen, by every answer that carries it.
+ */
+const zeroReports = new Map<string, ReportJSON>();
+
+function zeroReportJSON(breakers: Record<ProviderName, BreakerState>): ReportJSON {
+  const key = `${breakers.customers.kind} ${breakers.stripe.kind} ${breakers.hubspot.kind}`;
+  let report = zeroReports.get(key);
+  if (!report) {
+    const usage = new UpstreamReport().toJSON();
+    report = deepFreeze({
+      customers: { ...usage.customers, breaker: breakers.customers.kind },
+      stripe: { ...usage.stripe, breaker: breakers.stripe.kind },
+      hubspot: { ...usage.hubspot, breaker: breakers.hubspot.kind },
+    });
+    zeroReports.set(key, report);
+  }
+  return report;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (typeof inner === 'object' && inner !== null) deepFreeze(inner as object);
+  return Object.freeze(value);
 }
 
 /**
@@ -22,16 +52,24 @@ export function upstreamReportJSON(report: UpstreamReport, breakers: Record<Prov
  * every key.
  */
 export function upstreamReportPlugin(breakers: (context: OperationContext) => Record<ProviderName, BreakerState>): ApolloServerPlugin<OperationContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          const estimate = contextValue.estimate;
-          result.extensions = { ...result.extensions, upstream: { ...upstreamReportJSON(contextValue.report, breakers(contextValue)), ...(estimate ? { estimate } : {}) } };
-        },
-      };
+  // One listener for every request, and no promise of its own: it keeps no per-request state.
+  const listener: GraphQLRequestListener<OperationContext> = {
+    willSendResponse({ response, contextValue }) {
+      if (response.body.kind !== 'single') return DONE;
+      const result = response.body.singleResult;
+      const estimate = contextValue.estimate;
+      let upstream;
+      try {
+        upstream = upstreamReportJSON(contextValue.report, breakers(contextValue));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+      result.extensions = { ...result.extensions, upstream: estimate ? { ...upstream, estimate } : upstream };
+      return DONE;
     },
   };
+  const started = Promise.resolve(listener);
+  return { requestDidStart: () => started };
 }
+
+const DONE: Promise<void> = Promise.resolve();

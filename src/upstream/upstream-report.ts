@@ -74,6 +74,11 @@ export class UpstreamReport {
     usage.maxStaleAgeMs = Math.max(usage.maxStaleAgeMs, Math.round(ageMs));
   }
 
+  /** Nothing recorded: every figure is zero (each record counts at least one thing). */
+  get isEmpty(): boolean {
+    return this.usage.size === 0;
+  }
+
   /** Every provider appears, with zeros when the operation did not touch it. */
   toJSON(): Record<ProviderName, ProviderUsage> {
     return Object.fromEntries(PROVIDERS.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;

@@ -37,11 +37,26 @@ export interface RateLimitDecision {
 
 const UNLIMITED: RateLimitDecision = { allowed: true, retryAfterSeconds: 0, refusedBy: undefined, headers: {} };
 
+/** Clients whose budgets' keys and policy field are kept made; forgotten all at once past this. */
+const MAX_PLANS = 10_000;
+
+/**
+ * What `consume` would otherwise work out on every call for one client: its limited budgets'
+ * keys and the RateLimit-Policy field. Made again when its tenant's override is another object.
+ */
+interface Plan {
+  override: RateLimitOverride | undefined;
+  budgets: ReadonlyArray<{ name: PolicyName; key: string; limit: number; counts: 'requests' | 'cost' }>;
+  policyField: string;
+}
+
 /**
  * Per-client and per-tenant budgets, in requests and in operation cost units. One `consume`
  * checks and spends the four budgets together, all or nothing, in one store call.
  */
 export class ClientRateLimiter {
+  private readonly plans = new Map<string, Plan>();
+
   constructor(private readonly options: ClientRateLimiterOptions) {
     const { windowMs, defaults } = options;
     if (!(Number.isInteger(windowMs) && windowMs >= 1000 && windowMs % 1000 === 0)) throw new TypeError(`windowMs must be a whole number of seconds, in ms: ${windowMs}`);
@@ -50,23 +65,55 @@ export class ClientRateLimiter {
 
   /** Spends `amount` for `who`, or nothing if any of the four budgets would be exceeded. Never waits. */
   async consume(who: { tenantId: string; clientId: string }, amount: { requests: number; cost: number }): Promise<RateLimitDecision> {
-    const policy = { ...this.options.defaults, ...this.options.policyFor?.(who.tenantId) };
+    return this.consumeNow(who, amount);
+  }
+
+  /**
+   * `consume`, answered in place when the store can (the in-process one): the hook that spends a
+   * request on every request then costs no promise. Throws where `consume` would reject.
+   */
+  consumeNow(who: { tenantId: string; clientId: string }, amount: { requests: number; cost: number }): RateLimitDecision | Promise<RateLimitDecision> {
+    const plan = this.planOf(who);
+    if (plan.budgets.length === 0) return UNLIMITED;
+    const { windowMs, store } = this.options;
+    const budgets: Budget[] = plan.budgets.map(({ key, limit, counts }) => ({ key, limit, windowMs, amount: amount[counts] }));
+    if (store.consumeNow) {
+      const { allowed, states } = store.consumeNow(budgets);
+      return decide(plan, states, allowed);
+    }
+    return store.consume(budgets).then(({ allowed, states }) => decide(plan, states, allowed));
+  }
+
+  // Private: each client's plan.
+
+  private planOf(who: { tenantId: string; clientId: string }): Plan {
+    const override = this.options.policyFor?.(who.tenantId);
+    const id = `${who.tenantId}\n${who.clientId}`;
+    const known = this.plans.get(id);
+    if (known && known.override === override) return known;
+    const plan = this.makePlan(who, override);
+    if (this.plans.size >= MAX_PLANS) this.plans.clear();
+    this.plans.set(id, plan);
+    return plan;
+  }
+
+  private makePlan(who: { tenantId: string; clientId: string }, override: RateLimitOverride | undefined): Plan {
+    const policy = { ...this.options.defaults, ...override };
     checkRateLimitPolicy(policy, this.options.windowMs);
     const { windowMs } = this.options;
     const tenant = `{${encodeURIComponent(who.tenantId)}}`;
     const client = `${tenant}:client:${encodeURIComponent(who.clientId)}`;
     // The limit and window are in the key: a debt is counted in ms × limit, so a changed budget
     // starts afresh instead of misreading the old one.
-    const all: Array<{ name: PolicyName; budget: Budget }> = [
-      { name: 'client-requests', budget: { key: `${client}:requests:${policy.clientRequests}/${windowMs}`, limit: policy.clientRequests, windowMs, amount: amount.requests } },
-      { name: 'client-cost', budget: { key: `${client}:cost:${policy.clientCost}/${windowMs}`, limit: policy.clientCost, windowMs, amount: amount.cost } },
-      { name: 'tenant-requests', budget: { key: `${tenant}:tenant:requests:${policy.tenantRequests}/${windowMs}`, limit: policy.tenantRequests, windowMs, amount: amount.requests } },
-      { name: 'tenant-cost', budget: { key: `${tenant}:tenant:cost:${policy.tenantCost}/${windowMs}`, limit: policy.tenantCost, windowMs, amount: amount.cost } },
+    const all: Plan['budgets'] = [
+      { name: 'client-requests', key: `${client}:requests:${policy.clientRequests}/${windowMs}`, limit: policy.clientRequests, counts: 'requests' },
+      { name: 'client-cost', key: `${client}:cost:${policy.clientCost}/${windowMs}`, limit: policy.clientCost, counts: 'cost' },
+      { name: 'tenant-requests', key: `${tenant}:tenant:requests:${policy.tenantRequests}/${windowMs}`, limit: policy.tenantRequests, counts: 'requests' },
+      { name: 'tenant-cost', key: `${tenant}:tenant:cost:${policy.tenantCost}/${windowMs}`, limit: policy.tenantCost, counts: 'cost' },
     ];
-    const limited = all.filter(({ budget }) => budget.limit > 0);
-    if (limited.length === 0) return UNLIMITED;
-    const { allowed, states } = await this.options.store.consume(limited.map(({ budget }) => budget));
-    return decide(limited, states, allowed, windowMs);
+    const budgets = all.filter((budget) => budget.limit > 0);
+    const policyField = budgets.map(({ name, limit }) => `"${name}";q=${limit};w=${windowMs / 1000}`).join(', ');
+    return { override, budgets, policyField };
   }
 }
 
@@ -78,8 +125,9 @@ export class ClientRateLimiter {
  * says what it counts. On a refusal `t` is the Retry-After, as §6 asks that Retry-After not
  * end before the effective window does; otherwise it is the time until that budget is whole.
  */
-function decide(limited: Array<{ name: PolicyName; budget: Budget }>, states: BudgetState[], allowed: boolean, windowMs: number): RateLimitDecision {
-  const policy = limited.map(({ name, budget }) => `"${name}";q=${budget.limit};w=${windowMs / 1000}`).join(', ');
+function decide(plan: Plan, states: BudgetState[], allowed: boolean): RateLimitDecision {
+  const limited = plan.budgets;
+  const policy = plan.policyField;
   if (!allowed) {
     const worst = states.reduce((most, state, i) => (state.waitMs > states[most]!.waitMs ? i : most), 0);
     const retryAfterSeconds = Math.max(1, Math.ceil(states[worst]!.waitMs / 1000));
@@ -92,7 +140,7 @@ function decide(limited: Array<{ name: PolicyName; budget: Budget }>, states: Bu
     };
   }
   // Most constrained: the smallest share left, and of equals the one that takes longest to refill.
-  const share = (i: number) => states[i]!.remaining / limited[i]!.budget.limit;
+  const share = (i: number) => states[i]!.remaining / limited[i]!.limit;
   const tightest = states.reduce((most, state, i) => (share(i) < share(most) || (share(i) === share(most) && state.resetMs > states[most]!.resetMs) ? i : most), 0);
   const state = states[tightest]!;
   return {

@@ -34,6 +34,10 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   async consume(budgets: readonly Budget[]): Promise<{ allowed: boolean; states: BudgetState[] }> {
+    return this.consumeNow(budgets);
+  }
+
+  consumeNow(budgets: readonly Budget[]): { allowed: boolean; states: BudgetState[] } {
     const now = Math.floor(this.now());
     const debts = budgets.map((budget) => this.debtOf(budget, now));
     const { allowed, states, after } = spendAll(budgets, debts);

@@ -24,13 +24,27 @@ export async function chargeOperationCost(limiter: ClientRateLimiter, principal:
  * the request hook's: they read all four budgets.
  */
 export function operationCostCharger(limiter: ClientRateLimiter) {
-  return async (context: OperationContext, estimate: { cost: number }, http: { headers: HeaderMap }): Promise<void> => {
-    let decision: RateLimitDecision;
+  // Not async: the in-process store answers in place, and then the charge costs no promise.
+  return (context: OperationContext, estimate: { cost: number }, http: { headers: HeaderMap }): void | Promise<void> => {
+    let decision: RateLimitDecision | Promise<RateLimitDecision>;
     try {
-      decision = await chargeOperationCost(limiter, context.principal, Math.max(0, Math.ceil(estimate.cost)));
+      decision = limiter.consumeNow(context.principal, { requests: 0, cost: Math.max(0, Math.ceil(estimate.cost)) });
     } catch (error) {
       throw operationErrorOf(error);
     }
-    for (const [name, value] of Object.entries(decision.headers)) http.headers.set(name.toLowerCase(), value);
+    if (decision instanceof Promise) {
+      return decision.then(
+        (settled) => admit(settled, http),
+        (error: unknown) => {
+          throw operationErrorOf(error);
+        },
+      );
+    }
+    admit(decision, http);
   };
+}
+
+function admit(decision: RateLimitDecision, http: { headers: HeaderMap }): void {
+  if (!decision.allowed) throw operationErrorOf(rateLimitedError(decision));
+  for (const [name, value] of Object.entries(decision.headers)) http.headers.set(name.toLowerCase(), value);
 }

@@ -27,6 +27,11 @@ export interface BudgetState {
  */
 export interface RateLimitStore {
   consume(budgets: readonly Budget[]): Promise<{ allowed: boolean; states: BudgetState[] }>;
+  /**
+   * The same, answered in place, for a store that needs no I/O (the in-process one): the request
+   * hook that spends on every request then costs no promise.
+   */
+  consumeNow?(budgets: readonly Budget[]): { allowed: boolean; states: BudgetState[] };
 }
 
 /*

@@ -37,85 +37,112 @@ const RELEASING_CODES: ReadonlySet<unknown> = new Set([ErrorCode.UpstreamUnavail
  * tenant and client, hashed: no client can replay or block another's.
  */
 export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServerPlugin<OperationContext> {
-  return {
-    async requestDidStart(): Promise<GraphQLRequestListener<OperationContext>> {
-      let pending: { key: string; fingerprint: string } | undefined;
-      let held: { key: string; token: string } | undefined;
-      return {
-        // Checks that need no store. The claim waits for responseForOperation, which runs only
-        // once every plugin's didResolveOperation passed (they run at once): a claim made here
-        // could resolve after another plugin refused the request, and then never be released.
-        async didResolveOperation({ operation, document, request, contextValue, source }) {
-          if (operation?.operation !== 'mutation') return;
-          const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
-          const roots = rootFields(operation, fragments, request.variables ?? {});
-          const header = unquoted(request.http?.headers.get('idempotency-key'));
-          const keys = new Set([...(header === undefined ? [] : [header]), ...roots.flatMap((field) => (field.key === undefined ? [] : [field.key]))]);
-          if (keys.size > 1) throw requestError(new BadUserInputError('The Idempotency-Key header and the idempotencyKey arguments must be one and the same key', 'idempotencyKey'), 400);
-          const [clientKey] = keys;
-          if (clientKey === undefined) {
-            const needing = roots.find((field) => options.needingKeys.has(field.name));
-            if (needing) throw requestError(new IdempotencyError(ErrorCode.IdempotencyKeyRequired, `${needing.name} creates something each time it runs: send an Idempotency-Key header (or the idempotencyKey argument) so that a retry cannot do it twice`, 400), 400);
-            return;
-          }
-          if (!KEY.test(clientKey)) throw requestError(new BadUserInputError('An Idempotency-Key is 1 to 255 visible ASCII characters', 'idempotencyKey'), 400);
-          contextValue.idempotency.key = clientKey;
-          const { tenantId, clientId } = contextValue.principal;
-          pending = {
-            key: sha256(`${tenantId}\n${clientId}\n${clientKey}`),
-            fingerprint: sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})])),
-          };
-        },
-        async responseForOperation() {
-          if (!pending) return null;
-          const { key, fingerprint } = pending;
-          let claim;
-          try {
-            claim = await options.store.claim(key, fingerprint, options.leaseMs);
-          } catch (error) {
-            // Without the store no repeat could be recognised: the write is not started at all.
-            options.onStoreError(error);
-            return refusal(new IdempotencyError(ErrorCode.IdempotencyUnavailable, 'The gateway cannot check Idempotency-Keys right now; nothing was done, retry shortly', 503, 1));
-          }
-          switch (claim.outcome) {
-            case 'claimed':
-              held = { key, token: claim.token };
-              return null;
-            case 'replay': {
-              const headers = new HeaderMap(Object.entries(claim.response.headers));
-              headers.set('idempotent-replayed', 'true');
-              return { http: { status: claim.response.status, headers }, body: { kind: 'single', singleResult: JSON.parse(claim.response.body) as Record<string, never> } };
-            }
-            case 'mismatch':
-              return refusal(new IdempotencyError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was first used with another request; use a new key for a new request', 422));
-            case 'in-progress':
-              return refusal(new IdempotencyError(ErrorCode.IdempotencyInProgress, 'The first request with this Idempotency-Key is still running; retry shortly', 409, 1));
-          }
-        },
-        async willSendResponse({ response }) {
-          if (!held) return;
-          const { key, token } = held;
-          held = undefined;
-          try {
-            if (response.body.kind !== 'single') return await options.store.release(key, token);
-            const { data, errors } = response.body.singleResult;
-            // Released only when no mutation answered: a refund made whose payment could not be
-            // read back (a timeout beside a payload) is kept, and replayed as it was.
-            const noPayload = !data || Object.values(data).every((value) => value === null);
-            if (noPayload && errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
-            // Stripe itself found the key used with other parameters (a key released after a
-            // lost answer, reused): the same answer as the gateway's own check, a 422.
-            if (noPayload && errors?.some((error) => error.extensions?.['code'] === ErrorCode.IdempotencyKeyReused)) response.http.status = 422;
-            const stored: StoredResponse = { status: response.http.status ?? 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ ...(errors ? { errors } : {}), data }) };
-            await options.store.complete(key, token, stored, options.ttlMs);
-          } catch (error) {
-            // The client has its answer; a repeat finds the claim until its lease lapses.
-            options.onStoreError(error);
-          }
-        },
-      };
+  // A mutation's key, between its hooks; Apollo hands every hook of a request the same request
+  // context. Queries never get an entry: they pay for no closure and no promise of this plugin's.
+  const claims = new WeakMap<object, Claim>();
+  const listener: GraphQLRequestListener<OperationContext> = {
+    // Checks that need no store. The claim waits for responseForOperation, which runs only
+    // once every plugin's didResolveOperation passed (they run at once): a claim made here
+    // could resolve after another plugin refused the request, and then never be released.
+    didResolveOperation(requestContext) {
+      if (requestContext.operation?.operation !== 'mutation') return DONE;
+      return checkMutation(requestContext, options).then((pending) => {
+        if (pending) claims.set(requestContext, { pending, held: undefined });
+      });
+    },
+    responseForOperation(requestContext) {
+      const claim = claims.get(requestContext);
+      if (!claim) return NO_RESPONSE;
+      return claimKey(claim, options);
+    },
+    willSendResponse(requestContext) {
+      const claim = claims.get(requestContext);
+      if (!claim?.held) return DONE;
+      return settleKey(claim, requestContext.response, options);
     },
   };
+  const started = Promise.resolve(listener);
+  return { requestDidStart: () => started };
+}
+
+interface Claim {
+  pending: { key: string; fingerprint: string };
+  /** Set once claimed, until the answer is stored or the key released. */
+  held: { key: string; token: string } | undefined;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+
+type RequestContext = Parameters<NonNullable<GraphQLRequestListener<OperationContext>['didResolveOperation']>>[0];
+
+/** The mutation's key, checked and hashed: undefined when it has none (and needs none). */
+async function checkMutation({ operation, document, request, contextValue, source }: RequestContext, options: IdempotencyPluginOptions): Promise<Claim['pending'] | undefined> {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const roots = rootFields(operation!, fragments, request.variables ?? {});
+  const header = unquoted(request.http?.headers.get('idempotency-key'));
+  const keys = new Set([...(header === undefined ? [] : [header]), ...roots.flatMap((field) => (field.key === undefined ? [] : [field.key]))]);
+  if (keys.size > 1) throw requestError(new BadUserInputError('The Idempotency-Key header and the idempotencyKey arguments must be one and the same key', 'idempotencyKey'), 400);
+  const [clientKey] = keys;
+  if (clientKey === undefined) {
+    const needing = roots.find((field) => options.needingKeys.has(field.name));
+    if (needing) throw requestError(new IdempotencyError(ErrorCode.IdempotencyKeyRequired, `${needing.name} creates something each time it runs: send an Idempotency-Key header (or the idempotencyKey argument) so that a retry cannot do it twice`, 400), 400);
+    return undefined;
+  }
+  if (!KEY.test(clientKey)) throw requestError(new BadUserInputError('An Idempotency-Key is 1 to 255 visible ASCII characters', 'idempotencyKey'), 400);
+  contextValue.idempotency.key = clientKey;
+  const { tenantId, clientId } = contextValue.principal;
+  return {
+    key: sha256(`${tenantId}\n${clientId}\n${clientKey}`),
+    fingerprint: sha256(JSON.stringify([tenantId, clientId, request.operationName ?? null, source, canonical(request.variables ?? {})])),
+  };
+}
+
+async function claimKey(claim: Claim, options: IdempotencyPluginOptions): Promise<GraphQLResponse | null> {
+  const { key, fingerprint } = claim.pending;
+  let outcome;
+  try {
+    outcome = await options.store.claim(key, fingerprint, options.leaseMs);
+  } catch (error) {
+    // Without the store no repeat could be recognised: the write is not started at all.
+    options.onStoreError(error);
+    return refusal(new IdempotencyError(ErrorCode.IdempotencyUnavailable, 'The gateway cannot check Idempotency-Keys right now; nothing was done, retry shortly', 503, 1));
+  }
+  switch (outcome.outcome) {
+    case 'claimed':
+      claim.held = { key, token: outcome.token };
+      return null;
+    case 'replay': {
+      const headers = new HeaderMap(Object.entries(outcome.response.headers));
+      headers.set('idempotent-replayed', 'true');
+      return { http: { status: outcome.response.status, headers }, body: { kind: 'single', singleResult: JSON.parse(outcome.response.body) as Record<string, never> } };
+    }
+    case 'mismatch':
+      return refusal(new IdempotencyError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was first used with another request; use a new key for a new request', 422));
+    case 'in-progress':
+      return refusal(new IdempotencyError(ErrorCode.IdempotencyInProgress, 'The first request with this Idempotency-Key is still running; retry shortly', 409, 1));
+  }
+}
+
+async function settleKey(claim: Claim, response: RequestContext['response'], options: IdempotencyPluginOptions): Promise<void> {
+  const { key, token } = claim.held!;
+  claim.held = undefined;
+  try {
+    if (response.body?.kind !== 'single') return await options.store.release(key, token);
+    const { data, errors } = response.body.singleResult;
+    // Released only when no mutation answered: a refund made whose payment could not be
+    // read back (a timeout beside a payload) is kept, and replayed as it was.
+    const noPayload = !data || Object.values(data).every((value) => value === null);
+    if (noPayload && errors?.length && errors.every((error) => RELEASING_CODES.has(error.extensions?.['code']))) return await options.store.release(key, token);
+    // Stripe itself found the key used with other parameters (a key released after a
+    // lost answer, reused): the same answer as the gateway's own check, a 422.
+    if (noPayload && errors?.some((error) => error.extensions?.['code'] === ErrorCode.IdempotencyKeyReused)) response.http.status = 422;
+    const stored: StoredResponse = { status: response.http.status ?? 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ ...(errors ? { errors } : {}), data }) };
+    await options.store.complete(key, token, stored, options.ttlMs);
+  } catch (error) {
+    // The client has its answer; a repeat finds the claim until its lease lapses.
+    options.onStoreError(error);
+  }
 }
 
 /**
