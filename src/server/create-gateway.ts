@@ -171,9 +171,12 @@ async function serve(
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
   // another tenant, and other nulls for a principal with other scopes.
+  const partitions = new WeakMap<Principal, string>(); // an API key's principal is one object for all its requests
   const partitionOf = (request: FastifyRequest) => {
     const principal = auth.principalOf(request);
-    return `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`;
+    let partition = partitions.get(principal);
+    if (partition === undefined) partitions.set(principal, (partition = `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`));
+    return partition;
   };
   const resultTicketOf = results
     ? registerResultCache(fastify, results, partitionOf, (payload, request) => {

@@ -55,7 +55,9 @@ function requestLimitError(request: FastifyRequest, limits: OperationLimits): Ga
   if (bytes > limits.maxQueryBytes) {
     return new OperationLimitError(ErrorCode.QueryTooLarge, `The document is ${bytes} bytes; at most ${limits.maxQueryBytes} are accepted`, { bytes, maxBytes: limits.maxQueryBytes });
   }
-  // Every token takes at least a byte, so the count is exact and bounded by the check above.
+  // Every token takes at least a character: a document no longer than the limit cannot pass it,
+  // and most are never lexed here. Past that, the count is exact and bounded by the check above.
+  if (query.length <= limits.maxTokens) return undefined;
   const tokens = countTokens(query, limits.maxQueryBytes);
   if (tokens !== undefined && tokens > limits.maxTokens) {
     return new OperationLimitError(ErrorCode.TooManyTokens, `The document has ${tokens} tokens; at most ${limits.maxTokens} are accepted`, { tokens, maxTokens: limits.maxTokens });

@@ -22,11 +22,13 @@ export function upstreamReportJSON(report: UpstreamReport, breakers: Record<Prov
  * entities): the same for every such operation until a breaker changes state, so it is made once
  * per combination of states and shared, frozen, by every answer that carries it.
  */
-const zeroReports = new Map<string, ReportJSON>();
+const zeroReports: Array<ReportJSON | undefined> = [];
+const KINDS: Record<BreakerState['kind'], number> = { closed: 0, open: 1, 'half-open': 2 };
 
 function zeroReportJSON(breakers: Record<ProviderName, BreakerState>): ReportJSON {
-  const key = `${breakers.customers.kind} ${breakers.stripe.kind} ${breakers.hubspot.kind}`;
-  let report = zeroReports.get(key);
+  // A number, not a string key: a key built per answer would be hashed per answer.
+  const index = KINDS[breakers.customers.kind] * 9 + KINDS[breakers.stripe.kind] * 3 + KINDS[breakers.hubspot.kind];
+  let report = zeroReports[index];
   if (!report) {
     const usage = new UpstreamReport().toJSON();
     report = deepFreeze({
@@ -34,7 +36,7 @@ function zeroReportJSON(breakers: Record<ProviderName, BreakerState>): ReportJSO
       stripe: { ...usage.stripe, breaker: breakers.stripe.kind },
       hubspot: { ...usage.hubspot, breaker: breakers.hubspot.kind },
     });
-    zeroReports.set(key, report);
+    zeroReports[index] = report;
   }
   return report;
 }
@@ -64,7 +66,9 @@ export function upstreamReportPlugin(breakers: (context: OperationContext) => Re
       } catch (error) {
         return Promise.reject(error as Error);
       }
-      result.extensions = { ...result.extensions, upstream: estimate ? { ...upstream, estimate } : upstream };
+      // Field by field: a spread of the report measured several times slower, on every answer.
+      const value = estimate ? { customers: upstream.customers, stripe: upstream.stripe, hubspot: upstream.hubspot, estimate } : upstream;
+      result.extensions = result.extensions ? { ...result.extensions, upstream: value } : { upstream: value };
       return DONE;
     },
   };

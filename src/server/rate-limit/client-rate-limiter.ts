@@ -76,7 +76,8 @@ export class ClientRateLimiter {
     const plan = this.planOf(who);
     if (plan.budgets.length === 0) return UNLIMITED;
     const { windowMs, store } = this.options;
-    const budgets: Budget[] = plan.budgets.map(({ key, limit, counts }) => ({ key, limit, windowMs, amount: amount[counts] }));
+    const budgets: Budget[] = [];
+    for (const { key, limit, counts } of plan.budgets) budgets.push({ key, limit, windowMs, amount: amount[counts] });
     if (store.consumeNow) {
       const { allowed, states } = store.consumeNow(budgets);
       return decide(plan, states, allowed);
@@ -140,8 +141,12 @@ function decide(plan: Plan, states: BudgetState[], allowed: boolean): RateLimitD
     };
   }
   // Most constrained: the smallest share left, and of equals the one that takes longest to refill.
-  const share = (i: number) => states[i]!.remaining / limited[i]!.limit;
-  const tightest = states.reduce((most, state, i) => (share(i) < share(most) || (share(i) === share(most) && state.resetMs > states[most]!.resetMs) ? i : most), 0);
+  let tightest = 0;
+  for (let i = 1; i < states.length; i += 1) {
+    const share = states[i]!.remaining / limited[i]!.limit;
+    const least = states[tightest]!.remaining / limited[tightest]!.limit;
+    if (share < least || (share === least && states[i]!.resetMs > states[tightest]!.resetMs)) tightest = i;
+  }
   const state = states[tightest]!;
   return {
     allowed,

@@ -39,14 +39,16 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   consumeNow(budgets: readonly Budget[]): { allowed: boolean; states: BudgetState[] } {
     const now = Math.floor(this.now());
-    const debts = budgets.map((budget) => this.debtOf(budget, now));
+    const debts: number[] = [];
+    for (const budget of budgets) debts.push(this.debtOf(budget, now));
     const { allowed, states, after } = spendAll(budgets, debts);
     if (allowed) {
-      budgets.forEach((budget, i) => {
-        if (budget.amount === 0) return;
+      for (let i = 0; i < budgets.length; i += 1) {
+        const budget = budgets[i]!;
+        if (budget.amount === 0) continue;
         this.entries.delete(budget.key); // re-inserted last: the Map's order is least recently spent first
         this.entries.set(budget.key, { at: now, debt: after[i]!, drainedAt: now + Math.ceil(after[i]! / budget.limit) });
-      });
+      }
       if (this.entries.size > this.maxKeys) this.sweep(now);
     }
     return { allowed, states };
@@ -74,13 +76,22 @@ export class MemoryRateLimitStore implements RateLimitStore {
  * spent, `states` what the caller is told (with nothing spent when refused).
  */
 export function spendAll(budgets: readonly Budget[], debts: readonly number[]): { allowed: boolean; states: BudgetState[]; after: number[] } {
-  const after = budgets.map((budget, i) => debts[i]! + budget.amount * budget.windowMs);
-  const waits = budgets.map((budget, i) => waitOf(budget, after[i]!));
-  const allowed = waits.every((wait) => wait === 0);
-  const states = budgets.map((budget, i) => {
+  // Plain loops: this runs twice for every request (its request, then its cost).
+  const after: number[] = [];
+  const waits: number[] = [];
+  let allowed = true;
+  for (let i = 0; i < budgets.length; i += 1) {
+    const budget = budgets[i]!;
+    after.push(debts[i]! + budget.amount * budget.windowMs);
+    waits.push(waitOf(budget, after[i]!));
+    if (waits[i] !== 0) allowed = false;
+  }
+  const states: BudgetState[] = [];
+  for (let i = 0; i < budgets.length; i += 1) {
+    const budget = budgets[i]!;
     const kept = allowed ? after[i]! : debts[i]!;
-    return { remaining: Math.floor((budget.windowMs * budget.limit - kept) / budget.windowMs), resetMs: Math.ceil(kept / budget.limit), waitMs: waits[i]! };
-  });
+    states.push({ remaining: Math.floor((budget.windowMs * budget.limit - kept) / budget.windowMs), resetMs: Math.ceil(kept / budget.limit), waitMs: waits[i]! });
+  }
   return { allowed, states, after };
 }
 
