@@ -25,7 +25,7 @@ import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
-import { upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
+import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
 import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
@@ -266,6 +266,7 @@ async function serve(
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
     formatError: createFormatError(fastify.log),
+    stringifyResult,
     validationRules: limits.validationRules,
     plugins: [
       ...limits.plugins,

@@ -4,7 +4,7 @@ import { ApiKeyRegistry, apiKeyDigest } from '../../src/auth/api-key-registry.ts
 import type { OperationEstimate } from '../../src/graphql/limits/cost-estimate.ts';
 import { ClientRateLimiter, type RateLimitOverride } from '../../src/server/rate-limit/client-rate-limiter.ts';
 import { MemoryRateLimitStore } from '../../src/server/rate-limit/memory-rate-limit-store.ts';
-import { upstreamReportJSON } from '../../src/server/upstream-report-plugin.ts';
+import { stringifyResult, upstreamReportJSON } from '../../src/server/upstream-report-plugin.ts';
 import type { BreakerState } from '../../src/upstream/resilience/circuit-breaker.ts';
 import { UpstreamReport } from '../../src/upstream/upstream-report.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
@@ -33,6 +33,30 @@ describe('the upstream report of an operation that called nothing', () => {
     const json = upstreamReportJSON(report, { customers: CLOSED, stripe: CLOSED, hubspot: CLOSED });
     expect(json.stripe).toMatchObject({ calls: 1, bytes: 120, breaker: 'closed' });
     expect(json.customers.calls).toBe(0);
+  });
+});
+
+describe('the answer\'s text', () => {
+  it('is exactly what JSON.stringify writes, whatever the report and the rest of the answer', () => {
+    const open: BreakerState = { kind: 'open', since: 0, probeAt: 5_000 };
+    const zero = upstreamReportJSON(new UpstreamReport(), { customers: CLOSED, stripe: CLOSED, hubspot: CLOSED });
+    const zeroOpen = upstreamReportJSON(new UpstreamReport(), { customers: CLOSED, stripe: open, hubspot: CLOSED });
+    const used = new UpstreamReport();
+    used.recordCache('customers', 'hit');
+    const nonZero = upstreamReportJSON(used, { customers: CLOSED, stripe: CLOSED, hubspot: CLOSED });
+    const estimate = { cost: 3, calls: 1, objects: 2, maxCost: 5000 };
+    const answers = [
+      { data: { __typename: 'Query' }, extensions: { upstream: { customers: zero.customers, stripe: zero.stripe, hubspot: zero.hubspot, estimate } } },
+      { data: { __typename: 'Query' }, extensions: { upstream: zero } },
+      { data: { __typename: 'Query' }, extensions: { upstream: { ...zeroOpen, estimate } } },
+      { errors: [{ message: 'no', extensions: { code: 'X' } }], data: null, extensions: { upstream: { ...zero, estimate } } },
+      { data: { a: 'é"\n' }, extensions: { other: 1, upstream: { ...zero, estimate } } },
+      { data: { a: 1 }, extensions: { upstream: { ...nonZero, estimate } } },
+      { data: { a: 1 }, extensions: { upstream: { customers: zero.customers, stripe: zeroOpen.stripe, hubspot: zero.hubspot } } },
+      { extensions: { upstream: zero } },
+      { data: { a: 1 } },
+    ];
+    for (const answer of answers) expect(stringifyResult(answer)).toBe(`${JSON.stringify(answer)}\n`);
   });
 });
 
