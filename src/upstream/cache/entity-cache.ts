@@ -15,12 +15,18 @@ const HOLD_MARGIN_MS = 10 * 1000; // 10 s
  * Bumped when the shape of cached values or keys changes, so old entries are never read.
  * v2: `{provider:tenant}` became a hash tag, so that on Redis Cluster every key of one provider
  * credential, and the marks that guard them, live in one slot (see redis-store.ts).
+ * v3: customer list pages hold their records' ids, not the records.
  */
-const KEY_VERSION = 'v2';
+const KEY_VERSION = 'v3';
 
 export interface FetchedEntity<V> {
   value: V | null;
   etag?: string;
+  /**
+   * What to keep, when it is less than what this fetch answers: readers of this fetch (and
+   * those joining it) get `value`, later reads of the cache get this.
+   */
+  stored?: V;
 }
 
 export interface FetchResult<V> {
@@ -87,12 +93,18 @@ interface InFlight {
 export class EntityCache {
   private readonly inflight = new Map<string, InFlight>();
   private readonly now: () => number;
+  private readonly ageNow: () => number;
   /** How long an invalidation refuses older writes: the longest fetch, and then some. */
   private readonly holdMs: number;
 
   constructor(private readonly options: EntityCacheOptions) {
     if (!(options.maxFetchMs > 0)) throw new TypeError(`maxFetchMs must be positive: ${options.maxFetchMs}`);
     this.now = options.now ?? Date.now;
+    // Ages (of a fetch, of a read) are compared with invalidation marks: in milliseconds since
+    // the epoch a mark made just before a fetch began could read as made after it (same
+    // millisecond) and refuse that fetch's write. performance.now() tells them apart; a clock
+    // injected by a test is used for ages as well.
+    this.ageNow = options.now ?? (() => performance.now());
     this.holdMs = options.maxFetchMs + HOLD_MARGIN_MS;
   }
 
@@ -148,6 +160,7 @@ export class EntityCache {
   async apply<V>(key: string, resource: ResourceName, decide: (cached: V | null, freshness: Freshness) => EventDecision<V>, keepUnordered = false): Promise<ApplyOutcome> {
     const policy = this.options.policies[resource];
     const readAt = this.now();
+    const readAtAge = this.ageNow();
     const [entry] = await this.entries<V>([key]);
     const decision = entry ? decide(entry.value, freshnessOf(entry, policy, readAt)) : 'unknown';
     if (decision === 'current') return 'current';
@@ -156,7 +169,7 @@ export class EntityCache {
       const storedAt = decision.keepAge && entry ? entry.storedAt : this.now();
       const replaced: CacheEntry<V> = { value, storedAt, bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)) };
       this.inflight.delete(key);
-      const applied = await this.options.store.apply(key, replaced, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.now() - readAt), this.holdMs).catch(() => false);
+      const applied = await this.options.store.apply(key, replaced, policy.ttlMs + policy.maxStaleMs, Math.max(0, this.ageNow() - readAtAge), this.holdMs).catch(() => false);
       if (applied) return 'applied';
     }
     // The caller reads it again now: dropping it first would only let that read's write be
@@ -267,16 +280,17 @@ export class EntityCache {
     }));
   }
 
-  /** Stores one entity fetched by a fetch that began at `begunAt` (this cache's clock). */
+  /** Stores one entity fetched by a fetch that began at `begunAt` (on `ageNow`). */
   private async write<V>(key: string, resource: ResourceName, fetched: FetchedEntity<V>, begunAt: number, supersede = false): Promise<void> {
-    const fetchAgeMs = Math.max(0, this.now() - begunAt);
+    const fetchAgeMs = Math.max(0, this.ageNow() - begunAt);
     // Older than any invalidation mark is kept: whether one came meanwhile can no longer be told.
     if (fetchAgeMs >= this.holdMs) return;
     const policy = this.options.policies[resource];
+    const value = fetched.stored !== undefined ? fetched.stored : fetched.value;
     const entry: CacheEntry<V> = {
-      value: fetched.value,
+      value,
       storedAt: this.now(),
-      bytes: fetched.value === null ? 0 : Buffer.byteLength(JSON.stringify(fetched.value)),
+      bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)),
       ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
     };
     // A cache write never fails a request.
@@ -339,7 +353,7 @@ export class EntityCache {
   ): Promise<Map<string, FetchedEntity<V> | Error>> {
     const { provider } = RESOURCES[resource];
     const { report } = call;
-    const begunAt = this.now();
+    const begunAt = this.ageNow();
     const supersede = call.revalidate;
     let answer: FetchResult<V>;
     try {
