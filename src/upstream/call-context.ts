@@ -2,8 +2,6 @@ import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
 import { AnswerFreshness } from './answer-freshness.ts';
 import { UpstreamReport } from './upstream-report.ts';
 
-const EXPIRED = Symbol('deadline passed');
-
 /**
  * What every upstream call carries from the operation that needs it: the report its cost goes
  * to, and the operation's deadline. No call outlives its operation: attempts take their timeouts
@@ -12,7 +10,8 @@ const EXPIRED = Symbol('deadline passed');
 export class CallContext {
   readonly deadline: number;
   private abortAtDeadline: AbortSignal | undefined;
-  private expired: Promise<typeof EXPIRED> | undefined;
+  /** What expires the waits of `within` still pending when the deadline passes. */
+  private waiting: Set<() => void> | undefined;
   /** How long the answer built from these calls may be replayed (see the result cache). */
   readonly freshness = new AnswerFreshness();
 
@@ -62,16 +61,36 @@ export class CallContext {
   }
 
   /**
-   * Waits for `promise`, but not past this operation's deadline (it may belong to another). All
-   * waits of one operation share one promise of its deadline, so a batch of a hundred ids adds one
-   * listener to the signal, not a hundred (Node warns past ten).
+   * Waits for `promise`, but not past this operation's deadline (it may belong to another). One
+   * listener on the signal expires every wait still pending (Node warns past ten listeners), and
+   * a wait that settles leaves nothing behind: a race against a promise of the deadline kept
+   * every settled wait's result reachable until the deadline passed (5 s of a warm page's
+   * garbage, found in a heap snapshot; docs/performance.md).
    */
   within<T>(promise: Promise<T>, provider: ProviderName): Promise<T> {
-    if (this.signal.aborted) return Promise.reject(this.timeoutError(provider));
-    const expired = (this.expired ??= new Promise<typeof EXPIRED>((resolve) => this.signal.addEventListener('abort', () => resolve(EXPIRED), { once: true })));
-    return Promise.race([promise, expired]).then((value) => {
-      if (value === EXPIRED) throw this.timeoutError(provider);
-      return value as T;
+    const signal = this.signal;
+    if (signal.aborted) return Promise.reject(this.timeoutError(provider));
+    if (!this.waiting) {
+      const waiting = (this.waiting = new Set());
+      signal.addEventListener('abort', () => {
+        for (const expire of waiting) expire();
+        waiting.clear();
+      }, { once: true });
+    }
+    const waiting = this.waiting;
+    return new Promise<T>((resolve, reject) => {
+      const expire = () => reject(this.timeoutError(provider));
+      waiting.add(expire);
+      promise.then(
+        (value) => {
+          waiting.delete(expire);
+          resolve(value);
+        },
+        (error: unknown) => {
+          waiting.delete(expire);
+          reject(error);
+        },
+      );
     });
   }
 }
