@@ -68,11 +68,6 @@ export class UpstreamReport {
     usage.bytesSaved += bytesSaved;
   }
 
-  /** Bytes a revalidation saved besides its own entry's (a list page's records, kept apart). */
-  recordBytesSaved(provider: ProviderName, bytes: number): void {
-    this.of(provider).bytesSaved += bytes;
-  }
-
   recordStale(provider: ProviderName, ageMs: number): void {
     const usage = this.of(provider);
     usage.stale += 1;

@@ -56,6 +56,22 @@ describe('the entity cache on the Customer 360 page', () => {
     expect(after.extensions?.upstream).toMatchObject({ stripe: { calls: 1 } });
     await expect(stack.gateway.invalidate('stripe', 'hubspot.deal', '1')).rejects.toThrow(TypeError);
   });
+
+  it('answers a cached list whose record was dropped, with the customer service down, from the page', async () => {
+    await stack.resetAll();
+    now += 1;
+    const LIST = '{ customers(first: 5) { edges { node { id name } } } }';
+    const before = await stack.query(LIST);
+    await stack.gateway.invalidate('customers', 'customers.customer', stack.dataset.customers[1]!.id);
+    await stack.simAdmin('customers', 'faults', { outage: true });
+    try {
+      const after = await stack.query(LIST);
+      expect(after.errors).toBeUndefined();
+      expect(after.data).toEqual(before.data);
+    } finally {
+      await stack.simAdmin('customers', 'faults', {});
+    }
+  });
 });
 
 describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {

@@ -46,9 +46,16 @@ export function idempotencyPlugin(options: IdempotencyPluginOptions): ApolloServ
     // could resolve after another plugin refused the request, and then never be released.
     didResolveOperation(requestContext) {
       if (requestContext.operation?.operation !== 'mutation') return DONE;
-      return checkMutation(requestContext, options).then((pending) => {
+      // A refusal is a promise rejected at once, as an async hook's throw was: Apollo answers
+      // with the first of its plugins' refusals to settle, and a mutation breaking two rules
+      // must meet the same one as before.
+      try {
+        const pending = checkMutation(requestContext, options);
         if (pending) claims.set(requestContext, { pending, held: undefined });
-      });
+        return DONE;
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     responseForOperation(requestContext) {
       const claim = claims.get(requestContext);
@@ -77,7 +84,7 @@ const NO_RESPONSE: Promise<null> = Promise.resolve(null);
 type RequestContext = Parameters<NonNullable<GraphQLRequestListener<OperationContext>['didResolveOperation']>>[0];
 
 /** The mutation's key, checked and hashed: undefined when it has none (and needs none). */
-async function checkMutation({ operation, document, request, contextValue, source }: RequestContext, options: IdempotencyPluginOptions): Promise<Claim['pending'] | undefined> {
+function checkMutation({ operation, document, request, contextValue, source }: RequestContext, options: IdempotencyPluginOptions): Claim['pending'] | undefined {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const roots = rootFields(operation!, fragments, request.variables ?? {});
   const header = unquoted(request.http?.headers.get('idempotency-key'));

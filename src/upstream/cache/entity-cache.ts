@@ -15,18 +15,12 @@ const HOLD_MARGIN_MS = 10 * 1000; // 10 s
  * Bumped when the shape of cached values or keys changes, so old entries are never read.
  * v2: `{provider:tenant}` became a hash tag, so that on Redis Cluster every key of one provider
  * credential, and the marks that guard them, live in one slot (see redis-store.ts).
- * v3: customer list pages hold their records' ids, not the records.
  */
-const KEY_VERSION = 'v3';
+const KEY_VERSION = 'v2';
 
 export interface FetchedEntity<V> {
   value: V | null;
   etag?: string;
-  /**
-   * What to keep, when it is less than what this fetch answers: readers of this fetch (and
-   * those joining it) get `value`, later reads of the cache get this.
-   */
-  stored?: V;
 }
 
 export interface FetchResult<V> {
@@ -286,11 +280,10 @@ export class EntityCache {
     // Older than any invalidation mark is kept: whether one came meanwhile can no longer be told.
     if (fetchAgeMs >= this.holdMs) return;
     const policy = this.options.policies[resource];
-    const value = fetched.stored !== undefined ? fetched.stored : fetched.value;
     const entry: CacheEntry<V> = {
-      value,
+      value: fetched.value,
       storedAt: this.now(),
-      bytes: value === null ? 0 : Buffer.byteLength(JSON.stringify(value)),
+      bytes: fetched.value === null ? 0 : Buffer.byteLength(JSON.stringify(fetched.value)),
       ...(fetched.etag === undefined ? {} : { etag: fetched.etag }),
     };
     // A cache write never fails a request.
@@ -385,7 +378,9 @@ export class EntityCache {
 }
 
 /** Keys a ProviderCache remembers (see its constructor) before it forgets them all. */
-const MAX_KEYS = 100_000;
+const MAX_KEYS = 50_000;
+/** Longest id whose key is remembered: provider ids are a few dozen characters at most. */
+const MAX_REMEMBERED_ID = 64;
 
 /** `<version>:{<provider>:<credential fingerprint>}:<resource>:<id>` */
 type KeyFor = (resource: ResourceName, id: string) => string;
@@ -406,6 +401,9 @@ export class ProviderCache {
     const known = new Map<ResourceName, Map<string, string>>();
     let count = 0;
     this.keyFor = (resource, id) => {
+      // Only provider-sized ids: a client can send long ones (an email filter, a made-up id),
+      // which would make this hold far more than the entries it names.
+      if (id.length > MAX_REMEMBERED_ID) return cache.key(provider, tenant, resource, id);
       let byId = known.get(resource);
       if (!byId) known.set(resource, (byId = new Map()));
       let key = byId.get(id);

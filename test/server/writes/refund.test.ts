@@ -75,6 +75,12 @@ describe('refundPayment', () => {
     expect(answer.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_KEY_REQUIRED');
     expect((await stack.simStats('stripe')).requests).toBe(0);
   });
+
+  it('refuses a refund breaking two rules with the missing key first, as before the plugins were made synchronous', async () => {
+    const answer = await stack.post<RefundAnswer>(REFUND, { id: 'x'.repeat(2_000) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.map((e) => e.extensions?.['code'])).toEqual(['IDEMPOTENCY_KEY_REQUIRED']);
+  });
 });
 
 describe('refundPayment, its keys and its failures', () => {

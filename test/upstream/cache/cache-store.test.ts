@@ -14,9 +14,9 @@ const redisUp = await redisForTests();
  * Keys as the entity cache writes them: a hash tag per provider and tenant, so that on Redis
  * Cluster these three tenants' keys spread over different slots (and, with three masters, nodes).
  */
-const A = (id: string) => `v3:{stripe:tenant-a}:charge:${id}`;
-const B = (id: string) => `v3:{hubspot:tenant-b}:contact:${id}`;
-const C = (id: string) => `v3:{customers:tenant-c}:customer:${id}`;
+const A = (id: string) => `v2:{stripe:tenant-a}:charge:${id}`;
+const B = (id: string) => `v2:{hubspot:tenant-b}:contact:${id}`;
+const C = (id: string) => `v2:{customers:tenant-c}:customer:${id}`;
 
 /** The same contract for every store, the way undici tests its cache stores. */
 function storeContract(name: string, make: () => Promise<{ store: CacheStore; close(): Promise<void> }>, skip = false) {

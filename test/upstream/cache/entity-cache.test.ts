@@ -116,7 +116,7 @@ describe('EntityCache', () => {
     await t.cache.scope('stripe', 'sk_test_tenantB').load('stripe.charge', ['a'], t.fetcher, newCall());
     expect(t.calls).toEqual([['a'], ['a']]);
     const key = t.cache.key('stripe', 'fp', 'stripe.charge', 'a');
-    expect(key).toBe('v3:{stripe:fp}:charge:a');
+    expect(key).toBe('v2:{stripe:fp}:charge:a');
   });
 
   it('forgets an invalidated entity', async () => {
