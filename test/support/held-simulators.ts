@@ -1,12 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  SIM_CREDENTIALS,
-  buildDataset,
-  createCustomersSimulator,
-  createHubSpotSimulator,
-  createStripeSimulator,
-  type SimulatorSet,
-} from '../../src/simulators/index.ts';
+import type { SimulatorSet } from '../../src/simulators/index.ts';
+import { startSeededSimulators } from './seeded-simulators.ts';
 
 /**
  * Holds the customer service's answers while a latency fault of exactly `holdMs` is set
@@ -47,22 +41,6 @@ export class HeldAnswers {
 }
 
 /** The three simulators over one dataset, as startSimulators starts them, the customer service's latency held by `held`. */
-export async function startHeldSimulators(held: HeldAnswers): Promise<SimulatorSet> {
-  const dataset = buildDataset(42);
-  const credentials = SIM_CREDENTIALS;
-  const common = { host: '127.0.0.1', dataset };
-  const customers = await createCustomersSimulator({ ...common, token: credentials.customersToken, webhookSecret: credentials.customersWebhookSecret, sleep: held.sleep });
-  const stripe = await createStripeSimulator({ ...common, secretKey: credentials.stripeSecretKey, webhookSecret: credentials.stripeWebhookSecret });
-  const hubspot = await createHubSpotSimulator({ ...common, token: credentials.hubspotToken });
-  return {
-    customers,
-    stripe,
-    hubspot,
-    credentials,
-    dataset,
-    close: async () => {
-      held.release();
-      await Promise.all([customers.close(), stripe.close(), hubspot.close()]);
-    },
-  };
+export function startHeldSimulators(held: HeldAnswers): Promise<SimulatorSet> {
+  return startSeededSimulators({ sleep: { customers: held.sleep }, beforeClose: () => held.release() });
 }

@@ -1,13 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  SIM_CREDENTIALS,
-  buildDataset,
-  createCustomersSimulator,
-  createHubSpotSimulator,
-  createStripeSimulator,
-  type SimulatorSet,
-} from '../../src/simulators/index.ts';
+import type { SimulatorSet } from '../../src/simulators/index.ts';
+import { startSeededSimulators } from './seeded-simulators.ts';
 
 const WAVE_PATIENCE_MS = 5000; // 5 s: far more than a busy machine needs to send a wave
 
@@ -50,25 +44,15 @@ export class WaveGate {
 
   /** Starts the three simulators over one dataset, every one held by this gate. */
   async startSimulators(): Promise<SimulatorSet> {
-    const dataset = buildDataset(42);
-    const credentials = SIM_CREDENTIALS;
-    const common = { host: '127.0.0.1', dataset, latencyMs: this.holdMs, sleep: this.sleep };
-    const customers = await createCustomersSimulator({ ...common, token: credentials.customersToken, webhookSecret: credentials.customersWebhookSecret });
-    const stripe = await createStripeSimulator({ ...common, secretKey: credentials.stripeSecretKey, webhookSecret: credentials.stripeWebhookSecret });
-    const hubspot = await createHubSpotSimulator({ ...common, token: credentials.hubspotToken });
-    for (const sim of [customers, stripe, hubspot]) this.origins.set(new URL(sim.url).origin, sim.name);
-    return {
-      customers,
-      stripe,
-      hubspot,
-      credentials,
-      dataset,
-      close: async () => {
-        this.close();
-        await Promise.all([customers.close(), stripe.close(), hubspot.close()]);
-      },
-    };
+    const sims = await startSeededSimulators({
+      latencyMs: this.holdMs,
+      sleep: { customers: this.sleep, stripe: this.sleep, hubspot: this.sleep },
+      beforeClose: () => this.close(),
+    });
+    for (const sim of [sims.customers, sims.stripe, sims.hubspot]) this.origins.set(new URL(sim.url).origin, sim.name);
+    return sims;
   }
+
 
   /**
    * Waits until `count` requests are held, then answers them all; returns what the gateway sent
