@@ -45,19 +45,18 @@ export function listHandler<T extends StripeObject>(spec: ListSpec<T>): RouteHan
       return resourceMissing(spec.noun, cursor, startingAfter !== null ? 'starting_after' : 'ending_before');
     }
     const window = startingAfter !== null ? all.slice(cursorIndex + 1) : endingBefore !== null ? all.slice(0, cursorIndex) : all;
-    const matching = window.filter((item) => matchesFilters(req, spec, item));
+    // The request's filters, read once: checking every filter's parameter per object cost a
+    // charge list about 0.2 ms over 2,000 charges, simulator CPU that delayed the other
+    // simulators' answers and showed in the bench as gateway latency.
+    const active = Object.entries(spec.filters ?? {}).flatMap(([name, predicate]) => {
+      const value = req.query.get(name);
+      return value === null ? [] : [{ predicate, value }];
+    });
+    const matching = active.length === 0 ? window : window.filter((item) => active.every(({ predicate, value }) => predicate(item, value)));
     // ending_before pages backwards: the `limit` objects just newer than the cursor, still newest first.
     const data = endingBefore !== null ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit);
     return { status: 200, body: { object: 'list', url: spec.url, has_more: matching.length > limit, data } };
   };
-}
-
-function matchesFilters<T extends StripeObject>(req: SimRequest, spec: ListSpec<T>, item: T): boolean {
-  for (const [name, predicate] of Object.entries(spec.filters ?? {})) {
-    const value = req.query.get(name);
-    if (value !== null && !predicate(item, value)) return false;
-  }
-  return true;
 }
 
 /** The first query parameter this endpoint does not know; `expand[]` is accepted and ignored. */
