@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ALONE_RUNS } from './alone-latency.ts';
+import { deployedNodeFlags } from './deployed-launch.ts';
 import { OPT_IN_SYSTEMS, SYSTEM_IDS, type SystemId } from './systems.ts';
 import { WORKLOAD_IDS, type WorkloadId } from './workloads.ts';
 
@@ -32,6 +33,12 @@ export interface BenchOptions {
   nodeArgs: string[];
   /** Tributary built first (`npm run build`) and run as deployed, `node dist/main.js`, not through tsx. */
   compiled: boolean;
+  /**
+   * The flags Tributary's process runs with: `nodeArgs` when given, else with `--compiled` the
+   * Dockerfile's (deployed-launch.ts), so the gateway is measured with the heap settings it ships
+   * with; peers never get the deployed ones. Optional: results written before it have none.
+   */
+  tributaryNodeArgs?: string[];
   /** Operations sent one at a time before the load, per (system, workload) that keeps nothing; 0: none. */
   aloneRuns: number;
   /** The Redis of tributary-redis; set exactly when that system runs. Not in the results (it may hold a password). */
@@ -166,6 +173,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     ...(soak ? { soak } : {}),
     nodeArgs: nodeArgs(values['node-args']),
     compiled: values.compiled,
+    tributaryNodeArgs: values['node-args'] !== undefined ? nodeArgs(values['node-args']) : values.compiled ? deployedNodeFlags() : [],
     aloneRuns: integer('--alone', values.alone, base.aloneRuns, 0, 1000),
     ...(systems.includes('tributary-redis') ? { redisUrl: redisUrl(values['redis-url'] ?? DEFAULT_REDIS_URL) } : {}),
   };

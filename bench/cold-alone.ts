@@ -12,6 +12,7 @@
  * operation is printed as its upstream requests, relative to when the operation was sent: which
  * ones were in flight together (a wave), and what waited between them.
  */
+import { deployedNodeFlags } from './deployed-launch.ts';
 import { readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     const limits = raisedLimits();
     await admin.resetWith(faults(LATENCY_MS, limits));
     const nodeArgs = [...(values.trace ? ['--import', './bench/upstream-trace-agent.mjs'] : []), ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [])];
-    const system = await startSystem(spec, { sims, limits, answersFile: '' }, 'tributary-cold', { compiled: values.compiled ?? false, nodeArgs });
+    const system = await startSystem(spec, { sims, limits, answersFile: '' }, 'tributary-cold', { compiled: values.compiled ?? false, nodeArgs: [...(values.compiled ? deployedNodeFlags() : []), ...nodeArgs] });
     const traceFile = join(tmpdir(), `tributary-upstream-trace-${system.process.pid}.jsonl`);
     const origins = new Map(Object.entries({ customers: sims.customers, stripe: sims.stripe, hubspot: sims.hubspot }).map(([name, url]) => [new URL(url).origin, name]));
     process.stdout.write(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);

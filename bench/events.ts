@@ -103,7 +103,7 @@ async function runOne(eventLog: EventLogKind, options: BenchOptions, sims: Simul
   const prefix = `tributary-bench-events-${tag}`;
   const secret = SIM_CREDENTIALS.stripeWebhookSecret;
   const limits = raisedLimits();
-  const running = await startSystem(system(eventLog === 'redis' ? { REDIS_URL, CACHE_KEY_PREFIX: prefix } : IN_PROCESS_LOG), { sims, limits, answersFile: '' }, `events-${eventLog}`, { nodeArgs: options.nodeArgs, compiled: options.compiled });
+  const running = await startSystem(system(eventLog === 'redis' ? { REDIS_URL, CACHE_KEY_PREFIX: prefix } : IN_PROCESS_LOG), { sims, limits, answersFile: '' }, `events-${eventLog}`, { nodeArgs: options.nodeArgs, compiled: options.compiled, tributaryNodeArgs: options.tributaryNodeArgs });
   const origin = new URL(running.url).origin;
   try {
     await admin.resetWith(faults(options.latencyMs, limits));

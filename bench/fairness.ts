@@ -79,7 +79,7 @@ export interface FairnessResults {
 export async function runFairness(options: BenchOptions, sims: SimulatorAddresses, admin: SimAdmin, progress: (line: string) => void, clients = FAIRNESS_CLIENTS): Promise<FairnessResults> {
   const startedAt = new Date();
   const limits = { customers: RAISED_LIMIT, stripe: STRIPE_TEST_LIMIT, hubspot: RAISED_LIMIT };
-  const running = await startSystem(system(), { sims, limits, answersFile: '' }, 'fairness', { nodeArgs: options.nodeArgs, compiled: options.compiled });
+  const running = await startSystem(system(), { sims, limits, answersFile: '' }, 'fairness', { nodeArgs: options.nodeArgs, compiled: options.compiled, tributaryNodeArgs: options.tributaryNodeArgs });
   try {
     const normal = { url: running.url, bodies: [JSON.stringify({ query: CUSTOMER_360, variables: { first: NORMAL_PAGE_SIZE } })], pick: 'first' as const, connections: NORMAL_CONNECTIONS, durationSeconds: options.durationSeconds, headers: clients.normal };
     const flood = { url: running.url, bodies: floodBodies(), pick: 'random' as const, connections: options.connections, durationSeconds: options.durationSeconds, headers: clients.flood, seed: 42 };

@@ -306,7 +306,10 @@ export function legendParts(results: BenchResults): LegendParts {
       `Before measuring, each system's answer to the workload's first request is compared with Tributary's (\`data\` deep-equal). ` +
       (limits ? `For W0–W3 every provider allows ${formatNumber(limits.limit)} requests per ${limits.windowMs / 1000} s, so that the real quotas do not measure all systems the same; ` : '') +
       `W4 holds HubSpot to its real limit.` +
-      (options.nodeArgs.length > 0 ? ` The systems ran with \`node ${options.nodeArgs.join(' ')}\`.` : ''),
+      (options.nodeArgs.length > 0 ? ` The systems ran with \`node ${options.nodeArgs.join(' ')}\`.` : '') +
+      (options.compiled && options.nodeArgs.length === 0 && options.tributaryNodeArgs?.length
+        ? ` Tributary ran as the Dockerfile runs it: \`node ${options.tributaryNodeArgs.join(' ')} dist/main.js\`.`
+        : ''),
     columns:
       '**Columns.** *req/s*: responses per second, any status. *÷*: that rate divided by tributary (warm)\'s and by the ceiling\'s ' +
       '(and, in the ratios table, by every peer\'s in the same run). ' +

@@ -192,6 +192,7 @@ async function main(): Promise<void> {
         workloads: options.workloads,
         nodeArgs: options.nodeArgs,
         compiled: options.compiled,
+        ...(options.tributaryNodeArgs ? { tributaryNodeArgs: options.tributaryNodeArgs } : {}),
         aloneRuns: options.aloneRuns,
       },
       workloads: workloads.map(describeWorkload),
@@ -267,7 +268,7 @@ async function measureOne(context: RunContext, spec: SystemSpec, workload: Workl
   const redis = spec.id === 'tributary-redis' && context.redis ? nextRedisTarget(context.redis, workload.id) : undefined;
   try {
     const answersFile = spec.id === 'ceiling' ? writeCeilingAnswers(context, workload) : '';
-    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile, ...(redis ? { redis } : {}) }, spec.id, { nodeArgs: options.nodeArgs, compiled: options.compiled });
+    system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile, ...(redis ? { redis } : {}) }, spec.id, { nodeArgs: options.nodeArgs, compiled: options.compiled, tributaryNodeArgs: options.tributaryNodeArgs });
 
     // The check runs with every limit raised, so a peer's N+1 calls are not refused here.
     const checked = workload.bodies[0] ?? '';

@@ -37,6 +37,7 @@ export interface SoakResults {
   loadAverageAtStart: number;
   system: SystemSpec['id'];
   workload: Workload['id'];
+  /** `nodeArgs`: the flags the soaked process ran with, whether from `--node-args` or the Dockerfile's. */
   options: Pick<BenchOptions, 'latencyMs' | 'warmupSeconds' | 'connections' | 'nodeArgs' | 'compiled'> & SoakOptions;
   /** RSS after start-up, before any request. */
   idleRssBytes: number | null;
@@ -61,8 +62,10 @@ export interface SoakContext {
 export async function runSoak(context: SoakContext, spec: SystemSpec, workload: Workload): Promise<Omit<SoakResults, 'schemaVersion' | 'kind' | 'commit' | 'startedAt' | 'finishedAt' | 'machine' | 'loadAverageAtStart'>> {
   const { options, admin, progress } = context;
   const { soak } = options;
+  // The flags the soaked process really ran with (Tributary's may come from the Dockerfile), as the results say.
+  const nodeArgs = spec.script === 'src/main.ts' && options.tributaryNodeArgs !== undefined ? options.tributaryNodeArgs : options.nodeArgs;
   const system = await startSystem(spec, { sims: context.sims, limits: workload.limits, answersFile: context.answersFile, ...(context.redis ? { redis: context.redis } : {}) }, spec.id, {
-    nodeArgs: options.nodeArgs,
+    nodeArgs,
     compiled: options.compiled,
     memoryProbe: true,
   });
@@ -116,7 +119,7 @@ export async function runSoak(context: SoakContext, spec: SystemSpec, workload: 
     return {
       system: spec.id,
       workload: workload.id,
-      options: { latencyMs: options.latencyMs, warmupSeconds: options.warmupSeconds, connections: options.connections, nodeArgs: options.nodeArgs, compiled: options.compiled, ...soak },
+      options: { latencyMs: options.latencyMs, warmupSeconds: options.warmupSeconds, connections: options.connections, nodeArgs, compiled: options.compiled, ...soak },
       idleRssBytes,
       load: result,
       upstream: upstreamUse(trafficBetween(before, after), result.sent),

@@ -16,16 +16,20 @@ export interface RunningSystem {
   url: string;
 }
 
+/** Every Tributary system's script; peers have their own under bench/peers/. */
+const TRIBUTARY_SCRIPT = 'src/main.ts';
+
 /** Starts a system on a free port and waits until it answers; stops it again if it never does. */
 export async function startSystem(
   spec: SystemSpec,
   context: Omit<LaunchContext, 'port'>,
   name: string,
-  options: Pick<ServiceOptions, 'nodeArgs' | 'memoryProbe'> & { compiled?: boolean } = {},
+  options: Pick<ServiceOptions, 'nodeArgs' | 'memoryProbe'> & { compiled?: boolean; tributaryNodeArgs?: readonly string[] } = {},
 ): Promise<RunningSystem> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const { compiled, ...serviceOptions } = options;
+  const { compiled, tributaryNodeArgs, ...serviceOptions } = options;
+  if (spec.script === TRIBUTARY_SCRIPT && tributaryNodeArgs !== undefined) serviceOptions.nodeArgs = tributaryNodeArgs;
   const child = new ServiceProcess(name, compiled ? compiledScript(spec.script) : spec.script, spec.env({ port, ...context }), serviceOptions);
   const isReady =
     spec.readiness === 'readyz'

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { deployedNodeFlags } from '../bench/deployed-launch.ts';
 import { CONFIG_KEYS, loadConfig } from '../src/config.ts';
 
 interface Service {
@@ -32,6 +33,10 @@ describe('docker-compose.yml', () => {
       return [container!, fileURLToPath(new URL(host!, root))] as const;
     }),
   );
+
+  it('starts the gateway exactly as the image does, with the heap flags the bench measures', () => {
+    expect(gateway.command).toEqual(['node', ...deployedNodeFlags(), 'dist/main.js']);
+  });
 
   it('runs the gateway, Redis and the simulators', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'redis', 'simulators']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDIS_URL, parseBenchOptions, type BenchOptions } from '../../bench/bench-options.ts';
+import { deployedNodeFlags } from '../../bench/deployed-launch.ts';
 
 const OUT = '/tmp/unused';
 
@@ -46,5 +47,29 @@ describe('--alone', () => {
     expect(parse(['--quick']).aloneRuns).toBe(3);
     expect(parse(['--alone', '0']).aloneRuns).toBe(0);
     expect(() => parse(['--alone', 'many'])).toThrow('--alone must be an integer from 0 to 1000: "many"');
+  });
+});
+
+describe('the node flags Tributary runs with', () => {
+  it('are the Dockerfile\'s with --compiled, so the gateway is measured as the image runs it; peers keep none', () => {
+    const flags = deployedNodeFlags();
+    expect(flags.length).toBeGreaterThan(0);
+    expect(parse(['--compiled'])).toMatchObject({ nodeArgs: [], tributaryNodeArgs: flags });
+  });
+
+  it('are --node-args when given, and none under tsx', () => {
+    expect(parse(['--compiled', '--node-args=--max-old-space-size=300'])).toMatchObject({ nodeArgs: ['--max-old-space-size=300'], tributaryNodeArgs: ['--max-old-space-size=300'] });
+    expect(parse([])).toMatchObject({ nodeArgs: [], tributaryNodeArgs: [] });
+  });
+});
+
+describe('deployedNodeFlags', () => {
+  it('reads the flags between node and dist/main.js in the CMD', () => {
+    expect(deployedNodeFlags('FROM x\nCMD ["node", "--a=1", "--b", "dist/main.js"]\n')).toEqual(['--a=1', '--b']);
+  });
+
+  it('refuses a CMD it cannot read rather than measuring something else', () => {
+    expect(() => deployedNodeFlags('FROM x\n')).toThrow('the Dockerfile\'s CMD is not ["node", …flags, "dist/main.js"]: no CMD');
+    expect(() => deployedNodeFlags('CMD ["npm", "start"]\n')).toThrow('the Dockerfile\'s CMD is not');
   });
 });
