@@ -47,6 +47,9 @@ import { createWritePipeline } from './writes/write-pipeline.ts';
 import { createWriteSupport } from './writes/write-support.ts';
 import { attachSubscriptions } from './subscriptions/subscription-server.ts';
 
+
+/** The end of a replayed answer that carries no upstream report. */
+const CLOSE_ANSWER = Buffer.from('}');
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
@@ -178,10 +181,15 @@ async function serve(
     if (partition === undefined) partitions.set(principal, (partition = `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`));
     return partition;
   };
+  const replayClosings = new WeakMap<object, Buffer>();
   const resultTicketOf = results
-    ? registerResultCache(fastify, results, partitionOf, (payload, request) => {
+    ? registerResultCache(fastify, results, partitionOf, (request) => {
         const report = zeroReport(tenantOf(auth.principalOf(request)));
-        return report === undefined ? payload : `${payload.slice(0, -1)},"extensions":{"upstream":${JSON.stringify(report)}}}`;
+        if (report === undefined) return CLOSE_ANSWER;
+        // Zero reports are shared per combination of breaker states, and so are their bytes.
+        let closing = replayClosings.get(report);
+        if (!closing) replayClosings.set(report, (closing = Buffer.from(`,"extensions":{"upstream":${JSON.stringify(report)}}}`)));
+        return closing;
       })
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its

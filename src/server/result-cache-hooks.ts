@@ -26,7 +26,8 @@ export function registerResultCache(
   cache: ResultCache,
   /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
   partitionOf: (request: FastifyRequest) => string,
-  renderHit: (payload: string, request: FastifyRequest) => string,
+  /** The answer to send for a kept `{"data":…` (no closing brace): the bytes that close it. */
+  closingOf: (request: FastifyRequest) => Buffer,
 ): (request: FastifyRequest) => ResultTicket | undefined {
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   fastify.addHook('preHandler', async (request, reply) => {
@@ -38,26 +39,35 @@ export function registerResultCache(
       tickets.set(request, { ticket: cache.ticket(key) });
       return;
     }
-    return reply.type('application/json; charset=utf-8').send(renderHit(hit, request));
+    return reply.type('application/json; charset=utf-8').send(Buffer.concat([hit, closingOf(request)]));
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const keep = tickets.get(request)?.keep;
-    if (keep !== undefined && typeof payload === 'string' && reply.statusCode === 200) {
-      const kept = dataOf(payload, keep.suffix);
-      if (kept !== undefined) cache.set(tickets.get(request)!.ticket, kept, keep.ttlMs);
-    }
-    done(null, payload);
+    if (keep === undefined || typeof payload !== 'string' || reply.statusCode !== 200) return done(null, payload);
+    // Encoded once, here: the bytes are both kept and sent, where a string would be encoded for
+    // the socket and copied again for the cache (docs/performance.md, allocations).
+    const bytes = Buffer.from(payload, 'utf8');
+    const kept = dataOf(bytes, keep.suffix);
+    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, kept, keep.ttlMs);
+    done(null, bytes);
   });
   return (request) => tickets.get(request);
 }
 
+const DATA_START = Buffer.from('{"data":');
+
 /**
- * `{"data":…}` out of Apollo's `{"data":…,"extensions":…}\n` (it writes errors, data, extensions
- * in that order, and no `errors` here), or undefined when the payload is not shaped so.
+ * `{"data":…` (without its closing brace) out of the bytes of Apollo's
+ * `{"data":…,"extensions":…}\n` or `{"data":…}\n` (it writes errors, data, extensions in that
+ * order, and no `errors` here), or undefined when the payload is not shaped so. A view of
+ * `payload`, not a copy.
  */
-export function dataOf(payload: string, suffix: string): string | undefined {
-  if (!payload.startsWith('{"data":') || !payload.endsWith(suffix)) return undefined;
-  return `${payload.slice(0, payload.length - suffix.length)}}`;
+export function dataOf(payload: Buffer, suffix: string): Buffer | undefined {
+  const end = Buffer.from(suffix, 'utf8');
+  if (payload.length < DATA_START.length + end.length) return undefined;
+  if (!payload.subarray(0, DATA_START.length).equals(DATA_START) || !payload.subarray(payload.length - end.length).equals(end)) return undefined;
+  // Either suffix starts right after the data's own last byte: `}\n` closes the answer, `,"extensions"…` continues it.
+  return payload.subarray(0, payload.length - end.length);
 }
 
 export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<OperationContext> {

@@ -15,7 +15,7 @@ export interface ResultCacheOptions {
  * one write of bytes, where executing ~3,000 fields again would cost milliseconds.
  */
 export class ResultCache {
-  private readonly answers: LRUCache<string, string>;
+  private readonly answers: LRUCache<string, Buffer>;
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
 
@@ -24,7 +24,7 @@ export class ResultCache {
   constructor(options: ResultCacheOptions) {
     this.now = options.now ?? Date.now;
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
-    this.answers = new LRUCache<string, string>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => 2 * (payload.length + key.length),
+    this.answers = new LRUCache<string, Buffer>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => payload.length + 2 * key.length,
       perf: { now: this.now },
     });
   }
@@ -48,12 +48,17 @@ export class ResultCache {
     return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
   }
 
-  get(key: string): string | undefined {
+  get(key: string): Buffer | undefined {
     return this.answers.get(key);
   }
 
-  /** `payload` is the serialised `{"data":…}`; kept for `ttlMs` unless the cache was cleared since `ticket` was taken. */
-  set(ticket: string, payload: string, ttlMs: number): void {
+  /**
+   * `payload`: the UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`), kept for
+   * `ttlMs` unless the cache was cleared since `ticket` was taken. Bytes, not a string: outside
+   * V8's heap they are neither copied by its collector nor counted in the size it grows the heap
+   * from, and a replay writes them to the socket without encoding them again.
+   */
+  set(ticket: string, payload: Buffer, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
     this.answers.set(ticket.slice(split + 1), payload, { ttl: ttlMs });

@@ -10,31 +10,36 @@ describe('ResultCache', () => {
     const key = cache.keyOf(body)!;
     const ticket = cache.ticket(key);
     cache.clear(); // an invalidation while the answer is built from what it dropped
-    cache.set(ticket, '{"data":{"old":true}}', 60_000);
+    cache.set(ticket, Buffer.from('{"data":{"old":true}'), 60_000);
     expect(cache.get(key)).toBeUndefined();
-    cache.set(cache.ticket(key), '{"data":{"new":true}}', 60_000);
-    expect(cache.get(key)).toBe('{"data":{"new":true}}');
+    cache.set(cache.ticket(key), Buffer.from('{"data":{"new":true}'), 60_000);
+    expect(cache.get(key)?.toString()).toBe('{"data":{"new":true}');
   });
 
   it('counts keys (the whole query text and variables) in its size', () => {
     const cache = new ResultCache({ maxBytes: 10_000 });
     const keys = Array.from({ length: 10 }, (_, n) => cache.keyOf({ query: `{ a${'x'.repeat(2_000)} }`, variables: { n } })!);
-    for (const key of keys) cache.set(cache.ticket(key), '{"data":{}}', 60_000);
+    for (const key of keys) cache.set(cache.ticket(key), Buffer.from('{"data":{}'), 60_000);
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
   });
 });
 
 describe('dataOf', () => {
-  it('keeps the data of the payload Apollo wrote, without its extensions', () => {
+  const of = (payload: string, suffix: string) => dataOf(Buffer.from(payload), suffix)?.toString();
+
+  it('keeps the data of the payload Apollo wrote, without its extensions and closing brace', () => {
     const extensions = { upstream: { stripe: { calls: 0 } } };
     const payload = `${JSON.stringify({ data: { a: '},"extensions":' }, extensions })}\n`;
-    expect(dataOf(payload, `,"extensions":${JSON.stringify(extensions)}}\n`)).toBe('{"data":{"a":"},\\"extensions\\":"}}');
-    expect(dataOf('{"data":{"a":1}}\n', '}\n')).toBe('{"data":{"a":1}}');
+    expect(of(payload, `,"extensions":${JSON.stringify(extensions)}}\n`)).toBe('{"data":{"a":"},\\"extensions\\":"}');
+    expect(of('{"data":{"a":1}}\n', '}\n')).toBe('{"data":{"a":1}');
+    // Bytes, not characters: a name outside ASCII takes two.
+    expect(of('{"data":{"name":"Zoë"},"extensions":{"upstream":"é"}}\n', ',"extensions":{"upstream":"é"}}\n')).toBe('{"data":{"name":"Zoë"}');
   });
 
   it('keeps nothing from a payload of another shape', () => {
-    expect(dataOf('{"errors":[],"data":{"a":1}}\n', '}\n')).toBeUndefined();
-    expect(dataOf('{"data":{"a":1},"extensions":{"other":1}}\n', ',"extensions":{"upstream":1}}\n')).toBeUndefined();
+    expect(of('{"errors":[],"data":{"a":1}}\n', '}\n')).toBeUndefined();
+    expect(of('{"data":{"a":1},"extensions":{"other":1}}\n', ',"extensions":{"upstream":1}}\n')).toBeUndefined();
+    expect(of('}\n', '}\n')).toBeUndefined();
   });
 });

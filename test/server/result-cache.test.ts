@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/model/global-id.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
@@ -23,6 +24,22 @@ describe('the result cache', () => {
     const other = await stack.query(query, { id: idOf(1) });
     expect(other.data).not.toEqual(first.data);
     expect(other.extensions?.upstream?.stripe.calls).toBe(1);
+  });
+
+  it('replays the very bytes of the data it sent, names outside ASCII included, with their length', async () => {
+    const customer = stack.dataset.customers.find((c) => /[^\x00-\x7f]/.test(c.name) && c.externalRefs.stripe !== null)!;
+    const raw = async () => {
+      const response = await request(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { id: toGlobalId('Customer', customer.id) } }) });
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      return { bytes, length: Number(response.headers['content-length']) };
+    };
+    const first = await raw();
+    const replayed = await raw();
+    const dataText = (bytes: Buffer) => bytes.toString('utf8').slice(0, bytes.toString('utf8').indexOf(',"extensions":'));
+    expect(dataText(first.bytes)).toContain(customer.name);
+    expect(dataText(replayed.bytes)).toBe(dataText(first.bytes));
+    expect(replayed.length).toBe(replayed.bytes.length);
+    expect((JSON.parse(replayed.bytes.toString('utf8')) as { extensions: { upstream: { stripe: { calls: number } } } }).extensions.upstream.stripe.calls).toBe(0);
   });
 
   it('never replays an answer that carried errors', async () => {
