@@ -31,7 +31,7 @@ export interface PagePosition {
  * only sets `hasNextPage`. Each edge's cursor names its node's id within `scope`.
  */
 export function toConnection<T extends { readonly id: string }>(scope: string, nodes: readonly T[], position: PagePosition): Connection<T> {
-  const edges = nodes.slice(0, position.first).map((node) => ({ cursor: encodeCursor(scope, node.id), node }));
+  const edges = nodes.slice(0, position.first).map((node) => ({ cursor: cursorOf(scope, node), node }));
   return {
     edges,
     pageInfo: {
@@ -52,6 +52,17 @@ export function checkFirst(first: number | null | undefined, fallback: number): 
     throw new BadUserInputError(`first must be between 0 and ${MAX_PAGE_SIZE}: ${value}`, 'first');
   }
   return value;
+}
+
+const cursorsByScope = new Map<string, WeakMap<object, string>>();
+
+/** A node's cursor, made once per node object: cached entities' models are shared by every answer. */
+function cursorOf(scope: string, node: { readonly id: string }): string {
+  let cursors = cursorsByScope.get(scope);
+  if (!cursors) cursorsByScope.set(scope, (cursors = new WeakMap()));
+  let cursor = cursors.get(node);
+  if (cursor === undefined) cursors.set(node, (cursor = encodeCursor(scope, node.id)));
+  return cursor;
 }
 
 /** Cursors are base64url of `<scope>:<id>`, so a payments cursor is refused by `deals`. */

@@ -11,6 +11,20 @@ export function toGlobalId(kind: NodeKind, id: string): string {
   return Buffer.from(`${kind}:${id}`, 'utf8').toString('base64url');
 }
 
+const idsOfModels: Record<NodeKind, WeakMap<object, string>> = { Customer: new WeakMap(), Payment: new WeakMap(), CrmContact: new WeakMap(), Deal: new WeakMap() };
+
+/**
+ * `toGlobalId` of a model, made once per model object: models of cached entities are shared by
+ * every answer (mapped-once.ts), and a warm 50-customer page asked for ~600 of these, each a
+ * Buffer and a base64 string (docs/performance.md, allocations).
+ */
+export function globalIdOf(kind: NodeKind, model: { readonly id: string }): string {
+  const made = idsOfModels[kind];
+  let id = made.get(model);
+  if (id === undefined) made.set(model, (id = toGlobalId(kind, model.id)));
+  return id;
+}
+
 export interface DecodedGlobalId {
   readonly kind: NodeKind;
   readonly id: string;

@@ -1,6 +1,6 @@
 import type { CustomerResolvers } from '../../generated/graphql.ts';
 import { checkFirst, decodeCursor, type Connection } from '../../model/connection.ts';
-import { toGlobalId } from '../../model/global-id.ts';
+import { globalIdOf } from '../../model/global-id.ts';
 import { dealsOf, DEAL_CURSOR_SCOPE } from '../../providers/hubspot/index.ts';
 import { paymentsOf, PAYMENT_CURSOR_SCOPE } from '../../providers/stripe/index.ts';
 import { BadUserInputError } from '../../errors.ts';
@@ -12,7 +12,7 @@ const EMPTY: Connection<never> = {
 
 // email, name, createdAt, updatedAt read the model's property of the same name.
 export const Customer: CustomerResolvers = {
-  id: (customer) => toGlobalId('Customer', customer.id),
+  id: (customer) => globalIdOf('Customer', customer),
   payments: (customer, args, ctx) => {
     const first = checkFirst(args.first, 10);
     const afterId = decodeCursor(PAYMENT_CURSOR_SCOPE, args.after);

@@ -4,6 +4,19 @@ import type { HubSpotLoaders } from './loaders.ts';
 
 export const DEAL_CURSOR_SCOPE = 'deal';
 
+const sorted = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * Ids in HubSpot's numeric order, sorted once per cached list: the in-process store hands every
+ * answer the same array, which was copied and sorted with BigInts for every customer of every
+ * answer.
+ */
+function sortedIds(ids: readonly string[]): readonly string[] {
+  let inOrder = sorted.get(ids);
+  if (!inOrder) sorted.set(ids, (inOrder = [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))));
+  return inOrder;
+}
+
 /**
  * A customer's deals, ordered by HubSpot id (associations come unordered). Only the requested
  * page is read from the deals batch endpoint.
@@ -14,8 +27,7 @@ export async function dealsOf(
   first: number,
   afterId: string | null,
 ): Promise<Connection<DealModel>> {
-  const ids = [...(await loaders.dealIdsOfCustomer(customer))];
-  ids.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const ids = sortedIds(await loaders.dealIdsOfCustomer(customer));
   const start = afterId === null ? 0 : ids.filter((id) => BigInt(id) <= BigInt(afterId)).length;
   const pageIds = ids.slice(start, start + first);
   const loaded = await loaders.dealById.loadMany(pageIds);

@@ -10,8 +10,25 @@ import { toPayment } from './mapper.ts';
 import type { WireCharge } from './wire.ts';
 
 export interface ChargePage {
-  payments: PaymentModel[];
-  hasMore: boolean;
+  readonly payments: readonly PaymentModel[];
+  readonly hasMore: boolean;
+}
+
+const EMPTY_PAGE: ChargePage = { payments: [], hasMore: false };
+
+/**
+ * A cached wire page's model, made once per wire object like every model (mapped-once.ts), so
+ * that what is built from a page (payments.ts keeps its connections) is shared by every answer.
+ */
+const mappedPages = new WeakMap<WireChargePage, ChargePage>();
+function pageOf(wire: WireChargePage): ChargePage | Error {
+  let page = mappedPages.get(wire);
+  if (page === undefined) {
+    const payments = mapOrBadResponse('stripe', wire.charges, (charges) => charges.map(toPayment));
+    if (payments instanceof Error) return payments;
+    mappedPages.set(wire, (page = { payments, hasMore: wire.hasMore }));
+  }
+  return page;
 }
 
 /**
@@ -65,9 +82,8 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
     return keys.map((key) => {
       const outcome = found.get(key);
       if (outcome instanceof Error) return outcome;
-      const payments = mapOrBadResponse('stripe', outcome?.charges ?? [], (charges) => charges.map(toPayment));
-      if (payments instanceof Error) return payments;
-      const page = { payments, hasMore: outcome?.hasMore ?? false };
+      const page = outcome ? pageOf(outcome) : EMPTY_PAGE;
+      if (page instanceof Error) return page;
       for (const payment of page.payments) chargeById.prime(payment.id, payment);
       return page;
     });
