@@ -15,6 +15,13 @@ const now = () => performance.timeOrigin + performance.now();
 subscribe('undici:request:create', ({ request }) => {
   started.set(request, { created: now(), origin: request.origin, path: request.path.split('?')[0] });
 });
+subscribe('undici:client:sendHeaders', ({ request }) => {
+  const entry = started.get(request);
+  if (entry) entry.sent = now();
+});
+subscribe('undici:client:beforeConnect', ({ connectParams }) => {
+  appendFileSync(file, `${JSON.stringify({ connect: now(), origin: `${connectParams.protocol}//${connectParams.host}` })}\n`);
+});
 subscribe('undici:request:headers', ({ request }) => {
   const entry = started.get(request);
   if (entry) entry.headers = now();
@@ -24,4 +31,14 @@ subscribe('undici:request:trailers', ({ request }) => {
   if (!entry) return;
   entry.done = now();
   appendFileSync(file, `${JSON.stringify(entry)}\n`);
+});
+// The operation itself as the gateway's HTTP server saw it: headers parsed, answer handed to the
+// socket; what lies outside that span is the client's and the wire's.
+const incoming = new WeakMap();
+subscribe('http.server.request.start', ({ request }) => {
+  incoming.set(request, now());
+});
+subscribe('http.server.response.finish', ({ request }) => {
+  const start = incoming.get(request);
+  if (start !== undefined) appendFileSync(file, `${JSON.stringify({ serverStart: start, serverFinish: now() })}\n`);
 });

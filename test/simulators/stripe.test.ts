@@ -74,6 +74,22 @@ describe('Stripe simulator on the wire', () => {
     }
   });
 
+  it("lists one customer's charges newest first, alone, with another filter or after a cursor, refunds included", async () => {
+    const chargesOf = (id: string) => dataset.stripe.charges.filter((c) => c.customer === id);
+    const customer = dataset.stripe.customers.find((cus) => chargesOf(cus.id).length >= 3 && chargesOf(cus.id).some((c) => c.status === 'succeeded' && c.amount_refunded === 0))!.id;
+    const theirs = chargesOf(customer);
+    const list = async (query: string) => (await (await get(`/v1/charges?${query}`)).json()) as { data: Array<{ id: string; refunded: boolean }>; has_more: boolean };
+    const ids = async (query: string) => (await list(query)).data.map((c) => c.id);
+    expect(await list(`customer=${customer}&limit=100`)).toEqual({ object: 'list', url: '/v1/charges', has_more: false, data: theirs });
+    expect((await list(`customer=${customer}&limit=2`)).has_more).toBe(true);
+    expect(await ids(`customer=${customer}&starting_after=${theirs[0]!.id}`)).toEqual(theirs.slice(1).map((c) => c.id));
+    const intent = theirs[1]!.payment_intent;
+    expect(await ids(`customer=${customer}&payment_intent=${intent}`)).toEqual(theirs.filter((c) => c.payment_intent === intent).map((c) => c.id));
+    const refundable = theirs.find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!;
+    await fetch(`${sim.url}/v1/refunds`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' }, body: `charge=${refundable.id}` });
+    expect((await list(`customer=${customer}&limit=100`)).data.find((c) => c.id === refundable.id)?.refunded).toBe(true);
+  });
+
   it('returns an empty list, not an error, for an unknown customer filter', async () => {
     const body = (await (await get('/v1/charges?customer=cus_unknown00000000')).json()) as { data: unknown[] };
     expect(body.data).toEqual([]);

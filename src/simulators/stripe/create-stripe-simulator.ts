@@ -79,6 +79,7 @@ export function createStripeSimulator(options: StripeSimulatorOptions = {}): Pro
     .add('GET', '/v1/charges', listHandler({
       url: '/v1/charges', noun: 'charge', items: () => store.charges,
       filters: { customer: (c, id) => c.customer === id, payment_intent: (c, id) => c.payment_intent === id },
+      candidates: { customer: (id) => store.chargesOf(id) },
     }))
     .add('GET', '/v1/payment_intents/:id', retrieveHandler('payment_intent', (id) => store.paymentIntent(id)))
     .add('GET', '/v1/payment_intents', listHandler({

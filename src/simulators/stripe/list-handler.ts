@@ -15,6 +15,13 @@ export interface ListSpec<T extends StripeObject> {
   items(): readonly T[];
   /** Query parameters that filter the list, e.g. `customer`. */
   filters?: Record<string, (item: T, value: string) => boolean>;
+  /**
+   * For some filters, the objects that can match a value, newest first (a subset of `items()`
+   * that holds every match): a page of one customer's charges then reads that customer's few
+   * charges instead of all 2,000. Scanning them all cost the simulator about 0.15 ms per list, 43
+   * lists per W1 page, time that delayed the other answers of the same process.
+   */
+  candidates?: Record<string, (value: string) => readonly T[]>;
 }
 
 const MAX_LIMIT = 100;
@@ -38,8 +45,10 @@ export function listHandler<T extends StripeObject>(spec: ListSpec<T>): RouteHan
       return invalidRequest('You may only specify one of these parameters: ending_before, starting_after.');
     }
 
-    const all = spec.items();
     const cursor = startingAfter ?? endingBefore;
+    // A cursor is looked up among all objects (it must exist, whatever the filters), so the
+    // candidates serve only a first page.
+    const all = (cursor === null ? indexedCandidates(req, spec) : undefined) ?? spec.items();
     const cursorIndex = cursor === null ? -1 : all.findIndex((item) => item.id === cursor);
     if (cursor !== null && cursorIndex < 0) {
       return resourceMissing(spec.noun, cursor, startingAfter !== null ? 'starting_after' : 'ending_before');
@@ -57,6 +66,14 @@ export function listHandler<T extends StripeObject>(spec: ListSpec<T>): RouteHan
     const data = endingBefore !== null ? matching.slice(Math.max(0, matching.length - limit)) : matching.slice(0, limit);
     return { status: 200, body: { object: 'list', url: spec.url, has_more: matching.length > limit, data } };
   };
+}
+
+function indexedCandidates<T extends StripeObject>(req: SimRequest, spec: ListSpec<T>): readonly T[] | undefined {
+  for (const [name, candidates] of Object.entries(spec.candidates ?? {})) {
+    const value = req.query.get(name);
+    if (value !== null) return candidates(value);
+  }
+  return undefined;
 }
 
 /** The first query parameter this endpoint does not know; `expand[]` is accepted and ignored. */

@@ -20,6 +20,8 @@ export class StripeStore {
   #customerById = new Map<string, StripeCustomer>();
   #chargeById = new Map<string, StripeCharge>();
   #paymentIntentById = new Map<string, StripePaymentIntent>();
+  /** Each customer's charges, newest first; the charges themselves, so refunds show in them. */
+  #chargesByCustomer = new Map<string, StripeCharge[]>();
   /**
    * What search has indexed of each changed charge: its versions and when each was made. A
    * charge never changed since the seed is indexed as it is, without an entry here.
@@ -40,6 +42,12 @@ export class StripeStore {
     this.#customerById = new Map(customers.map((c) => [c.id, c]));
     this.#chargeById = new Map(charges.map((c) => [c.id, c]));
     this.#paymentIntentById = new Map(paymentIntents.map((p) => [p.id, p]));
+    this.#chargesByCustomer = new Map();
+    for (const charge of charges) {
+      const list = this.#chargesByCustomer.get(charge.customer);
+      if (list) list.push(charge);
+      else this.#chargesByCustomer.set(charge.customer, [charge]);
+    }
     this.#chargeVersions = new Map();
   }
 
@@ -49,6 +57,11 @@ export class StripeStore {
 
   charge(id: string): StripeCharge | undefined {
     return this.#chargeById.get(id);
+  }
+
+  /** One customer's charges, newest first (none for an unknown customer). */
+  chargesOf(customerId: string): readonly StripeCharge[] {
+    return this.#chargesByCustomer.get(customerId) ?? [];
   }
 
   paymentIntent(id: string): StripePaymentIntent | undefined {
