@@ -195,16 +195,24 @@ async function serve(
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
   const changes = createChangeHub({ onListenerError: (error, change) => fastify.log.error({ err: error, topic: change.topic }, 'a subscription listener failed') });
-  const invalidations = await createInvalidationBus(stack.redis, `${config.cache.keyPrefix}:v1:invalidations`, (what, changed) => {
-    void stack.cache
-      .invalidateLocally(what)
-      .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
-      .finally(() => {
-        results?.clear();
-        // Only now: a subscriber reads through a cache that no longer holds the old copy.
-        for (const change of changed) changes.publish(change);
-      });
-  });
+  const invalidations = await createInvalidationBus(
+    stack.redis,
+    `${config.cache.keyPrefix}:v1:invalidations`,
+    (what, changed) => {
+      // invalidateLocally drops the in-process copies before its first await, so a read that
+      // comes after this call (the local-first reads `onListening` allows, among them) finds
+      // them gone.
+      void stack.cache
+        .invalidateLocally(what)
+        .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
+        .finally(() => {
+          results?.clear();
+          // Only now: a subscriber reads through a cache that no longer holds the old copy.
+          for (const change of changed) changes.publish(change);
+        });
+    },
+    (listening) => stack.readLocalFirst(listening),
+  );
   const invalidate = async (what: Invalidation) => {
     await stack.cache.invalidate(what);
     results?.clear();

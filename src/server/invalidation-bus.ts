@@ -25,24 +25,34 @@ interface Message {
 
 /**
  * Invalidations reach every other instance through Redis pub/sub, where they empty the result
- * cache and the in-process copy of the entity cache (`onRemote`); without Redis there is no other
+ * cache and the in-process copy of the entity cache (`onRemote`), which that instance reads first
+ * while it is listening (`onListening`, see tiered-store.ts); without Redis there is no other
  * instance to tell. Pub/sub delivers at most once: an instance whose subscription was
  * interrupted treats its return as "everything changed" and empties both. While Redis is away an
  * announcement reaches no one: other instances keep their copies until they hear from Redis
  * again, or until those expire (at most the entities' ttl) — see the README.
  */
-export async function createInvalidationBus(redis: RedisConnection | undefined, channel: string, onRemote: (what: Invalidation, changes: readonly Change[]) => void): Promise<InvalidationBus> {
+export async function createInvalidationBus(
+  redis: RedisConnection | undefined,
+  channel: string,
+  onRemote: (what: Invalidation, changes: readonly Change[]) => void,
+  /**
+   * Whether every other instance's invalidation reaches `onRemote` from now on. True comes after
+   * the `onRemote({ all: true })` of a gap, so a copy emptied there may be trusted again.
+   */
+  onListening: (listening: boolean) => void = () => undefined,
+): Promise<InvalidationBus> {
   if (!redis) return { announce: async () => undefined, announceOrFail: async () => undefined };
   const self = randomUUID();
-  await redis.subscribe(
-    channel,
-    (text) => {
+  await redis.subscribe(channel, {
+    message: (text) => {
       const message = parse(text);
       if (message.from !== self) onRemote(message.what, message.changes ?? []);
     },
     // Messages sent while this instance was not listening are lost: assume everything changed.
-    () => onRemote({ all: true }, []),
-  );
+    gap: () => onRemote({ all: true }, []),
+    listening: onListening,
+  });
   const publish = async (what: Invalidation, changes: readonly Change[]) => {
     const message: Message = { from: self, what, ...(changes.length > 0 ? { changes } : {}) };
     await redis.run((client) => client.publish(channel, JSON.stringify(message)));

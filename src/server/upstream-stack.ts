@@ -12,7 +12,7 @@ import { createMemoryStore, type CacheStore } from '../upstream/cache/cache-stor
 import { EntityCache } from '../upstream/cache/entity-cache.ts';
 import { createNullStore } from '../upstream/cache/null-store.ts';
 import { createRedisStore } from '../upstream/cache/redis-store.ts';
-import { createTieredStore } from '../upstream/cache/tiered-store.ts';
+import { createTieredStore, type TieredStore } from '../upstream/cache/tiered-store.ts';
 import { createQuota } from '../upstream/quota/create-quota.ts';
 import type { Quota } from '../upstream/quota/quota-guard.ts';
 import { RedisConnection } from '../upstream/redis/redis-connection.ts';
@@ -45,6 +45,11 @@ export interface UpstreamStack {
   tenants: ReadonlyMap<string, TenantStack>;
   cache: EntityCache;
   redis?: RedisConnection;
+  /**
+   * With Redis: whether the entity cache reads its in-process copy first (see TieredStore's
+   * `localFirst`); the invalidation channel's state, told by the invalidation bus.
+   */
+  readLocalFirst(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -70,11 +75,12 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
   const local = createMemoryStore({ maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes, ...clock });
   let store: CacheStore = local;
   let localCopy: CacheStore | undefined;
+  let tiered: TieredStore | undefined;
   if (!config.cache.enabled) store = createNullStore();
   else if (redis) {
     // Entries under `<prefix>:cache:`, so that a flush (a scan of that namespace) never touches
     // the quota's keys (`<prefix>:v4:quota:…`): its pauses and its waiters' queue must survive.
-    const tiered = createTieredStore(createRedisStore(redis, `${config.cache.keyPrefix}:cache`), local);
+    tiered = createTieredStore(createRedisStore(redis, `${config.cache.keyPrefix}:cache`), local, clock);
     store = tiered;
     localCopy = tiered.local;
   }
@@ -101,6 +107,9 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
     tenants: stacks,
     cache,
     ...(redis ? { redis } : {}),
+    readLocalFirst: (on) => {
+      if (tiered) tiered.localFirst = on;
+    },
     close: async () => {
       await Promise.all(closers.map((close) => close()));
       await redis?.close();

@@ -120,7 +120,14 @@ describe.skipIf(!redisUp)('two tenants sharing one Redis', () => {
     await redis.set(keys[0]!, JSON.stringify(entry), { PX: 60_000 });
     await redis.close();
 
-    expect((await tenantA.query(query, { id })).data).toEqual({ customer: { name: 'Only tenant A may see this' } });
+    // Another instance of tenant A reads the marked copy: its in-process copy is empty (the first
+    // one answers from its own, which a write straight into Redis does not reach).
+    const tenantAAgain = await GatewayStack.startRemote(simulators, { REDIS_URL, CACHE_KEY_PREFIX: prefix, RESULT_CACHE_MAX_BYTES: '0' });
+    try {
+      expect((await tenantAAgain.query(query, { id })).data).toEqual({ customer: { name: 'Only tenant A may see this' } });
+    } finally {
+      await tenantAAgain.close();
+    }
     const b = await tenantB.query(query, { id });
     expect(b.data).toEqual({ customer: { name: customer.name } });
     expect(b.extensions?.upstream).toMatchObject({ customers: { calls: 1 } });

@@ -11,7 +11,12 @@ export interface CacheStore {
   readonly kind: 'memory' | 'redis';
   /** False for the store that keeps nothing (CACHE_ENABLED=false). */
   readonly remembers: boolean;
-  getMany<V>(keys: readonly string[]): Promise<Array<V | undefined>>;
+  /**
+   * `acceptLocal`: which values an in-process copy of a shared store may answer with on its own
+   * (those the caller would serve as they are); the rest are read from the shared store. Only a
+   * tiered store reading its local copy first uses it (see tiered-store.ts).
+   */
+  getMany<V>(keys: readonly string[], acceptLocal?: (value: V) => boolean): Promise<Array<V | undefined>>;
   /**
    * Stores `value` for `ttlMs`, unless `key` was invalidated (or the store cleared) since the
    * fetch that produced the value began, `fetchAgeMs` ago: a fetch begun before an invalidation
@@ -30,6 +35,17 @@ export interface CacheStore {
   /** Removes every key under this store's prefix, and nothing else; refuses older writes likewise. */
   clear(holdMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A value and how long its store will keep it, as of the answer. */
+export interface Expiring<V> {
+  value: V;
+  ttlMs: number;
+}
+
+/** A store whose entries an in-process copy may hold, no longer than the store itself keeps them. */
+export interface ExpiringStore extends CacheStore {
+  getManyExpiring<V>(keys: readonly string[]): Promise<Array<Expiring<V> | undefined>>;
 }
 
 export interface MemoryStoreOptions {
@@ -59,13 +75,21 @@ function estimatedSize(key: string, value: unknown): number {
  * it stores, and an invalidation landing in that gap was overwritten by the write it had just
  * refused; here the check and the write are one synchronous step.
  */
-export function createMemoryStore({ maxEntries, maxBytes, now = () => performance.now() }: MemoryStoreOptions): CacheStore {
+export function createMemoryStore({ maxEntries, maxBytes, now: injected }: MemoryStoreOptions): ExpiringStore {
+  const now = injected ?? (() => performance.now());
   const marks = new InvalidationMarks(now);
-  const lru = new LRUCache<string, object>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (value, key) => estimatedSize(key, value), perf: { now } });
+  // lru-cache reuses one reading of the clock until a 1 ms timer passes (`ttlResolution`): an
+  // injected clock, which moves only when a test says so, must be read every time.
+  const lru = new LRUCache<string, object>({ max: maxEntries, maxSize: maxBytes, sizeCalculation: (value, key) => estimatedSize(key, value), perf: { now }, ...(injected ? { ttlResolution: 0 } : {}) });
   return {
     kind: 'memory',
     remembers: true,
     getMany: async <V>(keys: readonly string[]) => keys.map((key) => lru.get(key) as V | undefined),
+    getManyExpiring: async <V>(keys: readonly string[]) =>
+      keys.map((key) => {
+        const value = lru.get(key) as V | undefined;
+        return value === undefined ? undefined : { value, ttlMs: lru.getRemainingTTL(key) };
+      }),
     set: async (key, value, ttlMs, fetchAgeMs) => {
       if (marks.invalidatedSince(key, fetchAgeMs)) return;
       lru.set(key, value as object, { ttl: Math.max(1, ttlMs) });

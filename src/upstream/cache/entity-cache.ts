@@ -173,10 +173,26 @@ export class EntityCache {
     return entry ? 'invalidated' : 'absent';
   }
 
-  /** @internal */
-  async entries<V>(keys: readonly string[]): Promise<Array<CacheEntry<V> | undefined>> {
+  /**
+   * @internal With `resource`, an in-process copy of a shared store may answer for the entries
+   * fresh under its policy; without, the shared store is read (an event is applied to the newest
+   * entry there is).
+   */
+  async entries<V>(keys: readonly string[], resource?: ResourceName): Promise<Array<CacheEntry<V> | undefined>> {
     if (keys.length === 0) return [];
-    return this.options.store.getMany<CacheEntry<V>>(keys).catch(() => keys.map(() => undefined));
+    return this.options.store.getMany<CacheEntry<V>>(keys, resource && this.freshIn(resource)).catch(() => keys.map(() => undefined));
+  }
+
+  /**
+   * What an in-process copy may answer with on its own: an entry still fresh, by the age it had
+   * in the shared store (`storedAt` travels with it), so the copy never serves it longer than the
+   * shared store would have served it as fresh. A stale one is read again from the shared store,
+   * where another instance may have refreshed it.
+   */
+  private freshIn<V>(resource: ResourceName): (entry: CacheEntry<V>) => boolean {
+    const policy = this.options.policies[resource];
+    const readAt = this.now();
+    return (entry) => freshnessOf(entry, policy, readAt) === 'fresh';
   }
 
   /** @internal */
@@ -190,7 +206,8 @@ export class EntityCache {
     const { provider } = RESOURCES[resource];
     const { report } = call;
     const policy = this.options.policies[resource];
-    const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf)).catch(() => ids.map(() => undefined));
+    // A revalidation reads the shared store: its validators should be the newest there are.
+    const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf), call.revalidate ? undefined : this.freshIn(resource)).catch(() => ids.map(() => undefined));
     if (call.revalidate) return this.revalidate(keyFor, resource, ids, entries, fetcher, call);
     const now = this.now();
     const result = new Map<string, V | null | Error>();
@@ -437,7 +454,7 @@ export class ProviderCache {
    * which events keep exact.
    */
   async peek<V>(resource: ResourceName, ids: readonly string[]): Promise<Array<V | null | undefined>> {
-    const entries = await this.cache.entries<V>(ids.map((id) => this.keyFor(resource, id)));
+    const entries = await this.cache.entries<V>(ids.map((id) => this.keyFor(resource, id)), resource);
     return entries.map((entry) => (entry === undefined ? undefined : entry.value));
   }
 

@@ -2,7 +2,7 @@ import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { RedisCommandClient } from '../redis/redis-client.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import type { CacheStore } from './cache-store.ts';
+import type { ExpiringStore } from './cache-store.ts';
 import { INVALIDATION_MARGIN_MS } from './invalidation-marks.ts';
 
 /**
@@ -83,7 +83,7 @@ return now
  * back as processes restart.
  * The same layout serves a single Redis, so both run the same scripts and the same tests.
  */
-export function createRedisStore(connection: RedisConnection, prefix: string): CacheStore {
+export function createRedisStore(connection: RedisConnection, prefix: string): ExpiringStore {
   if (/[{}]/.test(prefix)) throw new TypeError(`prefix must not contain a hash tag's braces: ${prefix}`);
   const adapter = new KeyvRedis(connection.client, { namespace: prefix, keyPrefixSeparator: ':', throwOnErrors: true, throwOnConnectError: true, useUnlink: true });
   // keyv hands its own namespace to the adapter, so the prefix is set on both.
@@ -109,6 +109,16 @@ export function createRedisStore(connection: RedisConnection, prefix: string): C
         await register(client, tags);
         return (await keyv.getMany<V>([...keys])) as Array<V | undefined>;
       });
+    },
+    getManyExpiring: async <V>(keys: readonly string[]) => {
+      const tags = keys.map(hashTagOf);
+      const rows = await connection.run(async (client) => {
+        await register(client, tags);
+        return keyv.getManyRaw<V>([...keys]);
+      });
+      const now = Date.now();
+      // Every entry is written with an expiry (`set`, `apply`); one without is kept a second only.
+      return rows.map((row) => (row === undefined ? undefined : { value: row.value as V, ttlMs: typeof row.expires === 'number' ? row.expires - now : 1000 }));
     },
     set: async (key, value, ttlMs, fetchAgeMs) => {
       const tag = hashTagOf(key);

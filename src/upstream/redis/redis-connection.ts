@@ -21,6 +21,14 @@ export type RedisConnectionOptions = RedisTarget & {
   now?: () => number;
 };
 
+export interface SubscriptionHandlers {
+  message: (message: string) => void;
+  /** Messages may have been missed: the subscription is back after an interruption. */
+  gap?: () => void;
+  /** Whether every message published from now on reaches `message`, as far as can be told. */
+  listening?: (listening: boolean) => void;
+}
+
 export class RedisUnavailableError extends Error {
   readonly code = 'REDIS_UNAVAILABLE';
 
@@ -116,26 +124,53 @@ export class RedisConnection {
   }
 
   /**
-   * Calls `onMessage` for every message on `channel`, on a connection of its own (a subscribed
+   * Calls `message` for every message on `channel`, on a connection of its own (a subscribed
    * client can do nothing else). It resubscribes by itself after reconnecting; pub/sub keeps
-   * nothing for a subscriber that is away, so `onGap` is told each time it comes back (or first
-   * connects late), when messages may have been missed.
+   * nothing for a subscriber that is away, so `gap` is told each time it comes back (or first
+   * connects late), when messages may have been missed. `listening` is told false as soon as the
+   * connection is in doubt, and true once subscribed again, after `gap`.
    * On a cluster this is classic SUBSCRIBE on one node, not sharded SSUBSCRIBE: a PUBLISH on any
    * node reaches every node's subscribers, it needs no Redis 7, and invalidations are rare enough
    * that broadcasting them over the cluster bus costs nothing worth a shard.
    */
-  async subscribe(channel: string, onMessage: (message: string) => void, onGap: () => void = () => undefined): Promise<void> {
+  async subscribe(channel: string, { message, gap = () => undefined, listening = () => undefined }: SubscriptionHandlers): Promise<void> {
     const subscriber = this.client.duplicate();
-    subscriber.on('error', () => undefined); // the main client already reports Redis's state
-    let listening = false;
-    subscriber.on('ready', () => {
-      if (listening) onGap();
+    let started = false;
+    let subscribed = false;
+    let subscribing: Promise<void> | undefined;
+    const subscribe = () =>
+      (subscribing ??= subscriber.subscribe(channel, message).then(
+        () => {
+          subscribed = true;
+          // Later than the first attempt waited for: what was published meanwhile is missed.
+          if (started) {
+            gap();
+            listening(true);
+          }
+        },
+        (error: unknown) => {
+          subscribing = undefined;
+          throw error;
+        },
+      ));
+    // Any error counts, even one the socket survives: reading the shared store first is always
+    // safe, and only a fresh subscription ('ready') says that nothing was missed since.
+    subscriber.on('error', () => listening(false)); // the main client already reports Redis's state
+    const events = connectionEvents(subscriber);
+    for (const event of [...events.down, 'reconnecting']) subscriber.on(event, () => listening(false));
+    // node-redis sends the resubscriptions before it says 'ready' (its socket initiator waits
+    // for them), so on 'ready' the channel is listened to again.
+    subscriber.on(events.up, () => {
+      if (!started) return;
+      if (subscribed) {
+        gap();
+        listening(true);
+      } else void subscribe().catch(() => undefined);
     });
     this.subscribers.push(subscriber);
-    await Promise.race([subscriber.connect().then(() => subscriber.subscribe(channel, onMessage)), delay(Math.max(this.options.commandTimeoutMs, 1000))]).catch(
-      () => undefined,
-    );
-    listening = true;
+    await Promise.race([subscriber.connect().then(subscribe), delay(Math.max(this.options.commandTimeoutMs, 1000))]).catch(() => undefined);
+    started = true;
+    if (subscribed && isClientReady(subscriber)) listening(true);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryStore, type CacheStore } from '../../../src/upstream/cache/cache-store.ts';
+import { createMemoryStore, type CacheStore, type ExpiringStore } from '../../../src/upstream/cache/cache-store.ts';
 import { createRedisStore } from '../../../src/upstream/cache/redis-store.ts';
 import { createTieredStore } from '../../../src/upstream/cache/tiered-store.ts';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
@@ -157,7 +157,7 @@ for (const backend of backends) {
     it('clear removes only its own prefix', async () => {
       const connection = await connect();
       const prefixes = [uniquePrefix('mine'), uniquePrefix('theirs')] as const;
-      const [mine, theirs] = prefixes.map((prefix) => createRedisStore(connection, prefix)) as [CacheStore, CacheStore];
+      const [mine, theirs] = prefixes.map((prefix) => createRedisStore(connection, prefix)) as [ExpiringStore, ExpiringStore];
       await mine.set(A('k'), { v: 'mine' }, 10_000, 0);
       await theirs.set(A('k'), { v: 'theirs' }, 10_000, 0);
       await mine.clear(10_000);
@@ -231,10 +231,11 @@ describe('tiered store', () => {
     const inner = createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024 });
     const state = { down: false, invalidated: [] as string[] };
     const guard = <T>(work: () => Promise<T>) => (state.down ? Promise.reject(new Error('redis down')) : work());
-    const store: CacheStore = {
+    const store: ExpiringStore = {
       kind: 'redis',
       remembers: true,
       getMany: (keys) => guard(() => inner.getMany(keys)),
+      getManyExpiring: (keys) => guard(() => inner.getManyExpiring(keys)),
       set: (key, value, ttl, age) => guard(() => inner.set(key, value, ttl, age)),
       invalidate: (key, hold) => guard(async () => {
         state.invalidated.push(key);
