@@ -14,6 +14,33 @@ export interface FrameShare {
   share: number;
 }
 
+/** The parts of a V8 sampling heap profile (bench/allocation-agent.mjs) this summary reads. */
+export interface HeapProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  /** Bytes sampled as allocated in this frame itself. */
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+function frameName(frame: CpuProfile['nodes'][number]['callFrame']): string {
+  const file = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
+  return `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
+}
+
+/** Bytes allocated per frame (the frame itself, not what it calls), largest first, as shares. */
+export function topAllocations(root: HeapProfileNode, count: number): FrameShare[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  const pending = [root];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    total += node.selfSize;
+    if (node.selfSize > 0) self.set(frameName(node.callFrame), (self.get(frameName(node.callFrame)) ?? 0) + node.selfSize);
+    pending.push(...node.children);
+  }
+  if (total === 0) return [];
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, count).map(([frame, bytes]) => ({ frame, share: bytes / total }));
+}
+
 /**
  * Self time per frame, largest first. Why not a flame graph tool: the README and
  * docs/performance.md quote the top frames as text, before and after a change, and this needs no
@@ -28,8 +55,7 @@ export function topFrames(profile: CpuProfile, count: number): FrameShare[] {
     const frame = byId.get(id)?.callFrame;
     if (!frame) return;
     total += delta;
-    const file = frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(dist|src)\//, '$1/');
-    const key = `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
+    const key = frameName(frame);
     self.set(key, (self.get(key) ?? 0) + delta);
   });
   if (total === 0) return [];
@@ -39,14 +65,16 @@ export function topFrames(profile: CpuProfile, count: number): FrameShare[] {
     .map(([frame, time]) => ({ frame, share: time / total }));
 }
 
-// `npm run bench:profile -- <file.cpuprofile> [count]`: a Markdown table of the top self frames.
+// `npm run bench:profile -- <file.cpuprofile|file.heapprofile> [count]`: a Markdown table of the
+// top frames by self time, or by bytes allocated.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, count = '20'] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write('usage: npm run bench:profile -- <file.cpuprofile> [count]\n');
+    process.stderr.write('usage: npm run bench:profile -- <file.cpuprofile|file.heapprofile> [count]\n');
     process.exit(2);
   }
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  process.stdout.write('| self | frame |\n| ---: | --- |\n');
-  for (const { frame, share } of topFrames(profile, Number(count))) process.stdout.write(`| ${(share * 100).toFixed(1)}% | \`${frame}\` |\n`);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile | { head: HeapProfileNode };
+  const heap = 'head' in profile;
+  process.stdout.write(`| ${heap ? 'allocated' : 'self'} | frame |\n| ---: | --- |\n`);
+  for (const { frame, share } of heap ? topAllocations(profile.head, Number(count)) : topFrames(profile, Number(count))) process.stdout.write(`| ${(share * 100).toFixed(1)}% | \`${frame}\` |\n`);
 }

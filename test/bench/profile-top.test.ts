@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topFrames, type CpuProfile } from '../../bench/profile-top.ts';
+import { topAllocations, topFrames, type CpuProfile, type HeapProfileNode } from '../../bench/profile-top.ts';
 
 describe('the CPU profile summary', () => {
   it('adds up self time per frame, largest first, with node_modules paths shortened', () => {
@@ -18,5 +18,24 @@ describe('the CPU profile summary', () => {
     ]);
     expect(topFrames(profile, 5).map((f) => f.frame)).toContain('(anonymous) dist/server/result-cache-hooks.js:30');
     expect(topFrames({ nodes: [], samples: [], timeDeltas: [] }, 5)).toEqual([]);
+  });
+});
+
+describe('the allocation profile summary', () => {
+  it('adds up the bytes each frame allocated itself, over the whole tree, largest first', () => {
+    const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 9 });
+    const root: HeapProfileNode = {
+      callFrame: frame('(root)'),
+      selfSize: 0,
+      children: [
+        { callFrame: frame('runHttpQuery', 'file:///app/node_modules/@apollo/server/dist/esm/runHttpQuery.js'), selfSize: 300, children: [] },
+        { callFrame: frame('paymentsOf', 'file:///app/dist/providers/stripe/payments.js'), selfSize: 100, children: [{ callFrame: frame('paymentsOf', 'file:///app/dist/providers/stripe/payments.js'), selfSize: 100, children: [] }] },
+      ],
+    };
+    expect(topAllocations(root, 5)).toEqual([
+      { frame: 'runHttpQuery @apollo/server/dist/esm/runHttpQuery.js:10', share: 0.6 },
+      { frame: 'paymentsOf dist/providers/stripe/payments.js:10', share: 0.4 },
+    ]);
+    expect(topAllocations({ callFrame: frame('(root)'), selfSize: 0, children: [] }, 5)).toEqual([]);
   });
 });
