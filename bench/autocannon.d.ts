@@ -22,6 +22,8 @@ declare module 'autocannon' {
     connections?: number;
     /** Seconds; the run stops at the first one-second sample tick after it. */
     duration?: number;
+    /** Requests to send in all, instead of a duration. */
+    amount?: number;
     /** Seconds a request may take before it counts as a timeout. */
     timeout?: number;
     method?: string;
