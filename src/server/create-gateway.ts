@@ -49,7 +49,9 @@ import { attachSubscriptions } from './subscriptions/subscription-server.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
-const CLOSE_ANSWER = Buffer.from('}');
+const CLOSE_ANSWER = Buffer.from('}\n');
+/** Closings kept per combination of breaker states, one per distinct estimate. */
+const MAX_REPLAY_CLOSINGS = 1000;
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
@@ -181,14 +183,21 @@ async function serve(
     if (partition === undefined) partitions.set(principal, (partition = `${principal.tenantId}\n${[...principal.scopes].sort().join(' ')}`));
     return partition;
   };
-  const replayClosings = new WeakMap<object, Buffer>();
+  // Per shared zero report (one per combination of breaker states) and estimate: made once.
+  const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
   const resultTicketOf = results
-    ? registerResultCache(fastify, results, partitionOf, (request) => {
+    ? registerResultCache(fastify, results, partitionOf, (request, estimate) => {
         const report = zeroReport(tenantOf(auth.principalOf(request)));
         if (report === undefined) return CLOSE_ANSWER;
-        // Zero reports are shared per combination of breaker states, and so are their bytes.
-        let closing = replayClosings.get(report);
-        if (!closing) replayClosings.set(report, (closing = Buffer.from(`,"extensions":{"upstream":${JSON.stringify(report)}}}`)));
+        let closings = replayClosings.get(report);
+        if (!closings) replayClosings.set(report, (closings = new Map()));
+        let closing = closings.get(estimate);
+        if (!closing) {
+          if (closings.size >= MAX_REPLAY_CLOSINGS) closings.clear(); // estimates vary with variables
+          const upstream = estimate === undefined ? JSON.stringify(report) : `${JSON.stringify(report).slice(0, -1)},"estimate":${estimate}}`;
+          // Ended as Apollo ends an answer it runs (stringifyResult), so that a replay reads the same.
+          closings.set(estimate, (closing = Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`)));
+        }
         return closing;
       })
     : () => undefined;

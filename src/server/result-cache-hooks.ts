@@ -1,7 +1,8 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OperationContext } from './operation-context.ts';
-import type { ResultCache } from './result-cache.ts';
+import type { KeptAnswer, ResultCache } from './result-cache.ts';
+import { createSchemaOnlyTest } from './schema-only-answer.ts';
 
 /**
  * A request that missed the result cache: its ticket, and, once Apollo has decided the answer
@@ -10,7 +11,7 @@ import type { ResultCache } from './result-cache.ts';
  */
 export interface ResultTicket {
   readonly ticket: string;
-  keep?: { ttlMs: number; suffix: string };
+  keep?: { ttlMs: number; suffix: string; estimate: string | undefined };
 }
 
 /**
@@ -26,20 +27,28 @@ export function registerResultCache(
   cache: ResultCache,
   /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
   partitionOf: (request: FastifyRequest) => string,
-  /** The answer to send for a kept `{"data":…` (no closing brace): the bytes that close it. */
-  closingOf: (request: FastifyRequest) => Buffer,
+  /**
+   * The answer to send for a kept `{"data":…` (no closing brace): the bytes that close it, with
+   * the estimate the answer carried when it ran (it depends only on the key).
+   */
+  closingOf: (request: FastifyRequest, estimate: string | undefined) => Buffer,
 ): (request: FastifyRequest) => ResultTicket | undefined {
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
-  fastify.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return;
-    const key = cache.keyOf(request.body, partitionOf(request));
-    if (key === undefined) return;
-    const hit = cache.get(key);
-    if (hit === undefined) {
-      tickets.set(request, { ticket: cache.ticket(key) });
-      return;
+  // A callback hook: it never waits, and an async one would cost every request a promise.
+  fastify.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return done();
+    let answer: Buffer | undefined;
+    try {
+      const key = cache.keyOf(request.body, partitionOf(request));
+      const hit: KeptAnswer | undefined = key === undefined ? undefined : cache.get(key);
+      if (hit !== undefined) answer = Buffer.concat([hit.data, closingOf(request, hit.estimate)]);
+      else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
+    } catch (error) {
+      return done(error as Error);
     }
-    return reply.type('application/json; charset=utf-8').send(Buffer.concat([hit, closingOf(request)]));
+    if (answer === undefined) return done();
+    // Answered here: the hook chain stops without `done`.
+    void reply.type('application/json; charset=utf-8').send(answer);
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const keep = tickets.get(request)?.keep;
@@ -48,7 +57,7 @@ export function registerResultCache(
     // the socket and copied again for the cache (docs/performance.md, allocations).
     const bytes = Buffer.from(payload, 'utf8');
     const kept = dataOf(bytes, keep.suffix);
-    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, kept, keep.ttlMs);
+    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: kept, estimate: keep.estimate }, keep.ttlMs);
     done(null, bytes);
   });
   return (request) => tickets.get(request);
@@ -70,21 +79,34 @@ export function dataOf(payload: Buffer, suffix: string): Buffer | undefined {
   return payload.subarray(0, payload.length - end.length);
 }
 
+/**
+ * How long an answer fixed by the schema alone (`{ __typename }`) is kept: nothing it depends on
+ * changes while the process runs, so this only bounds how long an unused one holds its bytes.
+ */
+const SCHEMA_ONLY_TTL_MS = 60 * 60 * 1000; // 1 h
+
 export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<OperationContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response, contextValue, operation }) {
-          const ticket = contextValue.resultTicket;
-          if (ticket === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return;
-          const { data, errors, extensions } = response.body.singleResult;
-          if (errors?.length || data === undefined || data === null) return;
-          const ttlMs = contextValue.call.freshness.reusableForMs(cache.now());
-          if (ttlMs <= 0) return;
-          // Plugins that add extensions run before this one (see create-gateway.ts): these are final.
-          ticket.keep = { ttlMs, suffix: extensions === undefined ? '}\n' : `,"extensions":${JSON.stringify(extensions)}}\n` };
-        },
-      };
+  const schemaOnly = createSchemaOnlyTest();
+  // One listener for every request, and no promise of its own: it keeps no per-request state.
+  const listener: GraphQLRequestListener<OperationContext> = {
+    willSendResponse({ response, contextValue, operation, document }) {
+      const ticket = contextValue.resultTicket;
+      if (ticket === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return DONE;
+      const { data, errors, extensions } = response.body.singleResult;
+      if (errors?.length || data === undefined || data === null) return DONE;
+      const { call, report } = contextValue;
+      // An answer that used no entity has no freshness to go by: kept only when the schema alone decided it.
+      let ttlMs = call.freshness.reusableForMs(cache.now());
+      if (ttlMs <= 0 && call.freshness.usedNothing && report.isEmpty && document !== undefined && schemaOnly(operation, document)) ttlMs = SCHEMA_ONLY_TTL_MS;
+      if (ttlMs <= 0) return DONE;
+      // Plugins that add extensions run before this one (see create-gateway.ts): these are final.
+      const suffix = extensions === undefined ? '}\n' : `,"extensions":${JSON.stringify(extensions)}}\n`;
+      ticket.keep = { ttlMs, suffix, estimate: contextValue.estimate === undefined ? undefined : JSON.stringify(contextValue.estimate) };
+      return DONE;
     },
   };
+  const started = Promise.resolve(listener);
+  return { requestDidStart: () => started };
 }
+
+const DONE: Promise<void> = Promise.resolve();

@@ -1,5 +1,13 @@
 import { LRUCache } from 'lru-cache';
 
+/** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
+export interface KeptAnswer {
+  /** The UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`). */
+  readonly data: Buffer;
+  /** The JSON of the operation's estimate, which depends only on what the key holds. */
+  readonly estimate: string | undefined;
+}
+
 export interface ResultCacheOptions {
   /** Bytes of serialised answers kept, least recently used out first. */
   maxBytes: number;
@@ -15,7 +23,7 @@ export interface ResultCacheOptions {
  * one write of bytes, where executing ~3,000 fields again would cost milliseconds.
  */
 export class ResultCache {
-  private readonly answers: LRUCache<string, Buffer>;
+  private readonly answers: LRUCache<string, KeptAnswer>;
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
 
@@ -24,7 +32,9 @@ export class ResultCache {
   constructor(options: ResultCacheOptions) {
     this.now = options.now ?? Date.now;
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
-    this.answers = new LRUCache<string, Buffer>({ maxSize: options.maxBytes, sizeCalculation: (payload, key) => payload.length + 2 * key.length,
+    this.answers = new LRUCache<string, KeptAnswer>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (answer, key) => answer.data.length + 2 * ((answer.estimate?.length ?? 0) + key.length),
       perf: { now: this.now },
     });
   }
@@ -48,20 +58,20 @@ export class ResultCache {
     return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
   }
 
-  get(key: string): Buffer | undefined {
+  get(key: string): KeptAnswer | undefined {
     return this.answers.get(key);
   }
 
   /**
-   * `payload`: the UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`), kept for
+   * `answer.data`: the UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`), kept for
    * `ttlMs` unless the cache was cleared since `ticket` was taken. Bytes, not a string: outside
    * V8's heap they are neither copied by its collector nor counted in the size it grows the heap
    * from, and a replay writes them to the socket without encoding them again.
    */
-  set(ticket: string, payload: Buffer, ttlMs: number): void {
+  set(ticket: string, answer: KeptAnswer, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
-    this.answers.set(ticket.slice(split + 1), payload, { ttl: ttlMs });
+    this.answers.set(ticket.slice(split + 1), answer, { ttl: ttlMs });
   }
 
   clear(): void {

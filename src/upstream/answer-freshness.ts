@@ -18,6 +18,11 @@ export class AnswerFreshness {
     this.spoiled = true;
   }
 
+  /** No entity was used and nothing spoiled the answer: freshness alone cannot say how long it holds. */
+  get usedNothing(): boolean {
+    return !this.spoiled && this.until === Number.POSITIVE_INFINITY;
+  }
+
   /** Milliseconds the answer may be replayed for, or 0. */
   reusableForMs(now = Date.now()): number {
     if (this.spoiled || this.until === Number.POSITIVE_INFINITY) return 0;

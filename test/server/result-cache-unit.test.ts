@@ -10,16 +10,16 @@ describe('ResultCache', () => {
     const key = cache.keyOf(body)!;
     const ticket = cache.ticket(key);
     cache.clear(); // an invalidation while the answer is built from what it dropped
-    cache.set(ticket, Buffer.from('{"data":{"old":true}'), 60_000);
+    cache.set(ticket, { data: Buffer.from('{"data":{"old":true}'), estimate: undefined }, 60_000);
     expect(cache.get(key)).toBeUndefined();
-    cache.set(cache.ticket(key), Buffer.from('{"data":{"new":true}'), 60_000);
-    expect(cache.get(key)?.toString()).toBe('{"data":{"new":true}');
+    cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"new":true}'), estimate: undefined }, 60_000);
+    expect(cache.get(key)?.data.toString()).toBe('{"data":{"new":true}');
   });
 
   it('counts keys (the whole query text and variables) in its size', () => {
     const cache = new ResultCache({ maxBytes: 10_000 });
     const keys = Array.from({ length: 10 }, (_, n) => cache.keyOf({ query: `{ a${'x'.repeat(2_000)} }`, variables: { n } })!);
-    for (const key of keys) cache.set(cache.ticket(key), Buffer.from('{"data":{}'), 60_000);
+    for (const key of keys) cache.set(cache.ticket(key), { data: Buffer.from('{"data":{}'), estimate: undefined }, 60_000);
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
   });
