@@ -21,14 +21,19 @@ export async function chargeOperationCost(limiter: ClientRateLimiter, principal:
  * resolved and within the limits, before it runs. A refusal stops the operation: Apollo answers
  * with the HTTP status and headers it reads from the GraphQL error (operationErrorOf). An admitted
  * operation's answer carries the RateLimit fields as they stand after the charge, which replace
- * the request hook's: they read all four budgets.
+ * the request hook's: they read all four budgets. An operation that costs nothing is not charged.
  */
 export function operationCostCharger(limiter: ClientRateLimiter) {
   // Not async: the in-process store answers in place, and then the charge costs no promise.
   return (context: OperationContext, estimate: { cost: number }, http: { headers: HeaderMap }): void | Promise<void> => {
+    const cost = Math.max(0, Math.ceil(estimate.cost));
+    // Nothing to spend (`{ __typename }`): a charge of 0 is never refused and changes no budget,
+    // so the fields the request hook read a moment ago stand; asking again cost a store call
+    // and two more headers on every such answer.
+    if (cost === 0) return;
     let decision: RateLimitDecision | Promise<RateLimitDecision>;
     try {
-      decision = limiter.consumeNow(context.principal, { requests: 0, cost: Math.max(0, Math.ceil(estimate.cost)) });
+      decision = limiter.consumeNow(context.principal, { requests: 0, cost });
     } catch (error) {
       throw operationErrorOf(error);
     }

@@ -3,7 +3,9 @@ import type { Principal } from '../../../src/auth/principal.ts';
 import { ErrorCode, UpstreamError } from '../../../src/errors.ts';
 import { ClientRateLimiter } from '../../../src/server/rate-limit/client-rate-limiter.ts';
 import { MemoryRateLimitStore } from '../../../src/server/rate-limit/memory-rate-limit-store.ts';
-import { chargeOperationCost } from '../../../src/server/rate-limit/operation-cost-charge.ts';
+import { chargeOperationCost, operationCostCharger } from '../../../src/server/rate-limit/operation-cost-charge.ts';
+import type { OperationContext } from '../../../src/server/operation-context.ts';
+import { HeaderMap } from '@apollo/server';
 import { operationErrorOf } from '../../../src/server/format-error.ts';
 
 const dash: Principal = { kind: 'api-key', clientId: 'dash', tenantId: 'acme', scopes: new Set() };
@@ -35,6 +37,17 @@ describe('charging an operation\'s cost', () => {
     expect(http.status).toBe(429);
     expect(Object.fromEntries(http.headers)).toEqual({ 'retry-after': '60', 'ratelimit-policy': '"client-cost";q=10;w=60', ratelimit: '"client-cost";r=10;t=60' });
     expect(error.extensions['code']).toBe('RATE_LIMITED');
+  });
+
+  it('charges an operation that costs nothing nothing, and leaves the request\'s RateLimit fields as they are', async () => {
+    const limits = limiter();
+    const charge = operationCostCharger(limits);
+    const context = { principal: dash } as OperationContext;
+    const http = { headers: new HeaderMap() };
+    await charge(context, { cost: 0 }, http);
+    expect([...http.headers]).toEqual([]);
+    await charge(context, { cost: 4 }, http);
+    expect(http.headers.get('ratelimit')).toBe('"client-cost";r=6;t=24');
   });
 
   it('sets no HTTP status for other errors: Apollo answers those as it does', () => {
