@@ -7,7 +7,9 @@
  * Every system runs side by side, idle when not measured; each round measures them one after
  * the other, so before and after builds meet the same conditions, and the medians are printed.
  * `id=DIR` runs a Tributary system from a compiled build in DIR (`npm run build`'s `dist`, or a
- * copy of it two levels below the repository root, beside links to `schema` and `node_modules`).
+ * copy of it two levels below the repository root, beside links to `schema` and `node_modules`);
+ * `id=DIR,NAME=value,…` also sets those variables on top of the system's environment, to price a
+ * feature by turning it off (`UPSTREAM_REPORT=false`).
  */
 import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
@@ -43,11 +45,14 @@ async function main(): Promise<void> {
     const limits = raisedLimits();
     await new SimAdmin(sims).resetWith(faults(0, limits));
     for (const entry of values.system) {
-      const [id, dist] = entry.split('=') as [SystemId, string | undefined];
-      const spec = dist === undefined ? SYSTEMS[id] : { ...SYSTEMS[id], script: `${dist}/main.js` };
-      const system = await startSystem(spec, { sims, limits, answersFile: '' }, entry);
-      await load(system.url, body, WARM_UP_REQUESTS, connections);
-      running.push({ label: entry, system });
+      const [system, ...settings] = entry.split(',');
+      const [id, dist] = system!.split('=') as [SystemId, string | undefined];
+      const extra = Object.fromEntries(settings.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      const base = SYSTEMS[id];
+      const spec = { ...base, ...(dist === undefined ? {} : { script: `${dist}/main.js` }), env: (context: Parameters<typeof base.env>[0]) => ({ ...base.env(context), ...extra }) };
+      const started = await startSystem(spec, { sims, limits, answersFile: '' }, entry);
+      await load(started.url, body, WARM_UP_REQUESTS, connections);
+      running.push({ label: entry, system: started });
     }
     const samples = new Map<string, number[]>(running.map(({ label }) => [label, []]));
     for (let round = 0; round < rounds; round += 1) {
