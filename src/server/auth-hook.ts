@@ -3,6 +3,10 @@ import type { AuthOutcome, Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ErrorCode } from '../errors.ts';
 
+const PRINCIPAL = Symbol('tributary.principal');
+
+type AuthenticatedRequest = FastifyRequest & { [PRINCIPAL]: Principal | null };
+
 /** RFC 6750 §3: the scheme and realm only, so a refusal never says which part was wrong. */
 const CHALLENGE = 'Bearer realm="tributary"';
 
@@ -21,10 +25,12 @@ export interface RequestAuth {
  * holds no data, and the queries it sends carry the credentials the user types into it.
  */
 export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, options: { landingPage: boolean }): RequestAuth {
-  const principals = new WeakMap<FastifyRequest, Principal>();
+  // A slot on every request, declared once so that requests keep one shape: a WeakMap entry per
+  // request cost the garbage collector an ephemeron to process for every request it met.
+  fastify.decorateRequest(PRINCIPAL, null);
   const settle = (request: FastifyRequest, reply: FastifyReply, outcome: AuthOutcome, done: HookHandlerDoneFunction): void => {
     if ('principal' in outcome) {
-      principals.set(request, outcome.principal);
+      (request as AuthenticatedRequest)[PRINCIPAL] = outcome.principal;
       return done();
     }
     // Answered here: the hook chain stops without `done`.
@@ -46,7 +52,7 @@ export function registerAuthentication(fastify: FastifyInstance, authenticator: 
   });
   return {
     principalOf: (request) => {
-      const principal = principals.get(request);
+      const principal = (request as AuthenticatedRequest)[PRINCIPAL];
       if (!principal) throw new Error('no principal: the authentication hook did not run for this request');
       return principal;
     },
