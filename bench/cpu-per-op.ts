@@ -9,12 +9,14 @@
  * `id=DIR` runs a Tributary system from a compiled build in DIR (`npm run build`'s `dist`, or a
  * copy of it two levels below the repository root, beside links to `schema` and `node_modules`);
  * `id=DIR,NAME=value,…` also sets those variables on top of the system's environment, to price a
- * feature by turning it off (`UPSTREAM_REPORT=false`).
+ * feature by turning it off (`UPSTREAM_REPORT=false`). Tributary's systems run with the node flags
+ * of the Dockerfile's CMD, as `npm run bench -- --compiled` runs them; peers with none.
  */
 import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BENCH_HEADERS } from './bench-credentials.ts';
+import { deployedNodeFlags } from './deployed-launch.ts';
 import { SimAdmin } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, ServiceProcess } from './service-process.ts';
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
       const extra = Object.fromEntries(settings.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
       const base = SYSTEMS[id];
       const spec = { ...base, ...(dist === undefined ? {} : { script: `${dist}/main.js` }), env: (context: Parameters<typeof base.env>[0]) => ({ ...base.env(context), ...extra }) };
-      const started = await startSystem(spec, { sims, limits, answersFile: '' }, entry);
+      const nodeArgs = id.startsWith('tributary') ? deployedNodeFlags() : [];
+      const started = await startSystem(spec, { sims, limits, answersFile: '' }, entry, { nodeArgs });
       await load(started.url, body, WARM_UP_REQUESTS, connections);
       running.push({ label: entry, system: started });
     }
