@@ -10,7 +10,8 @@
  * copy of it two levels below the repository root, beside links to `schema` and `node_modules`);
  * `id=DIR,NAME=value,…` also sets those variables on top of the system's environment, to price a
  * feature by turning it off (`UPSTREAM_REPORT=false`). Tributary's systems run with the node flags
- * of the Dockerfile's CMD, as `npm run bench -- --compiled` runs them; peers with none.
+ * of the Dockerfile's CMD, as `npm run bench -- --compiled` runs them, and peers with none;
+ * `id=DIR,--flag,--other-flag` gives a system its own (`--none` for none).
  */
 import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
@@ -47,12 +48,14 @@ async function main(): Promise<void> {
     const limits = raisedLimits();
     await new SimAdmin(sims).resetWith(faults(0, limits));
     for (const entry of values.system) {
-      const [system, ...settings] = entry.split(',');
+      const [system, ...parts] = entry.split(',');
+      const flags = parts.filter((part) => part.startsWith('--'));
+      const settings = parts.filter((part) => !part.startsWith('--'));
       const [id, dist] = system!.split('=') as [SystemId, string | undefined];
       const extra = Object.fromEntries(settings.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
       const base = SYSTEMS[id];
       const spec = { ...base, ...(dist === undefined ? {} : { script: `${dist}/main.js` }), env: (context: Parameters<typeof base.env>[0]) => ({ ...base.env(context), ...extra }) };
-      const nodeArgs = id.startsWith('tributary') ? deployedNodeFlags() : [];
+      const nodeArgs = flags.length > 0 ? flags.filter((flag) => flag !== '--none') : id.startsWith('tributary') ? deployedNodeFlags() : [];
       const started = await startSystem(spec, { sims, limits, answersFile: '' }, entry, { nodeArgs });
       await load(started.url, body, WARM_UP_REQUESTS, connections);
       running.push({ label: entry, system: started });
