@@ -24,7 +24,7 @@ import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
-import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
+import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
@@ -49,7 +49,7 @@ import { attachSubscriptions } from './subscriptions/subscription-server.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
-const CLOSE_ANSWER = Buffer.from('}\n');
+const CLOSE_ANSWER = ownBytes(Buffer.from('}\n'));
 /** Closings kept per combination of breaker states, one per distinct estimate. */
 const MAX_REPLAY_CLOSINGS = 1000;
 export interface Gateway {
@@ -196,7 +196,7 @@ async function serve(
           if (closings.size >= MAX_REPLAY_CLOSINGS) closings.clear(); // estimates vary with variables
           const upstream = estimate === undefined ? JSON.stringify(report) : `${JSON.stringify(report).slice(0, -1)},"estimate":${estimate}}`;
           // Ended as Apollo ends an answer it runs (stringifyResult), so that a replay reads the same.
-          closings.set(estimate, (closing = Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`)));
+          closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
         }
         return closing;
       })

@@ -57,13 +57,25 @@ export function registerResultCache(
     // the socket and copied again for the cache (docs/performance.md, allocations).
     const bytes = Buffer.from(payload, 'utf8');
     const kept = dataOf(bytes, keep.suffix);
-    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: kept, estimate: keep.estimate }, keep.ttlMs);
+    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: ownBytes(kept), estimate: keep.estimate }, keep.ttlMs);
     done(null, bytes);
   });
   return (request) => tickets.get(request);
 }
 
 const DATA_START = Buffer.from('{"data":');
+
+/**
+ * `view` in memory of its own when it shares more than a little: an answer under 4 KiB is
+ * encoded into Node's shared 8 KiB pool, so a view would keep that whole slab (and whatever else
+ * it holds) alive, uncounted by the cache's size; a large one's view keeps only its extensions.
+ */
+export function ownBytes(view: Buffer): Buffer {
+  if (view.byteOffset === 0 && view.buffer.byteLength - view.length <= 1024) return view;
+  const own = Buffer.allocUnsafeSlow(view.length);
+  view.copy(own);
+  return own;
+}
 
 /**
  * `{"data":…` (without its closing brace) out of the bytes of Apollo's

@@ -34,7 +34,7 @@ export class ResultCache {
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
     this.answers = new LRUCache<string, KeptAnswer>({
       maxSize: options.maxBytes,
-      sizeCalculation: (answer, key) => answer.data.length + 2 * ((answer.estimate?.length ?? 0) + key.length),
+      sizeCalculation: (answer, key) => answer.data.buffer.byteLength + 2 * ((answer.estimate?.length ?? 0) + key.length),
       perf: { now: this.now },
     });
   }

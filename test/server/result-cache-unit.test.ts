@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/server/result-cache.ts';
-import { dataOf } from '../../src/server/result-cache-hooks.ts';
+import { dataOf, ownBytes } from '../../src/server/result-cache-hooks.ts';
 
 describe('ResultCache', () => {
   const body = { query: '{ customers(first: 50) { edges { node { id } } } }' };
@@ -41,5 +41,21 @@ describe('dataOf', () => {
     expect(of('{"errors":[],"data":{"a":1}}\n', '}\n')).toBeUndefined();
     expect(of('{"data":{"a":1},"extensions":{"other":1}}\n', ',"extensions":{"upstream":1}}\n')).toBeUndefined();
     expect(of('}\n', '}\n')).toBeUndefined();
+  });
+});
+
+describe('ownBytes', () => {
+  it('copies a small answer out of the shared pool, so a kept answer holds only its own bytes', () => {
+    const pooled = Buffer.from('{"data":{"a":1}}\n');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length); // Node's 8 KiB pool
+    const own = ownBytes(pooled.subarray(0, 15));
+    expect(own.toString()).toBe('{"data":{"a":1}');
+    expect(own.buffer.byteLength).toBe(15);
+  });
+
+  it('keeps a view of a large answer that shares only a little', () => {
+    const large = Buffer.from(`{"data":"${'x'.repeat(10_000)}"},"extensions":{}}\n`);
+    const view = large.subarray(0, large.length - 17);
+    expect(ownBytes(view)).toBe(view);
   });
 });

@@ -128,7 +128,7 @@ export class RedisConnection {
    * client can do nothing else). It resubscribes by itself after reconnecting; pub/sub keeps
    * nothing for a subscriber that is away, so `gap` is told each time it comes back (or first
    * connects late), when messages may have been missed. `listening` is told false as soon as the
-   * connection is in doubt, and true once subscribed again, after `gap`.
+   * connection is in doubt, and true once subscribed again, after `gap` (never on a cluster, see below).
    * On a cluster this is classic SUBSCRIBE on one node, not sharded SSUBSCRIBE: a PUBLISH on any
    * node reaches every node's subscribers, it needs no Redis 7, and invalidations are rare enough
    * that broadcasting them over the cluster bus costs nothing worth a shard.
@@ -145,7 +145,7 @@ export class RedisConnection {
           // Later than the first attempt waited for: what was published meanwhile is missed.
           if (started) {
             gap();
-            listening(true);
+            if ('isReady' in subscriber) listening(true);
           }
         },
         (error: unknown) => {
@@ -164,13 +164,16 @@ export class RedisConnection {
       if (!started) return;
       if (subscribed) {
         gap();
-        listening(true);
+        if ('isReady' in subscriber) listening(true);
       } else void subscribe().catch(() => undefined);
     });
     this.subscribers.push(subscriber);
     await Promise.race([subscriber.connect().then(subscribe), delay(Math.max(this.options.commandTimeoutMs, 1000))]).catch(() => undefined);
     started = true;
-    if (subscribed && isClientReady(subscriber)) listening(true);
+    // A cluster client says when a node failed but never that its subscription was made whole
+    // again (it may even replace its pub/sub connection without an error), so on a cluster
+    // `listening` is never told true: reads go to the shared store first, which is always safe.
+    if (subscribed && isClientReady(subscriber) && 'isReady' in subscriber) listening(true);
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { eventually } from '../../support/eventually.ts';
 import { PrivateRedis, redisForTests } from '../../support/redis.ts';
+import { RedisClusterForTests, redisClusterForTests } from '../../support/redis-cluster.ts';
 
 const redisUp = await redisForTests();
+const clusterTools = await redisClusterForTests();
 const quiet = { warn: () => undefined, info: () => undefined };
 
 describe.skipIf(!redisUp)('a subscription', () => {
@@ -40,5 +42,23 @@ describe.skipIf(!redisUp)('a subscription', () => {
 
     await admin.publish('channel', 'after');
     await eventually(async () => seen.includes('message after'));
+  });
+});
+
+describe.skipIf(!clusterTools)('a subscription on a Redis Cluster', () => {
+  it('delivers messages but never says it is listening: a cluster does not say when a lost subscription is whole again', async () => {
+    const cluster = await RedisClusterForTests.start();
+    const connection = new RedisConnection({ clusterNodes: cluster.nodes, commandTimeoutMs: 2_000, logger: quiet });
+    try {
+      await connection.connect();
+      const seen: string[] = [];
+      await connection.subscribe('channel', { message: (text) => seen.push(`message ${text}`), listening: (on) => seen.push(on ? 'listening' : 'not listening') });
+      await connection.run((client) => client.publish('channel', 'hello'));
+      await eventually(async () => seen.includes('message hello'));
+      expect(seen).not.toContain('listening');
+    } finally {
+      await connection.close();
+      await cluster.stop();
+    }
   });
 });
