@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config.ts';
 import { startSimulators, type SimulatorSet } from '../simulators/index.ts';
 import { createGateway, type Gateway } from './create-gateway.ts';
-import type { TenantEndpoints } from './upstream-stack.ts';
+import type { ProviderEndpoints, TenantEndpoints } from './upstream-stack.ts';
 
 export interface Running {
   gateway: Gateway;
@@ -23,11 +23,7 @@ export async function start(config: GatewayConfig, logStream?: NodeJS.WritableSt
     const { credentials } = simulators;
     tenants.unshift({
       id: config.defaultTenantId,
-      endpoints: {
-        customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
-        stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
-        hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
-      },
+      endpoints: simulatorEndpoints(simulators),
       rateLimits: config.rateLimits,
       webhookSecrets: {
         stripe: [credentials.stripeWebhookSecret],
@@ -63,4 +59,14 @@ export function pointWebhooksAt(gateway: Gateway, simulators: SimulatorSet): voi
   const base = new URL(gateway.url);
   base.pathname = '/webhooks';
   for (const handle of [simulators.customers, simulators.stripe, simulators.hubspot]) handle.webhooks.configure([{ url: `${base.toString()}/${handle.name}` }]);
+}
+
+/** The three simulated providers as a tenant reaches them, with the simulators' own credentials. */
+export function simulatorEndpoints(simulators: SimulatorSet): ProviderEndpoints {
+  const { credentials } = simulators;
+  return {
+    customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
+    stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
+    hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
+  };
 }

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { BadUserInputError } from '../../src/errors.ts';
 import type { OperationEstimate } from '../../src/graphql/limits/cost-estimate.ts';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.ts';
+import { simulatorEndpoints } from '../../src/server/start.ts';
 import type { OperationContext } from '../../src/server/operation-context.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
@@ -252,7 +253,6 @@ describe('the onEstimate hook', () => {
 
   beforeAll(async () => {
     simulators = await startSimulators({ host: '127.0.0.1' });
-    const { credentials } = simulators;
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
     gateway = await createGateway({
       config,
@@ -260,11 +260,7 @@ describe('the onEstimate hook', () => {
         {
           id: config.defaultTenantId,
           rateLimits: config.rateLimits,
-          endpoints: {
-            customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
-            stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
-            hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
-          },
+          endpoints: simulatorEndpoints(simulators),
         },
       ],
       onEstimate: (context: OperationContext, estimate: OperationEstimate) => {

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createGateway, type Gateway } from '../../src/server/create-gateway.ts';
+import { simulatorEndpoints } from '../../src/server/start.ts';
 import { createSchemaOnlyTest } from '../../src/server/schema-only-answer.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 
@@ -36,7 +37,6 @@ describe('the result cache and answers that used no entity', () => {
 
   beforeAll(async () => {
     simulators = await startSimulators({ host: '127.0.0.1' });
-    const { credentials } = simulators;
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', UPSTREAM_REPORT: 'true' });
     gateway = await createGateway({
       config,
@@ -44,11 +44,7 @@ describe('the result cache and answers that used no entity', () => {
         {
           id: config.defaultTenantId,
           rateLimits: config.rateLimits,
-          endpoints: {
-            customers: { url: simulators.customers.url, auth: { kind: 'bearer', token: credentials.customersToken } },
-            stripe: { url: simulators.stripe.url, auth: { kind: 'bearer', token: credentials.stripeSecretKey } },
-            hubspot: { url: simulators.hubspot.url, auth: { kind: 'bearer', token: credentials.hubspotToken } },
-          },
+          endpoints: simulatorEndpoints(simulators),
         },
       ],
       // Called for every operation Apollo runs, and never for a replayed answer.
