@@ -180,7 +180,7 @@ export class EntityCache {
    */
   async entries<V>(keys: readonly string[], resource?: ResourceName): Promise<Array<CacheEntry<V> | undefined>> {
     if (keys.length === 0) return [];
-    return this.options.store.getMany<CacheEntry<V>>(keys, resource && this.freshIn(resource)).catch(() => keys.map(() => undefined));
+    return this.options.store.getMany<CacheEntry<V>>(keys, resource ? this.freshIn(resource) : undefined).catch(() => keys.map(() => undefined));
   }
 
   /**
@@ -189,7 +189,10 @@ export class EntityCache {
    * shared store would have served it as fresh. A stale one is read again from the shared store,
    * where another instance may have refreshed it.
    */
-  private freshIn<V>(resource: ResourceName): (entry: CacheEntry<V>) => boolean {
+  private freshIn<V>(resource: ResourceName): ((entry: CacheEntry<V>) => boolean) | undefined {
+    // Only a shared store (tiered, with a local copy) reads it; the in-process store alone would
+    // be handed a closure and a clock reading per load for nothing.
+    if (this.options.store.kind !== 'redis') return undefined;
     const policy = this.options.policies[resource];
     const readAt = this.now();
     return (entry) => freshnessOf(entry, policy, readAt) === 'fresh';
