@@ -1,0 +1,84 @@
+import type { ProviderName } from './errors.ts';
+
+/**
+ * What the layers below the server tell the people who run the gateway. The upstream pipeline,
+ * the entity cache, events and writes emit here and know nothing of Prometheus, OpenTelemetry or
+ * the log format: src/ops/ implements this interface, src/server/ composes the implementations
+ * (metrics, logs, traces) and injects them; tests inject a recorder or `noTelemetry`.
+ *
+ * Every method is called on hot paths (a warm page makes hundreds of cache lookups): sinks count
+ * and return, and never throw. Labels here are bounded by construction (provider, resource,
+ * outcome names); ids and paths appear only in fields meant for logs and spans.
+ */
+export interface Telemetry {
+  /** One HTTP attempt to a provider ended: answered (any status) or failed without an answer. */
+  upstreamAttempt(attempt: UpstreamAttempt): void;
+  /** A call was refused before any attempt went out (open circuit, full bulkhead, spent quota). */
+  upstreamRefused(provider: ProviderName, tenant: string, reason: RefusalReason): void;
+  /** A call waited for its provider's quota before its attempt went out. */
+  quotaWaited(provider: ProviderName, tenant: string, waitedMs: number): void;
+  /** A circuit changed state; called once per change. */
+  breakerChanged(provider: ProviderName, tenant: string, from: BreakerStateName, to: BreakerStateName): void;
+  /** Entity cache outcomes, one call per entity looked up (`count` for a batch with one outcome). */
+  cacheLookup(provider: ProviderName, resource: string, outcome: CacheOutcome, count: number): void;
+}
+
+export interface UpstreamAttempt {
+  readonly provider: ProviderName;
+  /** The tenant whose account the call used (a configured id, bounded). */
+  readonly tenant: string;
+  /** The cache resource the call reads (e.g. `stripe.charges`), or `write` / `other`: bounded. */
+  readonly resource: string;
+  readonly method: string;
+  /** The path without its query string (ids in it: for logs and spans, never a metric label). */
+  readonly path: string;
+  /** 1 for the first attempt of a call, 2 for its first retry, and so on. */
+  readonly attempt: number;
+  /** The provider's status, or undefined when no answer came (timeout, connection failure). */
+  readonly status: number | undefined;
+  /** The public error code when the attempt failed (a 404 the caller expects is not a failure). */
+  readonly errorCode: string | undefined;
+  readonly durationMs: number;
+  /** Response bytes received. */
+  readonly bytes: number;
+  /** The provider's own id for the request (Stripe `request-id`, HubSpot `correlationId`/`x-hubspot-correlation-id`). */
+  readonly providerRequestId: string | undefined;
+}
+
+export type RefusalReason = 'breaker_open' | 'bulkhead_full' | 'quota_spent' | 'deadline';
+export type BreakerStateName = 'closed' | 'open' | 'half_open';
+/** `hit`: fresh; `stale`: answered stale (while revalidating or after an error); `revalidated`: the provider said unchanged; `joined`: joined a fetch already in flight (single flight). */
+export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'revalidated' | 'joined';
+
+/** Nothing is observed: the default wherever no sink is injected. */
+export const noTelemetry: Telemetry = {
+  upstreamAttempt() {},
+  upstreamRefused() {},
+  quotaWaited() {},
+  breakerChanged() {},
+  cacheLookup() {},
+};
+
+/** Every sink sees every event, in order; none is skipped when another throws. */
+export function fanOut(sinks: readonly Telemetry[]): Telemetry {
+  const live = sinks.filter((sink) => sink !== noTelemetry);
+  if (live.length === 0) return noTelemetry;
+  if (live.length === 1) return live[0]!;
+  const each = <K extends keyof Telemetry>(method: K) =>
+    ((...args: Parameters<Telemetry[K]>) => {
+      for (const sink of live) {
+        try {
+          (sink[method] as (...a: Parameters<Telemetry[K]>) => void)(...args);
+        } catch {
+          // A sink must not break a request; sinks are written not to throw, this is the fence.
+        }
+      }
+    }) as Telemetry[K];
+  return {
+    upstreamAttempt: each('upstreamAttempt'),
+    upstreamRefused: each('upstreamRefused'),
+    quotaWaited: each('quotaWaited'),
+    breakerChanged: each('breakerChanged'),
+    cacheLookup: each('cacheLookup'),
+  };
+}
