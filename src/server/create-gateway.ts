@@ -39,6 +39,7 @@ import type { ChangeHub } from '../events/change.ts';
 import type { EventCounters } from '../events/event-counters.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { WEBHOOK_PROVIDERS } from '../providers/registry.ts';
+import { fanOut, type Telemetry } from '../telemetry.ts';
 import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
 import { registerDeadLetterRoutes } from './events/dead-letter-routes.ts';
 import { announcer, createEventPipeline } from './events/event-pipeline.ts';
@@ -84,6 +85,8 @@ export interface GatewayOptions {
   logStream?: NodeJS.WritableStream;
   /** Called with each operation's estimated cost before it runs (see operation-limits-plugin.ts). */
   onEstimate?: OperationLimitsPluginOptions['onEstimate'];
+  /** One more telemetry sink besides the gateway's own (tests record what the layers emit). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -91,7 +94,7 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
  * (its stages in upstream-client.ts) → provider.
  */
-export async function createGateway({ config, tenants, logStream, now, onEstimate }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, tenants, logStream, now, onEstimate, telemetry: extraSink }: GatewayOptions): Promise<Gateway> {
   if (tenants.length === 0) throw new TypeError('createGateway needs at least one tenant');
   const fastify = Fastify({
     bodyLimit: config.limits.maxRequestBytes,
@@ -104,7 +107,9 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
     logController: new LogController({ disableRequestLogging: true }),
     ...httpServerOptions(config.http),
   });
-  const stack = await createUpstreamStack(config, tenants, fastify.log, now);
+  // Every sink the layers below report to (src/telemetry.ts): the ops implementations join here.
+  const telemetry = fanOut([...(extraSink ? [extraSink] : [])]);
+  const stack = await createUpstreamStack(config, tenants, fastify.log, now, telemetry);
   // What serve() has started by the time it fails (the event log's reader, the WebSocket server).
   const started: Array<() => Promise<void>> = [];
   try {

@@ -19,6 +19,7 @@ import { RedisConnection } from '../upstream/redis/redis-connection.ts';
 import { CircuitBreaker, type BreakerState } from '../upstream/resilience/circuit-breaker.ts';
 import { RetryPolicy } from '../upstream/resilience/retry-policy.ts';
 import { UpstreamClient } from '../upstream/upstream-client.ts';
+import { noTelemetry, type BreakerStateName, type Telemetry } from '../telemetry.ts';
 
 /** An OAuth access token is renewed this long before it expires, so no call carries one that lapses in flight. */
 const OAUTH_REFRESH_MARGIN_MS = 60 * 1000; // 1 min
@@ -58,7 +59,7 @@ export interface UpstreamStack {
  * front of this; then a read goes: entity cache (fresh, stale, or single flight) → UpstreamClient,
  * whose stages are composed, in order, in upstream-client.ts.
  */
-export async function createUpstreamStack(config: GatewayConfig, tenants: readonly TenantEndpoints[], log: FastifyBaseLogger, now?: () => number): Promise<UpstreamStack> {
+export async function createUpstreamStack(config: GatewayConfig, tenants: readonly TenantEndpoints[], log: FastifyBaseLogger, now?: () => number, telemetry: Telemetry = noTelemetry): Promise<UpstreamStack> {
   const clock = now ? { now } : {};
   const { redisUrl, redisClusterNodes } = config.cache;
   const target = redisUrl ? { url: redisUrl } : redisClusterNodes ? { clusterNodes: redisClusterNodes } : undefined;
@@ -91,6 +92,7 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
     ...clock,
     policies: parsePolicyOverrides(config.cache.policyOverrides),
     onBackgroundError: (error) => log.warn({ err: error }, 'background cache refresh failed'),
+    telemetry,
   });
 
   const closers: Array<() => Promise<void>> = [];
@@ -102,7 +104,7 @@ export async function createUpstreamStack(config: GatewayConfig, tenants: readon
     if (!quota) quotas.set(key, (quota = create()));
     return quota;
   };
-  for (const tenant of tenants) stacks.set(tenant.id, tenantStack(config, tenant, { quotaOf, cache, redis, closers, clock }));
+  for (const tenant of tenants) stacks.set(tenant.id, tenantStack(config, tenant, { quotaOf, cache, redis, closers, clock, telemetry }));
   return {
     tenants: stacks,
     cache,
@@ -128,6 +130,7 @@ interface Shared {
   redis: RedisConnection | undefined;
   closers: Array<() => Promise<void>>;
   clock: { now?: () => number };
+  telemetry: Telemetry;
 }
 
 /**
@@ -136,7 +139,7 @@ interface Shared {
  * tenants never read each other's entries, even were they to use the same provider account.
  * Quotas are keyed by the credential alone, since a provider counts its limit per account.
  */
-function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, cache, redis, closers, clock }: Shared): TenantStack {
+function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, cache, redis, closers, clock, telemetry }: Shared): TenantStack {
   const upstream = (provider: ProviderName, headers: Record<string, string>) => {
     const endpoint = tenant.endpoints[provider];
     const credential = createCredential(provider, endpoint.auth, config, closers);
@@ -158,7 +161,9 @@ function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, 
         }),
       ),
       retry: new RetryPolicy(resilience.retry),
-      breaker: new CircuitBreaker({ provider, ...resilience.breaker, ...clock }),
+      breaker: new CircuitBreaker({ provider, ...resilience.breaker, ...clock, onStateChange: breakerWatcher(provider, tenant.id, telemetry) }),
+      tenant: tenant.id,
+      telemetry,
       bulkhead: resilience.bulkhead,
       attemptTimeoutMs: config.upstreamTimeoutMs,
       quotaMaxWaitMs: config.quotaMaxWaitMs,
@@ -177,6 +182,17 @@ function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, 
       hubspot: { client: new HubSpotClient(hubspot.client), cache: scope('hubspot', hubspot.credential), defaultCurrency: config.hubspotDefaultCurrency },
     },
     breakers: () => ({ customers: customers.client.breakerState, stripe: stripe.client.breakerState, hubspot: hubspot.client.breakerState }),
+  };
+}
+
+/** The breaker tells its new state; telemetry wants the change, so the watcher keeps the last one. */
+function breakerWatcher(provider: ProviderName, tenant: string, telemetry: Telemetry): (state: BreakerState) => void {
+  let last: BreakerStateName = 'closed';
+  return (state) => {
+    const next: BreakerStateName = state.kind === 'half-open' ? 'half_open' : state.kind;
+    if (next === last) return;
+    telemetry.breakerChanged(provider, tenant, last, next);
+    last = next;
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ProviderName } from '../errors.ts';
+import { noTelemetry, type Telemetry } from '../telemetry.ts';
 import type { Credential } from './auth/credential.ts';
 import { breakerStage } from './pipeline/breaker-stage.ts';
 import { bulkheadStage, type BulkheadOptions } from './pipeline/bulkhead-stage.ts';
@@ -29,6 +30,9 @@ export interface UpstreamClientOptions {
   attemptTimeoutMs: number;
   /** Longest a call waits for quota before UPSTREAM_RATE_LIMITED. */
   quotaMaxWaitMs: number;
+  /** The tenant whose account this client calls with: a label for telemetry, nothing else. */
+  tenant?: string;
+  telemetry?: Telemetry;
 }
 
 /**
@@ -41,7 +45,7 @@ export class UpstreamClient {
   private readonly send: Send;
 
   constructor(private readonly options: UpstreamClientOptions) {
-    const { provider, quota } = options;
+    const { provider, quota, tenant = 'default', telemetry = noTelemetry } = options;
     this.provider = provider;
     this.transport = new HttpTransport({
       provider,
@@ -49,6 +53,8 @@ export class UpstreamClient {
       headers: options.headers,
       connections: options.bulkhead.maxConcurrent,
       attemptTimeoutMs: options.attemptTimeoutMs,
+      tenant,
+      telemetry,
       onAnswer: (status, headers) => {
         const pauseMs = pauseFromResponse(provider, status, headers);
         if (pauseMs !== undefined && pauseMs > 0) quota.pause(pauseMs);
@@ -61,10 +67,13 @@ export class UpstreamClient {
         // A refused token is renewed once per token, then the request tried once more.
         credentialStage(options.credential),
         // Back-pressure sits outside the breaker: a full bulkhead says nothing of the provider.
-        bulkheadStage(provider, options.bulkhead),
+        bulkheadStage(provider, options.bulkhead, () => telemetry.upstreamRefused(provider, tenant, 'bulkhead_full')),
         // An open circuit fails at once, before any budget is spent on a call that will not go.
-        breakerStage(options.breaker),
-        quotaStage(provider, quota, options.quotaMaxWaitMs),
+        breakerStage(options.breaker, () => telemetry.upstreamRefused(provider, tenant, 'breaker_open')),
+        quotaStage(provider, quota, options.quotaMaxWaitMs, {
+          waited: (ms) => telemetry.quotaWaited(provider, tenant, ms),
+          refused: (reason) => telemetry.upstreamRefused(provider, tenant, reason),
+        }),
       ],
       this.transport.send,
     );

@@ -1,3 +1,4 @@
+import { noTelemetry, type Telemetry } from '../../telemetry.ts';
 import { createHash } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { CallContext } from '../call-context.ts';
@@ -51,6 +52,8 @@ export interface EntityCacheOptions {
   /** The in-process copy of a shared store, which other instances' invalidations must reach. */
   localCopy?: CacheStore;
   now?: () => number;
+  /** Told of lookups' outcomes, per resource, counted per load. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -90,6 +93,7 @@ export class EntityCache {
   private readonly ageNow: () => number;
   /** How long an invalidation refuses older writes: the longest fetch, and then some. */
   private readonly holdMs: number;
+  private readonly telemetry: Telemetry;
 
   constructor(private readonly options: EntityCacheOptions) {
     if (!(options.maxFetchMs > 0)) throw new TypeError(`maxFetchMs must be positive: ${options.maxFetchMs}`);
@@ -100,6 +104,7 @@ export class EntityCache {
     // injected by a test is used for ages as well.
     this.ageNow = options.now ?? (() => performance.now());
     this.holdMs = options.maxFetchMs + HOLD_MARGIN_MS;
+    this.telemetry = options.telemetry ?? noTelemetry;
   }
 
   get storeKind(): CacheStore['kind'] | 'off' {
@@ -217,14 +222,19 @@ export class EntityCache {
     const needed: string[] = [];
     const refreshLater: string[] = [];
     const known = new Map<string, CacheEntry<V>>();
+    let hits = 0;
+    let misses = 0;
+    let stale = 0;
     ids.forEach((id, index) => {
       const entry = entries[index];
       const state = entry ? freshnessOf(entry, policy, now) : 'expired';
       if (entry && state === 'fresh') {
+        hits += 1;
         result.set(id, entry.value);
         report.recordCache(provider, 'hit');
         call.freshness.freshUntil(entry.storedAt + policy.ttlMs);
       } else if (entry && state === 'stale-while-revalidate') {
+        stale += 1;
         result.set(id, entry.value);
         report.recordStale(provider, now - entry.storedAt);
         call.freshness.spoil();
@@ -232,10 +242,15 @@ export class EntityCache {
         known.set(id, entry);
       } else {
         if (entry && state === 'stale') known.set(id, entry);
-        else report.recordCache(provider, 'miss');
+        else {
+          misses += 1;
+          report.recordCache(provider, 'miss');
+        }
         needed.push(id);
       }
     });
+    if (hits > 0) this.telemetry.cacheLookup(provider, resource, 'hit', hits);
+    if (misses > 0) this.telemetry.cacheLookup(provider, resource, 'miss', misses);
     if (needed.length > 0) {
       const fetched = await this.fetchShared(keyFor, resource, needed, known, fetcher, call);
       for (const id of needed) {
@@ -245,6 +260,7 @@ export class EntityCache {
           // RFC 5861 stale-if-error: the provider failed, a stale answer within maxStale beats none.
           result.set(id, fallback.value);
           report.recordStale(provider, now - fallback.storedAt);
+          stale += 1;
           call.freshness.spoil();
         } else {
           result.set(id, outcome ?? null);
@@ -253,6 +269,7 @@ export class EntityCache {
         }
       }
     }
+    if (stale > 0) this.telemetry.cacheLookup(provider, resource, 'stale', stale);
     if (refreshLater.length > 0) {
       void this.fetchShared(keyFor, resource, refreshLater, known, fetcher, call.background()).then(
         (outcomes) => {
@@ -330,6 +347,7 @@ export class EntityCache {
       if (running) joined.set(id, running);
       else own.push(id);
     }
+    if (joined.size > 0) this.telemetry.cacheLookup(provider, resource, 'joined', joined.size);
     const batch = own.length === 0 ? undefined : this.fetchAndStore(keyFor, resource, own, known, fetcher, call);
     for (const id of own) {
       const key = keyOf(id);
@@ -385,6 +403,7 @@ export class EntityCache {
         const etag = unchanged.etag ?? entry.etag;
         outcomes.set(id, { value: entry.value, ...(etag === undefined ? {} : { etag }) });
         report.recordRevalidated(provider, entry.bytes ?? 0);
+        this.telemetry.cacheLookup(provider, resource, 'revalidated', 1);
       } else {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }

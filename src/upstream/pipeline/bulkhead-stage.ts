@@ -14,9 +14,9 @@ export interface BulkheadOptions {
  * keys (see FairBulkhead). A full one is the gateway's own back-pressure (byGateway), so it never
  * counts against the provider's health.
  */
-export function bulkheadStage(provider: ProviderName, options: BulkheadOptions): Stage {
+export function bulkheadStage(provider: ProviderName, options: BulkheadOptions, onFull: () => void = () => {}): Stage {
   const bulkhead = new FairBulkhead(options);
-  const full = () => new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `too many calls to ${provider} in flight`, { detail: 'bulkhead full', byGateway: true });
+  const full = () => (onFull(), new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `too many calls to ${provider} in flight`, { detail: 'bulkhead full', byGateway: true }));
   return (next) => async (req) => {
     const { call } = req;
     try {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
+import type { Telemetry } from '../../telemetry.ts';
 import type { CallContext } from '../call-context.ts';
 import { parseRetryAfter } from '../retry-after.ts';
 import type { UpstreamRequest, UpstreamResponse } from './stage.ts';
@@ -17,7 +18,18 @@ export interface HttpTransportOptions {
   attemptTimeoutMs: number;
   /** Sees every answer's status and headers, for the provider's rate-limit signals. */
   onAnswer: (status: number, headers: IncomingHttpHeaders) => void;
+  /** The tenant whose account this transport calls with (telemetry only). */
+  tenant: string;
+  /** Told of every attempt, answered or not. */
+  telemetry: Telemetry;
 }
+
+/**
+ * Headers in which providers name a request for their support: Stripe's `request-id`, HubSpot's
+ * `x-hubspot-correlation-id` (its error bodies repeat it as `correlationId`), the common
+ * `x-request-id`. Header names, not provider names: the pipeline stays provider-agnostic.
+ */
+const PROVIDER_REQUEST_ID_HEADERS = ['request-id', 'x-hubspot-correlation-id', 'x-request-id'] as const;
 
 /**
  * The end of the pipeline: one attempt over an undici keep-alive pool, its timeouts from what is
@@ -39,10 +51,17 @@ export class HttpTransport {
     const { call } = req;
     const { provider } = this.options;
     const timeoutMs = Math.min(this.options.attemptTimeoutMs, call.remainingMs());
-    if (timeoutMs <= 0) throw call.timeoutError(provider);
+    if (timeoutMs <= 0) {
+      this.options.telemetry.upstreamRefused(provider, this.options.tenant, 'deadline');
+      throw call.timeoutError(provider);
+    }
     let ok = false;
     let bytes = 0;
     let headersArrived = false;
+    let status: number | undefined;
+    let answerHeaders: IncomingHttpHeaders | undefined;
+    let failure: UpstreamError | undefined;
+    const startedAt = performance.now();
     const attemptTimeout = AbortSignal.timeout(timeoutMs);
     try {
       const response = await this.pool.request({
@@ -55,7 +74,8 @@ export class HttpTransport {
         signal: AbortSignal.any([call.signal, attemptTimeout]),
       });
       headersArrived = true;
-      const status = response.statusCode;
+      status = response.statusCode;
+      answerHeaders = response.headers;
       const text = await response.body.text();
       bytes = Buffer.byteLength(text);
       this.options.onAnswer(status, response.headers);
@@ -67,10 +87,23 @@ export class HttpTransport {
       // An attempt whose timeout was shortened by the operation's deadline was cut by us, not
       // failed by the provider.
       const cutByDeadline = attemptTimeout.aborted && timeoutMs < this.options.attemptTimeoutMs;
-      if (cutByDeadline) throw mayHaveArrived(call.timeoutError(provider));
-      throw toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
+      failure = cutByDeadline ? mayHaveArrived(call.timeoutError(provider)) : toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
+      throw failure;
     } finally {
       call.report.recordCall(provider, { ok, bytes });
+      this.options.telemetry.upstreamAttempt({
+        provider,
+        tenant: this.options.tenant,
+        resource: req.resource ?? 'other',
+        method: req.method,
+        path: this.prefix + req.path,
+        attempt: req.attempt ?? 1,
+        status,
+        errorCode: ok ? undefined : (failure?.code ?? ErrorCode.UpstreamBadResponse),
+        durationMs: performance.now() - startedAt,
+        bytes,
+        providerRequestId: answerHeaders ? providerRequestId(answerHeaders) : undefined,
+      });
     }
   };
 
@@ -136,6 +169,14 @@ function mayHaveArrived(error: UpstreamError): UpstreamError {
     ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
     ...(error.status === undefined ? {} : { status: error.status }),
   });
+}
+
+function providerRequestId(headers: IncomingHttpHeaders): string | undefined {
+  for (const name of PROVIDER_REQUEST_ID_HEADERS) {
+    const value = first(headers[name]);
+    if (value) return value;
+  }
+  return undefined;
 }
 
 function first(value: string | string[] | undefined): string | undefined {

@@ -11,7 +11,7 @@ export function retryStage(retry: RetryPolicy): Stage {
     let attempts = 0;
     const response = await retry.run(req.call, req.method === 'GET' || req.idempotent === true, () => {
       attempts += 1;
-      return next(req);
+      return next(attempts === 1 ? req : { ...req, attempt: attempts });
     });
     return attempts > 1 ? { ...response, attempts } : response;
   };

@@ -16,6 +16,13 @@ export interface UpstreamRequest {
   /** Statuses the caller handles itself besides 2xx (e.g. 404 for "no such object"). */
   expect?: readonly number[];
   call: CallContext;
+  /**
+   * The entity-cache resource this call reads (`stripe.charges`), `write` for a write: the label
+   * its telemetry counts under. Bounded by construction; `other` when unset.
+   */
+  resource?: string;
+  /** Which attempt of the call this is, 1 for the first (the retry stage sets it for later ones). */
+  attempt?: number;
 }
 
 export interface UpstreamResponse {
