@@ -43,6 +43,13 @@ export interface UpstreamAttempt {
   readonly bytes: number;
   /** The provider's own id for the request (Stripe `request-id`, HubSpot `correlationId`/`x-hubspot-correlation-id`). */
   readonly providerRequestId: string | undefined;
+  /** The id of the gateway request the call serves (CallContext.requestId), for logs only. */
+  readonly requestId?: string | undefined;
+  /**
+   * The start of a failed answer's body (bounded), for logs only: it may hold personal data, which
+   * the log sink masks before writing it.
+   */
+  readonly errorBody?: string | undefined;
 }
 
 export type RefusalReason = 'breaker_open' | 'bulkhead_full' | 'quota_spent' | 'deadline';

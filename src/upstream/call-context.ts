@@ -30,6 +30,11 @@ export class CallContext {
      * knows), and fail rather than fall back to a stale copy: an event's refresh.
      */
     readonly revalidate = false,
+    /**
+     * The id of the gateway request the calls serve, opaque here: telemetry carries it so that a
+     * provider failure's log line names the request it failed.
+     */
+    readonly requestId: string | undefined = undefined,
   ) {
     this.deadline = Date.now() + budgetMs;
   }
@@ -48,12 +53,12 @@ export class CallContext {
 
   /** For work that outlives the response (background refreshes): its own report and deadline. */
   background(): CallContext {
-    return new CallContext(new UpstreamReport(), this.budgetMs, this.fairnessKey);
+    return new CallContext(new UpstreamReport(), this.budgetMs, this.fairnessKey, false, this.requestId);
   }
 
   /** The same report, client and what is left of the deadline, but reads that supersede whatever is cached (see `revalidate`). */
   revalidating(): CallContext {
-    return new CallContext(this.report, Math.max(1, this.remainingMs()), this.fairnessKey, true);
+    return new CallContext(this.report, Math.max(1, this.remainingMs()), this.fairnessKey, true, this.requestId);
   }
 
   timeoutError(provider: ProviderName): UpstreamError {

@@ -79,6 +79,13 @@ export class UpstreamReport {
     return this.usage.size === 0;
   }
 
+  /** Each provider the operation called, with its calls and failures (the access log's summary). */
+  callsByProvider(): Partial<Record<ProviderName, { calls: number; failures: number }>> {
+    const calls: Partial<Record<ProviderName, { calls: number; failures: number }>> = {};
+    for (const [provider, usage] of this.usage) if (usage.calls > 0) calls[provider] = { calls: usage.calls, failures: usage.failures };
+    return calls;
+  }
+
   /** Every provider appears, with zeros when the operation did not touch it. */
   toJSON(): Record<ProviderName, ProviderUsage> {
     return Object.fromEntries(PROVIDERS.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;

@@ -4,6 +4,7 @@ import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '..
 import type { Telemetry } from '../../telemetry.ts';
 import type { CallContext } from '../call-context.ts';
 import { parseRetryAfter } from '../retry-after.ts';
+import { markReported } from '../reported-failures.ts';
 import type { UpstreamRequest, UpstreamResponse } from './stage.ts';
 
 export interface HttpTransportOptions {
@@ -30,6 +31,9 @@ export interface HttpTransportOptions {
  * `x-request-id`. Header names, not provider names: the pipeline stays provider-agnostic.
  */
 const PROVIDER_REQUEST_ID_HEADERS = ['request-id', 'x-hubspot-correlation-id', 'x-request-id'] as const;
+
+/** Enough of a failed answer's body for its provider's error code and message, not a whole page. */
+const MAX_ERROR_BODY_CHARS = 1024;
 
 /**
  * The end of the pipeline: one attempt over an undici keep-alive pool, its timeouts from what is
@@ -60,6 +64,7 @@ export class HttpTransport {
     let headersArrived = false;
     let status: number | undefined;
     let answerHeaders: IncomingHttpHeaders | undefined;
+    let answerText: string | undefined;
     let failure: UpstreamError | undefined;
     const startedAt = performance.now();
     const attemptTimeout = AbortSignal.timeout(timeoutMs);
@@ -76,7 +81,7 @@ export class HttpTransport {
       headersArrived = true;
       status = response.statusCode;
       answerHeaders = response.headers;
-      const text = await response.body.text();
+      const text = (answerText = await response.body.text());
       bytes = Buffer.byteLength(text);
       this.options.onAnswer(status, response.headers);
       checkStatus(provider, status, response.headers, req.expect ?? []);
@@ -88,6 +93,7 @@ export class HttpTransport {
       // failed by the provider.
       const cutByDeadline = attemptTimeout.aborted && timeoutMs < this.options.attemptTimeoutMs;
       failure = cutByDeadline ? mayHaveArrived(call.timeoutError(provider)) : toUpstreamError(provider, error, call, attemptTimeout.aborted, headersArrived);
+      markReported(failure);
       throw failure;
     } finally {
       call.report.recordCall(provider, { ok, bytes });
@@ -103,6 +109,8 @@ export class HttpTransport {
         durationMs: performance.now() - startedAt,
         bytes,
         providerRequestId: answerHeaders ? providerRequestId(answerHeaders) : undefined,
+        requestId: call.requestId,
+        errorBody: ok || answerText === undefined ? undefined : answerText.slice(0, MAX_ERROR_BODY_CHARS),
       });
     }
   };
