@@ -50,6 +50,10 @@ export interface GatewayConfig {
   host: string;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** What the logs say of each request, and what they keep out (src/server/access-log.ts, src/ops/log-telemetry.ts). */
+  logs: LogsConfig;
+  /** How long /readyz answers 503 before the listener closes, so that load balancers stop sending first. */
+  shutdownGraceMs: number;
   /** `embedded`: start the simulators in-process and talk to them; `remote`: the URLs below. */
   mode: 'embedded' | 'remote';
   upstreamReport: boolean;
@@ -119,6 +123,13 @@ export interface GatewayConfig {
   subscriptions: SubscriptionSettings;
 }
 
+export interface LogsConfig {
+  /** One info line per request (health checks at debug). */
+  accessLog: boolean;
+  /** Field names (lower case) whose values are masked in upstream error bodies that reach the logs; empty: none. */
+  redactFields: string[];
+}
+
 export type WebhookSecrets = Partial<Record<ProviderName, string[]>>;
 
 export interface EventsConfig {
@@ -154,6 +165,9 @@ export const CONFIG_KEYS = {
   HOST: 'Interface to listen on (default 0.0.0.0)',
   NODE_ENV: '`production` hides the sandbox landing page and disables introspection',
   LOG_LEVEL: 'fatal, error, warn, info (default), debug, trace or silent',
+  ACCESS_LOG: 'on/off: one info line per request with its id, operation, client, tenant, status, duration and upstream calls (default on; /healthz and /readyz at debug)',
+  LOG_REDACT_FIELDS: 'Fields masked in upstream error bodies that reach the logs, comma separated (default email,name,firstname,lastname,phone; none to disable)',
+  SHUTDOWN_GRACE_MS: 'On SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (default 0)',
   CUSTOMERS_API_URL: 'Customer service base URL; setting any provider variable selects remote mode',
   CUSTOMERS_API_TOKEN: 'Customer service bearer token (or CUSTOMERS_API_TOKEN_FILE)',
   CUSTOMERS_RATE_LIMIT: 'Customer service requests per window (default 100)',
@@ -276,6 +290,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     host: env['HOST']?.trim() || '0.0.0.0',
     production: env['NODE_ENV'] === 'production',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logs: {
+      accessLog: oneOf(env, 'ACCESS_LOG', ['on', 'off'] as const, 'on') === 'on',
+      redactFields: redactFields(env, 'LOG_REDACT_FIELDS'),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 0, 0, 600_000),
     mode: remote ? 'remote' : 'embedded',
     upstreamReport: boolean(env, 'UPSTREAM_REPORT', !remote),
     executor: oneOf(env, 'GRAPHQL_EXECUTOR', ['jit', 'graphql-js'] as const, 'jit'),
@@ -643,6 +662,18 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   if (!raw) return fallback;
   if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
+}
+
+const DEFAULT_REDACT_FIELDS = ['email', 'name', 'firstname', 'lastname', 'phone'];
+
+function redactFields(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return DEFAULT_REDACT_FIELDS;
+  if (raw.toLowerCase() === 'none') return [];
+  const fields = raw.split(',').map((field) => field.trim().toLowerCase()).filter((field) => field !== '');
+  const bad = fields.find((field) => !/^[a-z0-9_-]{1,64}$/.test(field));
+  if (bad !== undefined || fields.length === 0) throw new ConfigError(name, `must be none or a comma-separated list of field names (letters, digits, _ or -), got ${JSON.stringify(bad ?? raw)}`);
+  return fields;
 }
 
 function currency(env: Env, name: string, fallback: string): string {

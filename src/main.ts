@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    gateway.beginShutdown(); // at once: load balancers see 503 on /readyz before anything closes
     gateway.log.info(`${signal}: shutting down`);
     running.close().then(
       () => process.exit(0),

@@ -47,6 +47,12 @@ import { idempotencyPlugin } from './writes/idempotency-plugin.ts';
 import { createWritePipeline } from './writes/write-pipeline.ts';
 import { createWriteSupport } from './writes/write-support.ts';
 import { attachSubscriptions } from './subscriptions/subscription-server.ts';
+import { registerAccessLog } from './access-log.ts';
+import { requestIdOf } from './request-id.ts';
+import { requestLogPlugin } from './request-log-plugin.ts';
+import { ResolverErrorLog } from './format-error.ts';
+import { logTelemetry } from '../ops/log-telemetry.ts';
+import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -69,6 +75,11 @@ export interface Gateway {
   readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
   /** Deferred writes waiting for their provider (allowDeferred), and their dead letters. */
   readonly writes: { queue: EventLog };
+  /**
+   * /readyz answers 503 from now on, while everything else is still served: what a signal does
+   * first, so that load balancers stop sending before the listener closes. close() calls it too.
+   */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -103,17 +114,19 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
       ...(logStream ? { stream: logStream } : {}),
     },
-    // Per-request access logs would cost more than the warm path itself; errors are still logged.
+    // Fastify's two lines per request are off: access-log.ts writes one (ACCESS_LOG), with more in it.
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
     ...httpServerOptions(config.http),
   });
   // Every sink the layers below report to (src/telemetry.ts): the ops implementations join here.
-  const telemetry = fanOut([...(extraSink ? [extraSink] : [])]);
+  const redactor = new PersonalDataRedactor(config.logs.redactFields);
+  const telemetry = fanOut([logTelemetry(fastify.log, redactor), ...(extraSink ? [extraSink] : [])]);
   const stack = await createUpstreamStack(config, tenants, fastify.log, now, telemetry);
   // What serve() has started by the time it fails (the event log's reader, the WebSocket server).
   const started: Array<() => Promise<void>> = [];
   try {
-    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started);
+    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started, new ResolverErrorLog(fastify.log, redactor));
   } catch (error) {
     for (const close of started.reverse()) await close().catch(() => undefined);
     await fastify.close();
@@ -147,8 +160,18 @@ async function serve(
   now: (() => number) | undefined,
   onEstimate: GatewayOptions['onEstimate'],
   started: Array<() => Promise<void>>,
+  errorLog: ResolverErrorLog,
 ): Promise<Gateway> {
   let ready = false;
+  let shuttingDown = false;
+  // Answers sent once shutdown began close their connection: a client's keep-alive socket would
+  // otherwise hold the drain (fastify.close) until the drain plugin cuts it, 10 s later.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (shuttingDown) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  // Before every other hook: a refusal by any of them still carries the request id.
+  const accessLog = registerAccessLog(fastify, { enabled: config.logs.accessLog, principalOf: (request) => principalIfAny(request) });
   // First: CORS preflights carry no credentials, so they are answered before authentication.
   await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
@@ -170,13 +193,14 @@ async function serve(
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   // Right after authentication (an onRequest hook): a replayed answer is still a request.
   const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
-  registerRequestRateLimit(fastify, limiter, (request) => {
+  function principalIfAny(request: FastifyRequest): Principal | undefined {
     try {
       return auth.principalOf(request);
     } catch {
       return undefined; // the landing page, which authentication lets through without a principal
     }
-  });
+  }
+  registerRequestRateLimit(fastify, limiter, principalIfAny);
   const chargeCost = operationCostCharger(limiter);
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
@@ -192,6 +216,7 @@ async function serve(
   const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
   const resultTicketOf = results
     ? registerResultCache(fastify, results, partitionOf, (request, estimate) => {
+        accessLog.recordOf(request).cacheHit = true; // asked for the closing of a replay only
         const report = zeroReport(tenantOf(auth.principalOf(request)));
         if (report === undefined) return CLOSE_ANSWER;
         let closings = replayClosings.get(report);
@@ -274,13 +299,14 @@ async function serve(
     fastify.log.warn('no REDIS_URL: mutations\' Idempotency-Keys and queued writes (allowDeferred) are kept in this process only; they are not shared with other instances and are lost on restart');
   }
   registerDeadLetterRoutes(fastify, writes.queue.deadLetters, (request) => auth.tryAuthenticate(request), '/admin/writes/dead-letters');
-  const contextOf = (principal: Principal, resultTicket?: ResultTicket) => {
+  const contextOf = (principal: Principal, resultTicket?: ResultTicket, request?: FastifyRequest) => {
     const { services } = tenantOf(principal);
     return createOperationContext({
       services,
       principal,
       deadlineMs: config.resilience.operationDeadlineMs,
       resultTicket,
+      ...(request ? { request: { id: request.id, record: accessLog.recordOf(request) } } : {}),
       writes: (context) => createWriteSupport(writes.service, context, services),
     });
   };
@@ -295,10 +321,12 @@ async function serve(
     ...(config.trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
-    formatError: createFormatError(fastify.log),
+    // Logged by requestLogPlugin, with each request's own logger.
+    formatError: createFormatError(),
     stringifyResult,
     validationRules: limits.validationRules,
     plugins: [
+      requestLogPlugin(errorLog),
       ...limits.plugins,
       idempotencyPlugin({
         store: writes.idempotency,
@@ -357,7 +385,7 @@ async function serve(
     };
   });
   await fastify.register(fastifyApollo(apollo), {
-    context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request)),
+    context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request), request),
   });
 
   // --- Subscriptions: graphql-ws on the same /graphql, over WebSocket (src/server/subscriptions/) ---
@@ -369,6 +397,7 @@ async function serve(
     contextFor: (principal) => contextOf(principal),
     changes,
     log: fastify.log,
+    errorLog,
     ...(now ? { now } : {}),
     admit: async (principal) => {
       const decision = await limiter.consume(principal, { requests: 1, cost: 0 });
@@ -380,6 +409,10 @@ async function serve(
 
   const address = await fastify.listen({ port: config.port, host: config.host });
   ready = true;
+  function beginShutdown(): void {
+    ready = false;
+    shuttingDown = true;
+  }
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const url = wildcard ? `http://localhost:${new URL(address).port}/graphql` : new URL('/graphql', address).toString();
   return {
@@ -394,8 +427,13 @@ async function serve(
     flushCache: () => invalidate({ all: true }),
     events: { log: events.log, counters: events.counters, changes },
     writes: { queue: writes.queue },
+    beginShutdown,
     close: async () => {
-      ready = false;
+      beginShutdown();
+      if (config.shutdownGraceMs > 0) {
+        fastify.log.info({ graceMs: config.shutdownGraceMs }, 'shutting down: /readyz answers 503 while requests are still served');
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+      }
       await subscriptions.close(); // first: open WebSockets would keep the HTTP server from closing
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
       await events.close(); // before Redis: in-flight handlers still write to it

@@ -8,6 +8,7 @@ import { CallContext } from '../upstream/call-context.ts';
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import type { OperationEstimate } from '../graphql/limits/cost-estimate.ts';
 import type { ResultTicket } from './result-cache-hooks.ts';
+import type { RequestRecord } from './access-log.ts';
 
 /** What lives as long as the gateway: one client and one cache view per provider. */
 export interface ProviderServices {
@@ -34,6 +35,8 @@ export interface OperationContext extends ResolverContext {
    * write support captured.
    */
   readonly idempotency: { key: string | undefined };
+  /** The HTTP request's record (its logger, what the access line says); none for an event's refresh or a subscription. */
+  readonly request: RequestRecord | undefined;
 }
 
 export interface OperationContextOptions {
@@ -47,6 +50,8 @@ export interface OperationContextOptions {
   revalidate?: boolean;
   /** The operation's writes (src/server/writes/); none where no write can happen (an event's refresh). */
   writes?: (context: OperationContext) => WriteSupport;
+  /** The HTTP request this operation answers, and its id (which its upstream calls carry into telemetry). */
+  request?: { id: string; record: RequestRecord } | undefined;
 }
 
 /** Where nothing is written: a context of the gateway's own (an event's refresh) never runs a mutation. */
@@ -55,10 +60,11 @@ const NO_WRITES: WriteSupport = {
   status: () => Promise.resolve(undefined),
 };
 
-export function createOperationContext({ services, principal, deadlineMs, resultTicket, revalidate = false, writes }: OperationContextOptions): OperationContext {
+export function createOperationContext({ services, principal, deadlineMs, resultTicket, revalidate = false, writes, request }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
-  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate);
-  return new LazyOperationContext({ services, call, writes }, principal, report, call, resultTicket);
+  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate, request?.id);
+  if (request) request.record.report = report;
+  return new LazyOperationContext({ services, call, writes }, principal, report, call, resultTicket, request?.record);
 }
 
 /** What the context makes on first use, shared by the context and Apollo's copies of it. */
@@ -89,6 +95,7 @@ class LazyOperationContext implements OperationContext {
     readonly report: UpstreamReport,
     readonly call: CallContext,
     readonly resultTicket: ResultTicket | undefined,
+    readonly request: RequestRecord | undefined,
   ) {}
 
   get customers(): CustomerLoaders {

@@ -14,7 +14,7 @@ import type { ResolverContext } from '../../graphql/resolver-context.ts';
 import { resolvers } from '../../graphql/resolvers/index.ts';
 import { guardScopes } from '../../graphql/scope-guard.ts';
 import { CredentialsExpiredError, type GatewayError } from '../../errors.ts';
-import { createFormatError } from '../format-error.ts';
+import { createFormatError, type ResolverErrorLog } from '../format-error.ts';
 import { TrustedDocuments } from '../trusted-documents/trusted-documents.ts';
 import { credentialHeadersOf } from './connection-credentials.ts';
 import { subscribeFreshPerEvent } from './fresh-per-event.ts';
@@ -36,6 +36,8 @@ export interface SubscriptionServerOptions {
   contextFor(principal: Principal): ResolverContext;
   changes: ChangeHub;
   log: FastifyBaseLogger;
+  /** Where resolver errors are logged (format-error.ts). */
+  errorLog: ResolverErrorLog;
   /** Default `/graphql`: the same URL as queries, as graphql-ws clients expect. */
   path?: string;
   /** For the keep-alive pings; tests pass fake ones. */
@@ -91,7 +93,7 @@ export function attachSubscriptions(options: SubscriptionServerOptions): Subscri
     validationRules: limitRules(config.limits, config.production).validationRules,
     ...(config.trustedDocuments.mode === 'off' ? {} : { trusted: new TrustedDocuments(config.trustedDocuments.mode, config.trustedDocuments.operations) }),
   };
-  const formatError = createFormatError(log);
+  const formatError = createFormatError(options.errorLog);
   const format = (error: GraphQLError): GraphQLFormattedError => formatError(error.toJSON(), error);
   const now = options.now ?? Date.now;
   const expired = (principal: Principal) => principal.expiresAt !== undefined && now() >= principal.expiresAt;

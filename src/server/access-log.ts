@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.ts';
+import type { UpstreamReport } from '../upstream/upstream-report.ts';
+
+const RECORD = Symbol('tributary.requestRecord');
+
+type RecordedRequest = FastifyRequest & { [RECORD]: RequestRecord | null };
+
+/**
+ * What the access line says of a GraphQL request beyond HTTP, filled in by those who know it:
+ * the context builder (the report), the request-log plugin (the operation's name), the result
+ * cache (a replay). Shared by Apollo's shallow copies of the context, like `idempotency`.
+ */
+export interface RequestRecord {
+  /** The request's own logger: every line it writes carries the request id. */
+  readonly log: FastifyBaseLogger;
+  operationName: string | undefined;
+  report: UpstreamReport | undefined;
+  /** Answered by the result cache, without running the operation. */
+  cacheHit: boolean;
+}
+
+export interface AccessLog {
+  /** The request's record, made on first use. */
+  recordOf(request: FastifyRequest): RequestRecord;
+}
+
+export interface AccessLogOptions {
+  /** ACCESS_LOG: the line itself; the request id header is echoed either way. */
+  enabled: boolean;
+  /** The request's principal, when authentication ran and let it through. */
+  principalOf: (request: FastifyRequest) => Principal | undefined;
+}
+
+/** Load balancers ask these every few seconds: their lines would bury the others at info. */
+const HEALTH_CHECKS = new Set(['/healthz', '/readyz']);
+
+/**
+ * Echoes the request id (`x-request-id`) on every answer, errors and 404s included (an onRequest
+ * hook, registered before any other, so even a refusal carries it), and writes one access line
+ * per request when the answer has gone: Fastify's own pair of lines per request stays off
+ * (create-gateway.ts) and this single one says what they did not (operation, client, tenant,
+ * upstream calls). Callback hooks: no promise per request.
+ */
+export function registerAccessLog(fastify: FastifyInstance, options: AccessLogOptions): AccessLog {
+  // A slot declared once, so that every request keeps one shape (as auth-hook.ts does).
+  fastify.decorateRequest(RECORD, null);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  if (options.enabled) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const path = pathOf(request.url);
+      const record = (request as RecordedRequest)[RECORD];
+      const principal = options.principalOf(request);
+      const fields = {
+        method: request.method,
+        path,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        ...(principal ? { client: principal.clientId, tenant: principal.tenantId } : {}),
+        ...(record ? recordFields(record) : {}),
+      };
+      if (HEALTH_CHECKS.has(path)) request.log.debug(fields, 'request completed');
+      else request.log.info(fields, 'request completed');
+      done();
+    });
+  }
+  return {
+    recordOf: (request) => {
+      const slot = request as RecordedRequest;
+      return (slot[RECORD] ??= { log: request.log, operationName: undefined, report: undefined, cacheHit: false });
+    },
+  };
+}
+
+function recordFields(record: RequestRecord): object {
+  if (record.cacheHit) return { operation: record.operationName ?? null, resultCache: 'hit' };
+  return { operation: record.operationName ?? null, upstream: record.report?.callsByProvider() ?? {} };
+}
+
+/** The path alone: a query string may carry a GET operation's variables, or a token someone put there. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
