@@ -13,6 +13,8 @@ const CHALLENGE = 'Bearer realm="tributary"';
 export interface RequestAuth {
   /** The request's principal; only requests that passed the hook reach GraphQL, so it is there. */
   principalOf(request: FastifyRequest): Principal;
+  /** The same, or undefined for a request the hook let through without one (other routes, the landing page). */
+  principalIfAny(request: FastifyRequest): Principal | undefined;
   /** The principal when the request carries valid credentials, for routes that also serve anonymous callers. */
   tryAuthenticate(request: FastifyRequest): Promise<Principal | undefined>;
 }
@@ -56,6 +58,7 @@ export function registerAuthentication(fastify: FastifyInstance, authenticator: 
       if (!principal) throw new Error('no principal: the authentication hook did not run for this request');
       return principal;
     },
+    principalIfAny: (request) => (request as AuthenticatedRequest)[PRINCIPAL] ?? undefined,
     tryAuthenticate: async (request) => {
       const outcome = await authenticator.authenticate(request.headers);
       return 'principal' in outcome ? outcome.principal : undefined;

@@ -171,7 +171,7 @@ async function serve(
     done(null, payload);
   });
   // Before every other hook: a refusal by any of them still carries the request id.
-  const accessLog = registerAccessLog(fastify, { enabled: config.logs.accessLog, principalOf: (request) => principalIfAny(request) });
+  const accessLog = registerAccessLog(fastify, { enabled: config.logs.accessLog, principalOf: (request) => auth.principalIfAny(request) });
   // First: CORS preflights carry no credentials, so they are answered before authentication.
   await registerHttpHygiene(fastify, config.http);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
@@ -193,14 +193,8 @@ async function serve(
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   // Right after authentication (an onRequest hook): a replayed answer is still a request.
   const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
-  function principalIfAny(request: FastifyRequest): Principal | undefined {
-    try {
-      return auth.principalOf(request);
-    } catch {
-      return undefined; // the landing page, which authentication lets through without a principal
-    }
-  }
-  registerRequestRateLimit(fastify, limiter, principalIfAny);
+  // Undefined for the landing page, which authentication lets through without a principal.
+  registerRequestRateLimit(fastify, limiter, (request) => auth.principalIfAny(request));
   const chargeCost = operationCostCharger(limiter);
   const zeroReport = (tenant: TenantStack) => (config.upstreamReport ? upstreamReportJSON(new UpstreamReport(), tenant.breakers()) : undefined);
   // Answers are kept per tenant and per set of scopes: the same query means other data for
