@@ -40,6 +40,7 @@ export class CustomersClient {
       method: 'POST',
       path: '/v1/customers/batch-get',
       json: { ids, ...(known.size > 0 ? { known: Object.fromEntries(known) } : {}) },
+      resource: 'customers.customer',
       call,
     });
     const body = parseWire('customers', wireBatchGet, response.body, 'batch-get answer');
@@ -53,6 +54,7 @@ export class CustomersClient {
       path: '/v1/customers',
       query: { limit: params.limit, startingAfter: params.startingAfter, email: params.email, stripeRef: params.stripeRef },
       ...(ifNoneMatch ? { headers: { 'if-none-match': ifNoneMatch } } : {}),
+      resource: 'customers.page',
       call,
     });
     const etag = headerOf(response.headers['etag']);
@@ -69,6 +71,7 @@ export class CustomersClient {
   async update(id: string, change: { email?: string; name?: string }, ifMatch: string | undefined, call: CallContext): Promise<UpdateAnswer> {
     const response = await this.upstream.request({
       method: 'PATCH',
+      resource: 'write',
       path: `/v1/customers/${encodeURIComponent(id)}`,
       json: change,
       ...(ifMatch ? { headers: { 'if-match': ifMatch } } : {}),

@@ -56,6 +56,7 @@ export class HubSpotClient {
         path: '/crm/v4/associations/contacts/deals/batch/read',
         json: { inputs },
         expect: [207],
+        resource: 'hubspot.dealIds',
         call,
       });
       const body = parseWire('hubspot', wireAssociationsBatch, response.body, 'associations batch');
@@ -87,6 +88,7 @@ export class HubSpotClient {
   async updateContact(id: string, properties: Record<string, string>, call: CallContext): Promise<HubSpotWriteAnswer> {
     const response = await this.upstream.request({
       method: 'PATCH',
+      resource: 'write',
       path: `/crm/v3/objects/contacts/${encodeURIComponent(id)}`,
       json: { properties },
       idempotent: true,
@@ -105,6 +107,7 @@ export class HubSpotClient {
     try {
       const response = await this.upstream.request({
         method: 'POST',
+        resource: 'write',
         path: '/crm/v3/objects/notes',
         json: {
           properties: { hs_note_body: body, hs_timestamp: timestamp },
@@ -134,6 +137,7 @@ export class HubSpotClient {
       path: `/crm/v3/objects/${type}/batch/read`,
       json: { inputs: keys.map((id) => ({ id })), properties: [...properties], ...(by === 'email' ? { idProperty: 'email' } : {}) },
       expect: [207],
+      resource: type === 'deals' ? 'hubspot.deal' : by === 'email' ? 'hubspot.contactByEmail' : 'hubspot.contact',
       call,
     });
     const body = parseWire('hubspot', wireBatchRead, response.body, `${type} batch`);

@@ -69,6 +69,7 @@ export class StripeClient {
         method: 'GET',
         path: '/v1/charges/search',
         query: { query, limit: STRIPE_MAX_PAGE, page: page ?? undefined },
+        resource: 'stripe.charges',
         call,
       });
       const result = parseWire('stripe', wireChargeSearch, response.body, 'charge search result');
@@ -85,6 +86,7 @@ export class StripeClient {
       path: '/v1/charges',
       query: { customer, limit: STRIPE_MAX_PAGE, starting_after: startingAfter },
       expect: [400],
+      resource: 'stripe.charges',
       call,
     });
     if (response.status === 400) {
@@ -98,7 +100,7 @@ export class StripeClient {
   }
 
   async getCharge(id: string, call: CallContext): Promise<WireCharge | null> {
-    const response = await this.upstream.request({ method: 'GET', path: `/v1/charges/${encodeURIComponent(id)}`, expect: [404], call });
+    const response = await this.upstream.request({ method: 'GET', path: `/v1/charges/${encodeURIComponent(id)}`, expect: [404], resource: 'stripe.charge', call });
     if (response.status === 404) {
       parseWire('stripe', wireError, response.body, 'error body');
       return null;
@@ -118,6 +120,7 @@ export class StripeClient {
     if (params.reason !== undefined) form['reason'] = params.reason;
     const response = await this.upstream.request({
       method: 'POST',
+      resource: 'write',
       path: '/v1/refunds',
       form,
       headers: { 'idempotency-key': idempotencyKey },
