@@ -121,6 +121,8 @@ export interface GatewayConfig {
   webhookSecrets: WebhookSecrets;
   /** WebSocket connections' limits; defaults and why in src/server/subscriptions/subscription-settings.ts. */
   subscriptions: SubscriptionSettings;
+  /** OpenTelemetry traces (src/ops/tracing.ts): off unless an OTLP endpoint is set. */
+  tracing: { tracesUrl?: string };
 }
 
 export interface LogsConfig {
@@ -265,6 +267,10 @@ export const CONFIG_KEYS = {
   SUBSCRIPTIONS_MAX_PER_CONNECTION: 'Subscriptions one WebSocket connection may hold at once (default 100)',
   SUBSCRIPTIONS_MAX_BUFFERED_BYTES: 'Bytes waiting to be sent on one WebSocket connection past which it is closed as too slow, code 4008 (default 1048576)',
   SUBSCRIPTIONS_PING_INTERVAL_MS: 'Between WebSocket pings; a connection that missed the previous pong is then terminated (default 30000)',
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'OTLP/HTTP base URL (http://collector:4318); traces go to its /v1/traces. Unset (and no OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): no tracing at all',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'OTLP/HTTP traces URL, used as is (http://collector:4318/v1/traces); wins over OTEL_EXPORTER_OTLP_ENDPOINT',
+  OTEL_SERVICE_NAME: 'service.name of the spans (default tributary); the other OTEL_* variables (sampler, resource attributes, exporter headers, batching) are read by the OpenTelemetry SDK itself',
+  OTEL_SDK_DISABLED: '`true` turns tracing off whatever endpoint is set (default false)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -360,6 +366,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     writes: writesConfig(env),
     webhookSecrets: webhookSecrets(env),
     subscriptions: subscriptionSettings(env),
+    tracing: tracingConfig(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -681,6 +688,30 @@ function currency(env: Env, name: string, fallback: string): string {
   if (!raw) return fallback;
   if (!/^[A-Za-z]{3}$/.test(raw)) throw new ConfigError(name, `must be an ISO 4217 currency code, got ${JSON.stringify(raw)}`);
   return raw.toUpperCase();
+}
+
+/**
+ * Where spans go, by the OpenTelemetry exporter spec: the traces endpoint as is, else the base
+ * endpoint with `v1/traces` appended. OTEL_SDK_DISABLED=true wins over both.
+ */
+function tracingConfig(env: Env): GatewayConfig['tracing'] {
+  if (boolean(env, 'OTEL_SDK_DISABLED', false)) return {};
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, `must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(name, `must be an http or https URL (OTLP/HTTP), got ${JSON.stringify(parsed.protocol)}`);
+    // Not echoed: a collector's URL may carry a token; headers belong in OTEL_EXPORTER_OTLP_HEADERS.
+    if (parsed.username || parsed.password) throw new ConfigError(name, 'must not carry credentials; use OTEL_EXPORTER_OTLP_HEADERS');
+    if (name === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') return { tracesUrl: raw };
+    return { tracesUrl: `${raw.replace(/\/+$/, '')}/v1/traces` };
+  }
+  return {};
 }
 
 function url(env: Env, name: string, fallback?: string): string {

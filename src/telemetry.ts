@@ -52,6 +52,27 @@ export interface UpstreamAttempt {
   readonly errorBody?: string | undefined;
 }
 
+/** A span's attributes; undefined ones are left out. */
+export type SpanAttributes = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/**
+ * One span of a trace, opaque to the layers below the server, which open children of it, add
+ * attributes, and end what they opened; src/ops/tracing.ts makes them with OpenTelemetry. The
+ * chain is explicit (the operation's span rides on its CallContext, a batch's on a view of it),
+ * not OpenTelemetry's async context: a DataLoader batch runs in the tick after its first load,
+ * and a single-flight fetch serves operations other than the one that started it, so an
+ * ambient "current span" would name the wrong parent. Made only while tracing is on: an untraced
+ * operation carries none, and one `undefined` check is all tracing costs it.
+ */
+export interface TraceSpan {
+  child(name: string, attributes: SpanAttributes, kind?: 'internal' | 'client'): TraceSpan;
+  setAttributes(attributes: SpanAttributes): void;
+  /** W3C Trace Context headers naming this span (`traceparent`, and `tracestate` when there is one), for the request it stands for. */
+  traceHeaders(): Record<string, string>;
+  /** Ends the span; `errorCode` (a public error code) marks it failed. */
+  end(attributes?: SpanAttributes, errorCode?: string): void;
+}
+
 export type RefusalReason = 'breaker_open' | 'bulkhead_full' | 'quota_spent' | 'deadline';
 export type BreakerStateName = 'closed' | 'open' | 'half_open';
 /** `hit`: fresh; `stale`: answered stale (while revalidating or after an error); `revalidated`: the provider said unchanged; `joined`: joined a fetch already in flight (single flight). */

@@ -55,6 +55,18 @@ describe('configuration', () => {
     expect(both.message).toContain('REDIS_URL');
   });
 
+  it('traces only when an OTLP endpoint is set: the traces endpoint as is, else the base one\'s /v1/traces', () => {
+    expect(loadConfig({}).tracing).toEqual({});
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({ tracesUrl: 'http://collector:4318/v1/traces' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp' }).tracing).toEqual({ tracesUrl: 'https://traces.example/otlp' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toEqual({});
+    expect(failure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).variable).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(failure({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }).variable).toBe('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+    const withToken = failure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:s3cr3tt0ken@collector.example' });
+    expect(withToken.variable).toBe('OTEL_EXPORTER_OTLP_ENDPOINT');
+    expect(withToken.message).not.toContain('s3cr3tt0ken');
+  });
+
   it('never puts a secret in its messages', () => {
     const error = failure({ ...REMOTE, STRIPE_SECRET_KEY: 'pk_live_supersecret' });
     expect(error.message).not.toContain('supersecret');

@@ -40,6 +40,9 @@ import type { EventCounters } from '../events/event-counters.ts';
 import type { EventLog } from '../events/event-log.ts';
 import { WEBHOOK_PROVIDERS } from '../providers/registry.ts';
 import { fanOut, type Telemetry } from '../telemetry.ts';
+import { GatewayTracing } from '../ops/tracing.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { traceReplay, tracingPlugin } from './tracing-plugin.ts';
 import { registerWebhookRoutes } from './webhooks/webhook-routes.ts';
 import { registerDeadLetterRoutes } from './events/dead-letter-routes.ts';
 import { announcer, createEventPipeline } from './events/event-pipeline.ts';
@@ -98,6 +101,11 @@ export interface GatewayOptions {
   onEstimate?: OperationLimitsPluginOptions['onEstimate'];
   /** One more telemetry sink besides the gateway's own (tests record what the layers emit). */
   telemetry?: Telemetry;
+  /**
+   * Traces go here, each span as it ends, whatever OTEL_* says (tests: an InMemorySpanExporter);
+   * otherwise to the configured OTLP endpoint, batched, or nowhere (src/ops/tracing.ts).
+   */
+  spanExporter?: SpanExporter;
 }
 
 /**
@@ -105,7 +113,7 @@ export interface GatewayOptions {
  * Apollo → resolvers → per-request DataLoaders → provider client → entity cache → UpstreamClient
  * (its stages in upstream-client.ts) → provider.
  */
-export async function createGateway({ config, tenants, logStream, now, onEstimate, telemetry: extraSink }: GatewayOptions): Promise<Gateway> {
+export async function createGateway({ config, tenants, logStream, now, onEstimate, telemetry: extraSink, spanExporter }: GatewayOptions): Promise<Gateway> {
   if (tenants.length === 0) throw new TypeError('createGateway needs at least one tenant');
   const fastify = Fastify({
     bodyLimit: config.limits.maxRequestBytes,
@@ -125,8 +133,10 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
   const stack = await createUpstreamStack(config, tenants, fastify.log, now, telemetry);
   // What serve() has started by the time it fails (the event log's reader, the WebSocket server).
   const started: Array<() => Promise<void>> = [];
+  const tracing = GatewayTracing.start({ ...config.tracing, ...(spanExporter ? { exporter: spanExporter } : {}) });
+  if (tracing) started.push(() => tracing.shutdown());
   try {
-    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started, new ResolverErrorLog(fastify.log, redactor));
+    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started, new ResolverErrorLog(fastify.log, redactor), tracing);
   } catch (error) {
     for (const close of started.reverse()) await close().catch(() => undefined);
     await fastify.close();
@@ -161,6 +171,7 @@ async function serve(
   onEstimate: GatewayOptions['onEstimate'],
   started: Array<() => Promise<void>>,
   errorLog: ResolverErrorLog,
+  tracing: GatewayTracing | undefined,
 ): Promise<Gateway> {
   let ready = false;
   let shuttingDown = false;
@@ -223,7 +234,7 @@ async function serve(
           closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
         }
         return closing;
-      })
+      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)))
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
@@ -345,6 +356,8 @@ async function serve(
       config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),
+      // Off, it is not registered at all: an untraced operation pays nothing for it.
+      ...(tracing ? [tracingPlugin(tracing)] : []),
     ],
   });
   await apollo.start();
@@ -433,6 +446,8 @@ async function serve(
       await events.close(); // before Redis: in-flight handlers still write to it
       await writes.close(); // the same: a queued write being sent finishes first
       await stack.close();
+      // Last: the spans of everything above are ended by now, and are sent before the process goes.
+      await tracing?.shutdown().catch((error: unknown) => fastify.log.warn({ err: error }, 'sending the last trace spans failed'));
     },
   };
 }

@@ -32,6 +32,8 @@ export function registerResultCache(
    * the estimate the answer carried when it ran (it depends only on the key).
    */
   closingOf: (request: FastifyRequest, estimate: string | undefined) => Buffer,
+  /** Told of each replayed answer (its trace span, while tracing). */
+  onReplay?: (request: FastifyRequest) => void,
 ): (request: FastifyRequest) => ResultTicket | undefined {
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   // A callback hook: it never waits, and an async one would cost every request a promise.
@@ -47,6 +49,7 @@ export function registerResultCache(
       return done(error as Error);
     }
     if (answer === undefined) return done();
+    onReplay?.(request);
     // Answered here: the hook chain stops without `done`.
     void reply.type('application/json; charset=utf-8').send(answer);
   });

@@ -1,4 +1,5 @@
 import { ErrorCode, UpstreamError, type ProviderName } from '../errors.ts';
+import type { TraceSpan } from '../telemetry.ts';
 import { AnswerFreshness } from './answer-freshness.ts';
 import { UpstreamReport } from './upstream-report.ts';
 
@@ -13,7 +14,12 @@ export class CallContext {
   /** What expires the waits of `within` still pending when the deadline passes. */
   private waiting: Set<() => void> | undefined;
   /** How long the answer built from these calls may be replayed (see the result cache). */
-  readonly freshness = new AnswerFreshness();
+  readonly freshness: AnswerFreshness;
+  /**
+   * The span the calls made with this context belong to: the operation's (set by the server
+   * before it runs), or a batch's on a `traced` view. Undefined while tracing is off.
+   */
+  trace: TraceSpan | undefined;
 
   constructor(
     readonly report: UpstreamReport,
@@ -35,8 +41,12 @@ export class CallContext {
      * provider failure's log line names the request it failed.
      */
     readonly requestId: string | undefined = undefined,
+    /** @internal The call a `traced` view is of: its deadline's signal and waits are that call's. */
+    private readonly viewed?: CallContext,
   ) {
-    this.deadline = Date.now() + budgetMs;
+    this.deadline = viewed ? viewed.deadline : Date.now() + budgetMs;
+    this.freshness = viewed ? viewed.freshness : new AnswerFreshness();
+    this.trace = undefined;
   }
 
   /**
@@ -44,6 +54,7 @@ export class CallContext {
    * one, and each costs a timer that lives until the deadline.
    */
   get signal(): AbortSignal {
+    if (this.viewed) return this.viewed.signal;
     return (this.abortAtDeadline ??= AbortSignal.timeout(Math.max(0, this.remainingMs())));
   }
 
@@ -58,7 +69,19 @@ export class CallContext {
 
   /** The same report, client and what is left of the deadline, but reads that supersede whatever is cached (see `revalidate`). */
   revalidating(): CallContext {
-    return new CallContext(this.report, Math.max(1, this.remainingMs()), this.fairnessKey, true, this.requestId);
+    const revalidating = new CallContext(this.report, Math.max(1, this.remainingMs()), this.fairnessKey, true, this.requestId);
+    revalidating.trace = this.trace;
+    return revalidating;
+  }
+
+  /**
+   * This very call (report, deadline, client, freshness) with its calls under `span`: a batch
+   * hands it to its fetch, so that the attempts are the batch's children. Only made while tracing.
+   */
+  traced(span: TraceSpan): CallContext {
+    const view = new CallContext(this.report, this.budgetMs, this.fairnessKey, this.revalidate, this.requestId, this);
+    view.trace = span;
+    return view;
   }
 
   timeoutError(provider: ProviderName): UpstreamError {
@@ -73,6 +96,7 @@ export class CallContext {
    * garbage, found in a heap snapshot; docs/performance.md).
    */
   within<T>(promise: Promise<T>, provider: ProviderName): Promise<T> {
+    if (this.viewed) return this.viewed.within(promise, provider);
     const signal = this.signal;
     if (signal.aborted) return Promise.reject(this.timeoutError(provider));
     if (!this.waiting) {
@@ -99,3 +123,4 @@ export class CallContext {
     });
   }
 }
+

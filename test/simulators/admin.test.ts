@@ -112,7 +112,7 @@ describe('simulator admin API', () => {
     expect((await admin('customers').stats()).requests).toBe(1);
     await admin('customers').reset();
     expect(await admin('customers').stats()).toEqual({
-      provider: 'customers', requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {},
+      provider: 'customers', requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {}, traced: 0, byTraceId: {},
     });
     expect((await call('customers')).status).toBe(200);
   });

@@ -57,6 +57,7 @@ export async function startSimServer(adapter: ProviderAdapter, options: Simulato
     }
 
     const simReq = toSimRequest(req, url, body);
+    stats.recordTraceparent(req.headers.traceparent);
     const active = faults.current;
     if (active.latencyMs) await (options.sleep ?? sleep)(active.latencyMs);
     if (faults.roll(active.resetRate)) {

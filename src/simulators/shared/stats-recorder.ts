@@ -23,7 +23,16 @@ export interface SimStats {
   rateLimited: number;
   /** Authenticated requests per account, by `credentialFingerprint`: which tenant's keys were used. */
   byCredential: Record<string, number>;
+  /** Requests that carried a valid W3C `traceparent` header. */
+  traced: number;
+  /** Those requests per trace id, for the first MAX_TRACE_IDS trace ids seen (as a tracing backend would group them). */
+  byTraceId: Record<string, number>;
 }
+
+/** Trace ids remembered since the last reset: enough for tests, bounded under a traced load. */
+const MAX_TRACE_IDS = 1000;
+/** W3C Trace Context `traceparent`: version 00, trace id, parent id, flags (https://www.w3.org/TR/trace-context/#traceparent-header). */
+const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
  * Status `0` stands for "no response": the socket was destroyed by a reset fault (`resetRate`
@@ -60,6 +69,18 @@ export class StatsRecorder {
     this.#stats.byCredential[fingerprint] = (this.#stats.byCredential[fingerprint] ?? 0) + 1;
   }
 
+  /** A request's `traceparent` header, if any; a malformed one counts as none, as a provider would ignore it. */
+  recordTraceparent(header: string | string[] | undefined): void {
+    const match = typeof header === 'string' ? TRACEPARENT.exec(header) : null;
+    if (!match || /^0+$/.test(match[1]!)) return;
+    const stats = this.#stats;
+    stats.traced += 1;
+    const traceId = match[1]!;
+    const seen = stats.byTraceId[traceId];
+    if (seen !== undefined) stats.byTraceId[traceId] = seen + 1;
+    else if (Object.keys(stats.byTraceId).length < MAX_TRACE_IDS) stats.byTraceId[traceId] = 1;
+  }
+
   snapshot(): SimStats {
     return structuredClone(this.#stats);
   }
@@ -69,6 +90,6 @@ export class StatsRecorder {
   }
 
   #empty(): SimStats {
-    return { provider: this.#provider, requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {} };
+    return { provider: this.#provider, requests: 0, byRoute: {}, byStatus: {}, bytesSent: 0, notModified: 0, rateLimited: 0, byCredential: {}, traced: 0, byTraceId: {} };
   }
 }

@@ -1,6 +1,6 @@
-import { noTelemetry, type Telemetry } from '../../telemetry.ts';
 import { createHash } from 'node:crypto';
-import type { ProviderName } from '../../errors.ts';
+import { isUpstreamError, type ProviderName } from '../../errors.ts';
+import { noTelemetry, type CacheOutcome, type Telemetry, type TraceSpan } from '../../telemetry.ts';
 import type { CallContext } from '../call-context.ts';
 import { freshnessOf, type CacheEntry, type Freshness } from './cache-entry.ts';
 import { RESOURCES, type CachePolicies, type ResourceName } from './cache-policy.ts';
@@ -208,8 +208,27 @@ export class EntityCache {
     return `${KEY_VERSION}:{${provider}:${tenant}}:${resource.slice(resource.indexOf('.') + 1)}:${id}`;
   }
 
-  /** @internal */
+  /**
+   * @internal Every DataLoader batch (and each list page) reads through here once: while tracing,
+   * its span is opened here, a child of the operation's, and its fetch runs under it.
+   */
   async load<V>(keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+    if (call.trace === undefined) return this.lookup(keyFor, resource, ids, fetcher, call);
+    const span = call.trace.child(`batch ${resource}`, { 'tributary.provider': RESOURCES[resource].provider, 'tributary.resource': resource, 'tributary.batch.size': ids.length });
+    try {
+      const result = await this.lookup(keyFor, resource, ids, fetcher, call.traced(span));
+      let failed: Error | undefined;
+      let failures = 0;
+      for (const outcome of result.values()) if (outcome instanceof Error) (failed ??= outcome, failures += 1);
+      span.end({ 'tributary.batch.failed': failures }, failed && codeOf(failed));
+      return result;
+    } catch (error) {
+      span.end(undefined, codeOf(error));
+      throw error;
+    }
+  }
+
+  private async lookup<V>(keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
     const keyOf = (id: string) => keyFor(resource, id);
     const { provider } = RESOURCES[resource];
     const { report } = call;
@@ -249,8 +268,8 @@ export class EntityCache {
         needed.push(id);
       }
     });
-    if (hits > 0) this.telemetry.cacheLookup(provider, resource, 'hit', hits);
-    if (misses > 0) this.telemetry.cacheLookup(provider, resource, 'miss', misses);
+    if (hits > 0) this.counted(call, provider, resource, 'hit', hits);
+    if (misses > 0) this.counted(call, provider, resource, 'miss', misses);
     if (needed.length > 0) {
       const fetched = await this.fetchShared(keyFor, resource, needed, known, fetcher, call);
       for (const id of needed) {
@@ -269,13 +288,20 @@ export class EntityCache {
         }
       }
     }
-    if (stale > 0) this.telemetry.cacheLookup(provider, resource, 'stale', stale);
+    if (stale > 0) this.counted(call, provider, resource, 'stale', stale);
     if (refreshLater.length > 0) {
-      void this.fetchShared(keyFor, resource, refreshLater, known, fetcher, call.background()).then(
+      // Traced, a refresh is a span of its own under the batch that served the stale copies: it outlives it.
+      const refresh = call.trace?.child(`refresh ${resource}`, { 'tributary.provider': provider, 'tributary.resource': resource, 'tributary.batch.size': refreshLater.length });
+      void this.fetchShared(keyFor, resource, refreshLater, known, fetcher, refresh ? call.background().traced(refresh) : call.background()).then(
         (outcomes) => {
-          for (const outcome of outcomes.values()) if (outcome instanceof Error) this.options.onBackgroundError(outcome);
+          let failed: Error | undefined;
+          for (const outcome of outcomes.values()) if (outcome instanceof Error) this.options.onBackgroundError((failed = outcome));
+          refresh?.end(undefined, failed && codeOf(failed));
         },
-        (error: unknown) => this.options.onBackgroundError(error),
+        (error: unknown) => {
+          refresh?.end(undefined, codeOf(error));
+          this.options.onBackgroundError(error);
+        },
       );
     }
     return result;
@@ -347,7 +373,8 @@ export class EntityCache {
       if (running) joined.set(id, running);
       else own.push(id);
     }
-    if (joined.size > 0) this.telemetry.cacheLookup(provider, resource, 'joined', joined.size);
+    // Traced, the attempts of a joined fetch are under the batch that started it, not this one.
+    if (joined.size > 0) this.counted(call, provider, resource, 'joined', joined.size);
     const batch = own.length === 0 ? undefined : this.fetchAndStore(keyFor, resource, own, known, fetcher, call);
     for (const id of own) {
       const key = keyOf(id);
@@ -395,6 +422,7 @@ export class EntityCache {
     }
     const outcomes = new Map<string, FetchedEntity<V> | Error>();
     const writes: Array<Promise<void>> = [];
+    let revalidated = 0;
     for (const id of ids) {
       const unchanged = answer.notModified?.get(id);
       const entry = known.get(id);
@@ -403,16 +431,23 @@ export class EntityCache {
         const etag = unchanged.etag ?? entry.etag;
         outcomes.set(id, { value: entry.value, ...(etag === undefined ? {} : { etag }) });
         report.recordRevalidated(provider, entry.bytes ?? 0);
-        this.telemetry.cacheLookup(provider, resource, 'revalidated', 1);
+        revalidated += 1;
       } else {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }
       const outcome = outcomes.get(id);
       if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt, supersede));
     }
+    if (revalidated > 0) this.counted(call, provider, resource, 'revalidated', revalidated);
     for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
     await Promise.all(writes);
     return outcomes;
+  }
+
+  /** Tells telemetry, and the batch's span when traced (`tributary.cache.hit`: 3). */
+  private counted(call: CallContext, provider: ProviderName, resource: ResourceName, outcome: CacheOutcome, count: number): void {
+    this.telemetry.cacheLookup(provider, resource, outcome, count);
+    call.trace?.setAttributes({ [`tributary.cache.${outcome}`]: count });
   }
 }
 
@@ -497,4 +532,9 @@ export class ProviderCache {
  */
 function fingerprint(provider: ProviderName, credential: string): string {
   return createHash('sha256').update(`tributary-cache:${provider}:${credential}`).digest('base64url').slice(0, 16);
+}
+
+/** A failure's public code for a span's status (an unknown error has none to give). */
+function codeOf(error: unknown): string {
+  return isUpstreamError(error) ? error.code : 'INTERNAL_SERVER_ERROR';
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { ErrorCode, UpstreamError, isUpstreamError, type ProviderName } from '../../errors.ts';
-import type { Telemetry } from '../../telemetry.ts';
+import type { SpanAttributes, Telemetry } from '../../telemetry.ts';
 import type { CallContext } from '../call-context.ts';
 import { parseRetryAfter } from '../retry-after.ts';
 import { markReported } from '../reported-failures.ts';
@@ -42,12 +42,14 @@ const MAX_ERROR_BODY_CHARS = 1024;
 export class HttpTransport {
   private readonly pool: Pool;
   private readonly prefix: string;
+  private readonly server: { readonly 'server.address': string; readonly 'server.port': number };
 
   constructor(private readonly options: HttpTransportOptions) {
     if (!(options.attemptTimeoutMs > 0)) throw new TypeError(`attemptTimeoutMs must be positive: ${options.attemptTimeoutMs}`);
     if (!(Number.isInteger(options.connections) && options.connections >= 1)) throw new TypeError(`connections must be a positive integer: ${options.connections}`);
     const url = new URL(options.baseUrl);
     this.prefix = url.pathname.replace(/\/+$/, '');
+    this.server = { 'server.address': url.hostname, 'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
     this.pool = new Pool(url.origin, { connections: options.connections, keepAliveTimeout: 10_000 /* 10s */ });
   }
 
@@ -68,11 +70,14 @@ export class HttpTransport {
     let failure: UpstreamError | undefined;
     const startedAt = performance.now();
     const attemptTimeout = AbortSignal.timeout(timeoutMs);
+    // Traced, the attempt is a client span under its batch (or its operation), and the provider
+    // is told its trace (W3C Trace Context) in `traceparent`; untraced, neither exists.
+    const span = call.trace?.child(`${req.method} ${req.resource ?? 'other'}`, this.attemptAttributes(req), 'client');
     try {
       const response = await this.pool.request({
         method: req.method,
         path: this.prefix + req.path + queryString(req.query),
-        headers: { ...this.options.headers, accept: 'application/json', ...requestBodyHeaders(req), ...req.headers },
+        headers: { ...this.options.headers, accept: 'application/json', ...requestBodyHeaders(req), ...req.headers, ...span?.traceHeaders() },
         body: requestBody(req),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -97,6 +102,10 @@ export class HttpTransport {
       throw failure;
     } finally {
       call.report.recordCall(provider, { ok, bytes });
+      span?.end(
+        { 'http.response.status_code': status, 'http.response.body.size': bytes, 'tributary.provider_request_id': answerHeaders && providerRequestId(answerHeaders) },
+        ok ? undefined : (failure?.code ?? ErrorCode.UpstreamBadResponse),
+      );
       this.options.telemetry.upstreamAttempt({
         provider,
         tenant: this.options.tenant,
@@ -117,6 +126,20 @@ export class HttpTransport {
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /** OpenTelemetry's HTTP client attributes (no query: ids and filters stay out), and ours. */
+  private attemptAttributes(req: UpstreamRequest): SpanAttributes {
+    const attempt = req.attempt ?? 1;
+    return {
+      'http.request.method': req.method,
+      'url.path': this.prefix + req.path,
+      ...this.server,
+      'tributary.provider': this.options.provider,
+      'tributary.resource': req.resource ?? 'other',
+      'tributary.attempt': attempt,
+      ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
+    };
   }
 }
 
