@@ -12,6 +12,9 @@
  * feature by turning it off (`UPSTREAM_REPORT=false`). Tributary's systems run with the node flags
  * of the Dockerfile's CMD, as `npm run bench -- --compiled` runs them, and peers with none;
  * `id=DIR,--flag,--other-flag` gives a system its own (`--none` for none).
+ * `--otlp-sink` starts an OTLP/HTTP receiver that discards what it gets (bench/otlp-sink.ts) and
+ * puts its URL wherever a setting says `$OTLP_SINK`, to price tracing:
+ * `--otlp-sink --system tributary-warm=dist --system tributary-warm=dist,OTEL_EXPORTER_OTLP_ENDPOINT=$OTLP_SINK`.
  */
 import autocannon from 'autocannon';
 import { loadavg } from 'node:os';
@@ -24,6 +27,7 @@ import { killAllServices, ServiceProcess } from './service-process.ts';
 import { faults, raisedLimits, startSystem, type RunningSystem } from './start-system.ts';
 import { SYSTEMS, type SystemId } from './systems.ts';
 import { buildWorkloads, type WorkloadId } from './workloads.ts';
+import { startOtlpSink, type OtlpSink } from './otlp-sink.ts';
 
 const WARM_UP_REQUESTS = 5000; // JIT, sockets and (warm) the result cache, before the first round
 
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '10' },
       system: { type: 'string', multiple: true, default: ['naive', 'tributary-warm=dist'] },
+      'otlp-sink': { type: 'boolean', default: false },
     },
   });
   const count = Number(values.count);
@@ -43,7 +48,9 @@ async function main(): Promise<void> {
   const body = buildWorkloads(100)[values.workload as WorkloadId].bodies[0]!;
   const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', {}, { keepStdin: true });
   const running: Array<{ label: string; system: RunningSystem }> = [];
+  let sink: OtlpSink | undefined;
   try {
+    if (values['otlp-sink']) sink = await startOtlpSink();
     const sims = JSON.parse(await simulators.firstLine(30_000)) as SimulatorAddresses;
     const limits = raisedLimits();
     await new SimAdmin(sims).resetWith(faults(0, limits));
@@ -52,7 +59,7 @@ async function main(): Promise<void> {
       const flags = parts.filter((part) => part.startsWith('--'));
       const settings = parts.filter((part) => !part.startsWith('--'));
       const [id, dist] = system!.split('=') as [SystemId, string | undefined];
-      const extra = Object.fromEntries(settings.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      const extra = Object.fromEntries(settings.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1).replace('$OTLP_SINK', sink?.url ?? '$OTLP_SINK')]));
       const base = SYSTEMS[id];
       const spec = { ...base, ...(dist === undefined ? {} : { script: `${dist}/main.js` }), env: (context: Parameters<typeof base.env>[0]) => ({ ...base.env(context), ...extra }) };
       const nodeArgs = flags.length > 0 ? flags.filter((flag) => flag !== '--none') : id.startsWith('tributary') ? deployedNodeFlags() : [];
@@ -74,7 +81,9 @@ async function main(): Promise<void> {
       const sorted = [...list].sort((a, b) => a - b);
       process.stdout.write(`${label}: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} µs/op (min ${sorted[0]!.toFixed(1)}, max ${sorted.at(-1)!.toFixed(1)})\n`);
     }
+    if (sink) process.stdout.write(`OTLP sink: ${sink.received().requests} exports, ${sink.received().bytes} bytes\n`);
   } finally {
+    await sink?.close();
     for (const { system } of running) await system.process.stop();
     await simulators.stop();
     killAllServices();
