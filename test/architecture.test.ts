@@ -15,6 +15,11 @@ const RULES: ReadonlyArray<{ from: string; to: readonly string[]; why: string }>
   { from: 'providers', to: ['graphql', 'server'], why: 'providers map to model types, not to resolvers' },
   { from: 'simulators', to: ['providers'], why: 'a simulator shares no code with the client it tests' },
   { from: 'providers', to: ['simulators'], why: 'a simulator shares no code with the client it tests' },
+  ...['upstream', 'providers', 'events', 'writes', 'graphql', 'auth', 'model'].map((from) => ({
+    from,
+    to: ['ops'],
+    why: 'only server/ (composition) imports ops/: the other layers emit through src/telemetry.ts',
+  })),
 ];
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
@@ -38,6 +43,15 @@ describe('import directions', () => {
       expect(violations(edges, rule)).toEqual([]);
     });
   }
+
+  it('imports OpenTelemetry only in ops/: spans reach the other layers as src/telemetry.ts\'s TraceSpan', () => {
+    const repo = resolve(SRC, '..');
+    const users = sourceFiles(SRC)
+      .filter((path) => ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles.some(({ fileName }) => fileName.startsWith('@opentelemetry/')))
+      .map((path) => relative(repo, path).split(sep).join('/'));
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.filter((path) => !path.startsWith('src/ops/'))).toEqual([]);
+  });
 
   it('names the file and the import that break a rule', () => {
     const made = [

@@ -6,6 +6,9 @@ import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type Span
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { SpanAttributes, TraceSpan } from '../telemetry.ts';
 
+/** What tests hand the gateway to keep its spans (InMemorySpanExporter): OpenTelemetry is named here only. */
+export type { SpanExporter };
+
 /** The service name spans carry when OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) names none. */
 const DEFAULT_SERVICE_NAME = 'tributary';
 const INSTRUMENTATION_SCOPE = 'tributary';

@@ -212,9 +212,14 @@ export class EntityCache {
    * @internal Every DataLoader batch (and each list page) reads through here once: while tracing,
    * its span is opened here, a child of the operation's, and its fetch runs under it.
    */
-  async load<V>(keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
-    if (call.trace === undefined) return this.lookup(keyFor, resource, ids, fetcher, call);
-    const span = call.trace.child(`batch ${resource}`, { 'tributary.provider': RESOURCES[resource].provider, 'tributary.resource': resource, 'tributary.batch.size': ids.length });
+  load<V>(keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+    // Not async: untraced, the lookup's own promise is the answer, with none wrapped around it.
+    const { trace } = call;
+    return trace === undefined ? this.lookup(keyFor, resource, ids, fetcher, call) : this.tracedLookup(trace, keyFor, resource, ids, fetcher, call);
+  }
+
+  private async tracedLookup<V>(trace: TraceSpan, keyFor: KeyFor, resource: ResourceName, ids: readonly string[], fetcher: Fetcher<V>, call: CallContext): Promise<Map<string, V | null | Error>> {
+    const span = trace.child(`batch ${resource}`, { 'tributary.provider': RESOURCES[resource].provider, 'tributary.resource': resource, 'tributary.batch.size': ids.length });
     try {
       const result = await this.lookup(keyFor, resource, ids, fetcher, call.traced(span));
       let failed: Error | undefined;
