@@ -224,7 +224,11 @@ export class EntityCache {
       const result = await this.lookup(keyFor, resource, ids, fetcher, call.traced(span));
       let failed: Error | undefined;
       let failures = 0;
-      for (const outcome of result.values()) if (outcome instanceof Error) (failed ??= outcome, failures += 1);
+      for (const outcome of result.values()) {
+        if (!(outcome instanceof Error)) continue;
+        failed ??= outcome;
+        failures += 1;
+      }
       span.end({ 'tributary.batch.failed': failures }, failed && codeOf(failed));
       return result;
     } catch (error) {
