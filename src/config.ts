@@ -123,6 +123,18 @@ export interface GatewayConfig {
   subscriptions: SubscriptionSettings;
   /** OpenTelemetry traces (src/ops/tracing.ts): off unless an OTLP endpoint is set. */
   tracing: { tracesUrl?: string };
+  /** GET /metrics (Prometheus); series and access in the README's "Metrics". */
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  enabled: boolean;
+  /** When set, a scrape must send `Authorization: Bearer <token>`. A secret: never logged. */
+  token?: string;
+  /** When set, /metrics is served on this port (of HOST) only, not beside /graphql. */
+  port?: number;
+  /** Distinct operation names labelled by name; later ones count as `other`. */
+  maxOperations: number;
 }
 
 export interface LogsConfig {
@@ -271,6 +283,10 @@ export const CONFIG_KEYS = {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'OTLP/HTTP traces URL, used as is (http://collector:4318/v1/traces); wins over OTEL_EXPORTER_OTLP_ENDPOINT',
   OTEL_SERVICE_NAME: 'service.name of the spans (default tributary); the other OTEL_* variables (sampler, resource attributes, exporter headers, batching) are read by the OpenTelemetry SDK itself',
   OTEL_SDK_DISABLED: '`true` turns tracing off whatever endpoint is set (default false)',
+  METRICS: 'on/off: serve Prometheus metrics at GET /metrics (default on)',
+  METRICS_TOKEN: 'Bearer token a scrape of /metrics must send (or METRICS_TOKEN_FILE; at least 16 characters); without it, and without METRICS_PORT, production requires a principal with scope ops:read',
+  METRICS_PORT: 'Serve /metrics on this port of HOST only, apart from /graphql (default: beside /graphql on PORT)',
+  METRICS_MAX_OPERATIONS: 'Distinct operation names labelled by name in the metrics; later ones count as `other` (default 100)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -367,6 +383,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     webhookSecrets: webhookSecrets(env),
     subscriptions: subscriptionSettings(env),
     tracing: tracingConfig(env),
+    metrics: metricsConfig(env),
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
@@ -755,6 +772,22 @@ function checkWebhookSecrets(tenants: ReadonlyArray<{ id: string; webhookSecrets
   }
 }
 
+function metricsConfig(env: Env): MetricsConfig {
+  const raw = env['METRICS']?.trim().toLowerCase();
+  if (raw && !['on', 'off', 'true', 'false'].includes(raw)) throw new ConfigError('METRICS', `must be on or off, got ${JSON.stringify(env['METRICS'])}`);
+  const token = optionalSecret(env, 'METRICS_TOKEN');
+  // Compared as a bearer credential: a short one could be guessed, and the value is never echoed.
+  if (token !== undefined && token.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  const port = present(env, 'METRICS_PORT') ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined;
+  if (port !== undefined && port !== 0 && port === integer(env, 'PORT', 4000, 0, 65535)) throw new ConfigError('METRICS_PORT', `must differ from PORT (${port})`);
+  return {
+    enabled: raw !== 'off' && raw !== 'false',
+    ...(token !== undefined ? { token } : {}),
+    ...(port !== undefined ? { port } : {}),
+    maxOperations: integer(env, 'METRICS_MAX_OPERATIONS', 100, 0, 10_000),
+  };
+}
+
 function eventsConfig(env: Env): EventsConfig {
   const retryMaxMs = integer(env, 'EVENTS_RETRY_MAX_MS', 60_000, 1, 86_400_000);
   const claimIdleMs = integer(env, 'EVENTS_CLAIM_IDLE_MS', 120_000, 100, 86_400_000);
@@ -805,6 +838,11 @@ function webhookSecrets(env: Env): WebhookSecrets {
   }
   if (customers.length > 0) secrets.customers = customers;
   return secrets;
+}
+
+/** A secret that may be absent: `name` or `name_FILE`, or undefined when neither is set. */
+function optionalSecret(env: Env, name: string): string | undefined {
+  return present(env, name) || present(env, `${name}_FILE`) ? secret(env, name) : undefined;
 }
 
 function secret(env: Env, name: string): string {

@@ -43,6 +43,17 @@ export class EventCounters implements DispatchCounters {
     effects[outcome] = (effects[outcome] ?? 0) + 1;
   }
 
+  /** Webhook events per provider, by what became of them: stored, duplicates, and refused deliveries. */
+  webhookTotals(): Array<{ provider: ProviderName; accepted: number; duplicate: number; rejected: number }> {
+    const totals = [];
+    for (const [provider, counts] of this.counts) {
+      let rejected = 0;
+      for (const reason in counts.refused) rejected += counts.refused[reason]!;
+      totals.push({ provider, accepted: counts.stored, duplicate: counts.duplicates, rejected });
+    }
+    return totals;
+  }
+
   snapshot(): Record<string, unknown> {
     return Object.fromEntries([...this.counts].map(([provider, counts]) => [provider, structuredClone(counts)]));
   }

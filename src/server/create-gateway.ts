@@ -3,7 +3,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
@@ -23,7 +23,7 @@ import { createUpstreamStack, type TenantEndpoints, type TenantStack, type Upstr
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
-import { ResultCache } from './result-cache.ts';
+import { ResultCache, type KeptAnswer } from './result-cache.ts';
 import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
@@ -55,6 +55,9 @@ import { requestLogPlugin } from './request-log-plugin.ts';
 import { ResolverErrorLog } from './format-error.ts';
 import { logTelemetry } from '../ops/log-telemetry.ts';
 import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
+import { createMetrics, type Metrics } from '../ops/metrics.ts';
+import { listenForMetrics, registerMetricsRoute } from './metrics-route.ts';
+import { operationMetricsPlugin } from './operation-metrics-plugin.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -82,6 +85,10 @@ export interface Gateway {
    * first, so that load balancers stop sending before the listener closes. close() calls it too.
    */
   beginShutdown(): void;
+  /** This gateway's series and their registry (src/ops/metrics.ts); absent with METRICS=off. */
+  readonly metrics: Metrics | undefined;
+  /** Where GET /metrics is served: beside /graphql, or on METRICS_PORT; absent with METRICS=off. */
+  readonly metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -126,16 +133,17 @@ export async function createGateway({ config, tenants, logStream, now, onEstimat
     genReqId: requestIdOf,
     ...httpServerOptions(config.http),
   });
+  const metrics = config.metrics.enabled ? createMetrics({ maxOperations: config.metrics.maxOperations }) : undefined;
   // Every sink the layers below report to (src/telemetry.ts): the ops implementations join here.
   const redactor = new PersonalDataRedactor(config.logs.redactFields);
-  const telemetry = fanOut([logTelemetry(fastify.log, redactor), ...(extraSink ? [extraSink] : [])]);
+  const telemetry = fanOut([logTelemetry(fastify.log, redactor), ...(metrics ? [metrics.telemetry] : []), ...(extraSink ? [extraSink] : [])]);
   const stack = await createUpstreamStack(config, tenants, fastify.log, now, telemetry);
   // What serve() has started by the time it fails (the event log's reader, the WebSocket server).
   const started: Array<() => Promise<void>> = [];
   const tracing = GatewayTracing.start({ ...config.tracing, ...(spanExporter ? { exporter: spanExporter } : {}) });
   if (tracing) started.push(() => tracing.shutdown());
   try {
-    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started, new ResolverErrorLog(fastify.log, redactor), tracing);
+    return await serve(fastify, stack, config, tenants, createAuthenticator(config, tenants, now), now, onEstimate, started, new ResolverErrorLog(fastify.log, redactor), tracing, metrics);
   } catch (error) {
     for (const close of started.reverse()) await close().catch(() => undefined);
     await fastify.close();
@@ -171,6 +179,7 @@ async function serve(
   started: Array<() => Promise<void>>,
   errorLog: ResolverErrorLog,
   tracing: GatewayTracing | undefined,
+  metrics: Metrics | undefined,
 ): Promise<Gateway> {
   let ready = false;
   let shuttingDown = false;
@@ -233,7 +242,7 @@ async function serve(
           closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
         }
         return closing;
-      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)))
+      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics) : undefined)
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
@@ -357,6 +366,8 @@ async function serve(
       ...(results ? [resultCachePlugin(results)] : []),
       // Off, it is not registered at all: an untraced operation pays nothing for it.
       ...(tracing ? [tracingPlugin(tracing)] : []),
+      // After the result cache's plugin: it tells the answer to keep which operation's replays to count.
+      ...(metrics ? [operationMetricsPlugin(metrics.operations)] : []),
     ],
   });
   await apollo.start();
@@ -413,7 +424,18 @@ async function serve(
   started.push(() => subscriptions.close());
   // --- end of subscriptions ---
 
+  const metricsRoute = metrics && { registry: metrics.registry, config: config.metrics, production: config.production, authenticate: auth.tryAuthenticate };
+  if (metricsRoute && config.metrics.port === undefined) registerMetricsRoute(fastify, metricsRoute);
+  metrics?.watch({
+    tenants: () => [...stack.tenants].map(([id, tenant]) => [id, tenant.gauges()]),
+    events: events.log,
+    writes: writes.queue,
+    webhookTotals: () => events.counters.webhookTotals(),
+  });
+
   const address = await fastify.listen({ port: config.port, host: config.host });
+  const metricsServer = metricsRoute && config.metrics.port !== undefined ? await listenForMetrics({ ...metricsRoute, host: config.host, port: config.metrics.port, log: fastify.log }) : undefined;
+  if (metricsServer) started.push(() => metricsServer.close());
   ready = true;
   function beginShutdown(): void {
     ready = false;
@@ -434,12 +456,15 @@ async function serve(
     events: { log: events.log, counters: events.counters, changes },
     writes: { queue: writes.queue },
     beginShutdown,
+    metrics,
+    metricsUrl: metricsServer?.url ?? (metrics ? new URL('/metrics', url).toString() : undefined),
     close: async () => {
       beginShutdown();
       if (config.shutdownGraceMs > 0) {
         fastify.log.info({ graceMs: config.shutdownGraceMs }, 'shutting down: /readyz answers 503 while requests are still served');
         await new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
       }
+      await metricsServer?.close();
       await subscriptions.close(); // first: open WebSockets would keep the HTTP server from closing
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
       await events.close(); // before Redis: in-flight handlers still write to it
@@ -448,5 +473,13 @@ async function serve(
       // Last: the spans of everything above are ended by now, and are sent before the process goes.
       await tracing?.shutdown().catch((error: unknown) => fastify.log.warn({ err: error }, 'sending the last trace spans failed'));
     },
+  };
+}
+
+/** Whole-answer cache lookups, and each replay as a request of the operation that made the answer. */
+function resultLookupRecorder(metrics: Metrics): (hit: KeptAnswer | undefined, reply: FastifyReply) => void {
+  return (hit, reply) => {
+    metrics.operations.resultCacheLookup(hit === undefined ? 'miss' : 'hit');
+    hit?.operation?.replayed(reply.elapsedTime / 1000);
   };
 }

@@ -37,6 +37,8 @@ export interface OperationContext extends ResolverContext {
   readonly idempotency: { key: string | undefined };
   /** The HTTP request's record (its logger, what the access line says); none for an event's refresh or a subscription. */
   readonly request: RequestRecord | undefined;
+  /** `performance.now()` when the context was made, at the start of the operation: its metrics' duration. */
+  readonly startedAt: number;
 }
 
 export interface OperationContextOptions {
@@ -88,6 +90,7 @@ interface Made {
 class LazyOperationContext implements OperationContext {
   estimate: OperationEstimate | undefined = undefined;
   readonly idempotency: { key: string | undefined } = { key: undefined };
+  readonly startedAt = performance.now();
 
   constructor(
     private readonly made: Made,

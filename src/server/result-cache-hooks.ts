@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from './operation-context.ts';
-import type { KeptAnswer, ResultCache } from './result-cache.ts';
+import type { KeptAnswer, KeptOperation, ResultCache } from './result-cache.ts';
 import { createSchemaOnlyTest } from './schema-only-answer.ts';
 
 /**
@@ -11,7 +11,7 @@ import { createSchemaOnlyTest } from './schema-only-answer.ts';
  */
 export interface ResultTicket {
   readonly ticket: string;
-  keep?: { ttlMs: number; suffix: string; estimate: string | undefined };
+  keep?: { ttlMs: number; suffix: string; estimate: string | undefined; operation?: KeptOperation };
 }
 
 /**
@@ -34,6 +34,8 @@ export function registerResultCache(
   closingOf: (request: FastifyRequest, estimate: string | undefined) => Buffer,
   /** Told of each replayed answer (its trace span, while tracing). */
   onReplay?: (request: FastifyRequest) => void,
+  /** Told of each lookup: the kept answer replayed, or undefined for a miss (metrics). */
+  onLookup: (hit: KeptAnswer | undefined, reply: FastifyReply) => void = () => {},
 ): (request: FastifyRequest) => ResultTicket | undefined {
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   // A callback hook: it never waits, and an async one would cost every request a promise.
@@ -45,6 +47,7 @@ export function registerResultCache(
       const hit: KeptAnswer | undefined = key === undefined ? undefined : cache.get(key);
       if (hit !== undefined) answer = Buffer.concat([hit.data, closingOf(request, hit.estimate)]);
       else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
+      if (key !== undefined) onLookup(hit, reply);
     } catch (error) {
       return done(error as Error);
     }
@@ -60,7 +63,7 @@ export function registerResultCache(
     // the socket and copied again for the cache (docs/performance.md, allocations).
     const bytes = Buffer.from(payload, 'utf8');
     const kept = dataOf(bytes, keep.suffix);
-    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: ownBytes(kept), estimate: keep.estimate }, keep.ttlMs);
+    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: ownBytes(kept), estimate: keep.estimate, operation: keep.operation }, keep.ttlMs);
     done(null, bytes);
   });
   return (request) => tickets.get(request);

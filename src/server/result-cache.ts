@@ -6,6 +6,13 @@ export interface KeptAnswer {
   readonly data: Buffer;
   /** The JSON of the operation's estimate, which depends only on what the key holds. */
   readonly estimate: string | undefined;
+  /** Counts a replay of the answer as a request of the operation that made it (metrics). */
+  readonly operation?: KeptOperation | undefined;
+}
+
+export interface KeptOperation {
+  /** The answer was replayed, `seconds` after its request came. */
+  replayed(seconds: number): void;
 }
 
 export interface ResultCacheOptions {

@@ -18,7 +18,7 @@ import type { Quota } from '../upstream/quota/quota-guard.ts';
 import { RedisConnection } from '../upstream/redis/redis-connection.ts';
 import { CircuitBreaker, type BreakerState } from '../upstream/resilience/circuit-breaker.ts';
 import { RetryPolicy } from '../upstream/resilience/retry-policy.ts';
-import { UpstreamClient } from '../upstream/upstream-client.ts';
+import { UpstreamClient, type UpstreamGauges } from '../upstream/upstream-client.ts';
 import { noTelemetry, type BreakerStateName, type Telemetry } from '../telemetry.ts';
 
 /** An OAuth access token is renewed this long before it expires, so no call carries one that lapses in flight. */
@@ -39,6 +39,8 @@ export interface TenantEndpoints {
 export interface TenantStack {
   services: ProviderServices;
   breakers(): Record<ProviderName, BreakerState>;
+  /** Each provider client's breaker, quota and bulkhead now: what a metrics scrape reads. */
+  gauges(): Record<ProviderName, UpstreamGauges>;
 }
 
 export interface UpstreamStack {
@@ -182,6 +184,7 @@ function tenantStack(config: GatewayConfig, tenant: TenantEndpoints, { quotaOf, 
       hubspot: { client: new HubSpotClient(hubspot.client), cache: scope('hubspot', hubspot.credential), defaultCurrency: config.hubspotDefaultCurrency },
     },
     breakers: () => ({ customers: customers.client.breakerState, stripe: stripe.client.breakerState, hubspot: hubspot.client.breakerState }),
+    gauges: () => ({ customers: customers.client.gauges(), stripe: stripe.client.gauges(), hubspot: hubspot.client.gauges() }),
   };
 }
 

@@ -2,18 +2,27 @@ import type { ProviderName } from '../errors.ts';
 import { noTelemetry, type Telemetry } from '../telemetry.ts';
 import type { Credential } from './auth/credential.ts';
 import { breakerStage } from './pipeline/breaker-stage.ts';
-import { bulkheadStage, type BulkheadOptions } from './pipeline/bulkhead-stage.ts';
+import { bulkheadStage, FairBulkhead, type BulkheadOptions } from './pipeline/bulkhead-stage.ts';
 import { credentialStage } from './pipeline/credential-stage.ts';
 import { HttpTransport } from './pipeline/http-transport.ts';
 import { quotaStage } from './pipeline/quota-stage.ts';
 import { retryStage } from './pipeline/retry-stage.ts';
 import { compose, type Send, type UpstreamRequest, type UpstreamResponse } from './pipeline/stage.ts';
-import type { Quota } from './quota/quota-guard.ts';
+import type { Quota, QuotaSnapshot } from './quota/quota-guard.ts';
 import { pauseFromResponse } from './quota/rate-limit-signals.ts';
 import type { BreakerState, CircuitBreaker } from './resilience/circuit-breaker.ts';
 import type { RetryPolicy } from './resilience/retry-policy.ts';
 
 export type { UpstreamRequest, UpstreamResponse } from './pipeline/stage.ts';
+
+/** A client's state at one moment, read synchronously (a metrics scrape). */
+export interface UpstreamGauges {
+  breaker: BreakerState;
+  quota: QuotaSnapshot;
+  /** The bulkhead's calls holding a slot, and waiting for one. */
+  inFlight: number;
+  queued: number;
+}
 
 export interface UpstreamClientOptions {
   provider: ProviderName;
@@ -43,10 +52,12 @@ export class UpstreamClient {
   readonly provider: ProviderName;
   private readonly transport: HttpTransport;
   private readonly send: Send;
+  private readonly bulkhead: FairBulkhead;
 
   constructor(private readonly options: UpstreamClientOptions) {
     const { provider, quota, tenant = 'default', telemetry = noTelemetry } = options;
     this.provider = provider;
+    this.bulkhead = new FairBulkhead(options.bulkhead);
     this.transport = new HttpTransport({
       provider,
       baseUrl: options.baseUrl,
@@ -67,7 +78,7 @@ export class UpstreamClient {
         // A refused token is renewed once per token, then the request tried once more.
         credentialStage(options.credential),
         // Back-pressure sits outside the breaker: a full bulkhead says nothing of the provider.
-        bulkheadStage(provider, options.bulkhead, () => telemetry.upstreamRefused(provider, tenant, 'bulkhead_full')),
+        bulkheadStage(provider, options.bulkhead, () => telemetry.upstreamRefused(provider, tenant, 'bulkhead_full'), this.bulkhead),
         // An open circuit fails at once, before any budget is spent on a call that will not go.
         breakerStage(options.breaker, () => telemetry.upstreamRefused(provider, tenant, 'breaker_open')),
         quotaStage(provider, quota, options.quotaMaxWaitMs, {
@@ -81,6 +92,10 @@ export class UpstreamClient {
 
   get breakerState(): BreakerState {
     return this.options.breaker.state;
+  }
+
+  gauges(): UpstreamGauges {
+    return { breaker: this.options.breaker.state, quota: this.options.quota.snapshot(), inFlight: this.bulkhead.inFlight, queued: this.bulkhead.queued };
   }
 
   request(req: UpstreamRequest): Promise<UpstreamResponse> {

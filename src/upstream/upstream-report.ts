@@ -86,6 +86,13 @@ export class UpstreamReport {
     return calls;
   }
 
+  /** Calls to every provider together. */
+  get calls(): number {
+    let calls = 0;
+    for (const usage of this.usage.values()) calls += usage.calls;
+    return calls;
+  }
+
   /** Every provider appears, with zeros when the operation did not touch it. */
   toJSON(): Record<ProviderName, ProviderUsage> {
     return Object.fromEntries(PROVIDERS.map((p) => [p, { ...this.of(p) }])) as Record<ProviderName, ProviderUsage>;

@@ -14,8 +14,7 @@ export interface BulkheadOptions {
  * keys (see FairBulkhead). A full one is the gateway's own back-pressure (byGateway), so it never
  * counts against the provider's health.
  */
-export function bulkheadStage(provider: ProviderName, options: BulkheadOptions, onFull: () => void = () => {}): Stage {
-  const bulkhead = new FairBulkhead(options);
+export function bulkheadStage(provider: ProviderName, options: BulkheadOptions, onFull: () => void = () => {}, bulkhead = new FairBulkhead(options)): Stage {
   const full = () => (onFull(), new UpstreamError(ErrorCode.UpstreamUnavailable, provider, `too many calls to ${provider} in flight`, { detail: 'bulkhead full', byGateway: true }));
   return (next) => async (req) => {
     const { call } = req;
@@ -65,6 +64,16 @@ export class FairBulkhead {
     } finally {
       this.release();
     }
+  }
+
+  /** Calls holding a slot now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.queue.size;
   }
 
   // Private:

@@ -18,6 +18,17 @@ export interface Quota {
   settle(): void;
   /** The provider said stop: nobody goes before `ms` from now. */
   pause(ms: number): void;
+  /** The budget as this process sees it, read synchronously and cheaply (a metrics scrape). */
+  snapshot(): QuotaSnapshot;
+}
+
+export interface QuotaSnapshot {
+  /** Requests allowed per window. */
+  limit: number;
+  /** Requests that may still go in the current window. */
+  remaining: number;
+  /** Milliseconds until the oldest counted request leaves the window (0: none counted). */
+  resetInMs: number;
 }
 
 /** Time and timers, injected so that tests drive the clock instead of sleeping. */
@@ -164,6 +175,25 @@ export class QuotaGuard implements Quota {
     this.pausedUntil = Math.max(this.pausedUntil, now + ms);
     // Waiters that can no longer go before their deadline learn it now, not at the deadline.
     this.serve(now);
+  }
+
+  snapshot(): QuotaSnapshot {
+    const now = this.clock.now();
+    const { limit } = this.options;
+    // Read without forgetting (a scrape changes nothing): the log holds at most `limit` times.
+    let counted = this.inFlight;
+    let oldest = this.inFlight > 0 ? now : Infinity;
+    for (const at of this.sent) {
+      if (at + this.windowMs <= now) continue;
+      counted += 1;
+      oldest = Math.min(oldest, at);
+    }
+    const paused = this.pausedUntil > now;
+    return {
+      limit,
+      remaining: paused ? 0 : Math.max(0, limit - counted),
+      resetInMs: Math.max(paused ? this.pausedUntil - now : 0, oldest === Infinity ? 0 : oldest + this.windowMs - now),
+    };
   }
 
   // Private:

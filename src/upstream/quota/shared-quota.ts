@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quota, type QuotaClock, type QuotaGuard } from './quota-guard.ts';
+import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quota, type QuotaClock, type QuotaGuard, type QuotaSnapshot } from './quota-guard.ts';
 
 /**
  * One attempt of one caller, atomic, on Redis's clock so that instances' clocks need not agree.
@@ -198,6 +198,10 @@ export class SharedQuota implements Quota {
   /** Where the last call got its budget; starts shared, as other instances may be spending. */
   private mode: 'shared' | 'local' = 'shared';
   private backfilling: Promise<void> | undefined;
+  /** When this instance's shared requests were answered, oldest first, at most `limit`: for snapshot(). */
+  private readonly answered: number[] = [];
+  /** Until when Redis last said the shared window is full (it named a wait): for snapshot(). */
+  private fullUntil = 0;
 
   constructor(private readonly options: SharedQuotaOptions) {
     checkQuotaOptions(options);
@@ -248,6 +252,7 @@ export class SharedQuota implements Quota {
         this.flights.push(id);
         return this.clock.now() - started;
       }
+      this.fullUntil = Math.max(this.fullUntil, this.clock.now() + waitMs);
       if (status === -1) throw budgetSpent(provider, waitMs);
       ticket = String(place);
       deadline = String(until);
@@ -289,10 +294,40 @@ export class SharedQuota implements Quota {
       this.options.fallback.settle();
       return;
     }
-    const { redis, windowMs } = this.options;
+    const { redis, windowMs, limit } = this.options;
+    this.answered.push(this.clock.now());
+    if (this.answered.length > limit) this.answered.shift();
     // Unanswered (Redis away), the flight lapses by itself, as sent then: later, never sooner.
     const window = String(guardedWindowMs(windowMs));
     void redis.run((client) => client.eval(SETTLE, { keys: [this.keys[0]!, this.keys[7]!], arguments: [flight, window] })).catch(() => undefined);
+  }
+
+  /**
+   * The shared log lives in Redis, and a scrape must not wait for it, so this is the last view
+   * this instance has: in local mode, its fallback guard's (with the fallback's share as limit);
+   * in shared mode, the full limit less what this instance itself has in the window (its own
+   * requests in flight and those answered within it), and none left while the last answer from
+   * Redis said to wait. Other instances' requests are not seen: `remaining` is an upper bound.
+   */
+  snapshot(): QuotaSnapshot {
+    if (this.mode === 'local') return this.options.fallback.snapshot();
+    const { limit, windowMs } = this.options;
+    const now = this.clock.now();
+    const window = guardedWindowMs(windowMs);
+    let counted = 0;
+    for (const flight of this.flights) if (flight !== 'local') counted += 1;
+    let oldest = counted > 0 ? now : Infinity;
+    for (const at of this.answered) {
+      if (at + window <= now) continue;
+      counted += 1;
+      oldest = Math.min(oldest, at);
+    }
+    const full = this.fullUntil > now;
+    return {
+      limit,
+      remaining: full ? 0 : Math.max(0, limit - counted),
+      resetInMs: Math.max(full ? this.fullUntil - now : 0, oldest === Infinity ? 0 : oldest + window - now),
+    };
   }
 
   pause(ms: number): void {
