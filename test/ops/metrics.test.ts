@@ -1,4 +1,7 @@
+import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DatasetLookup } from '../../src/simulators/dataset/dataset-lookup.ts';
+import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { scrape, total, type Sample } from '../support/prometheus-text.ts';
 import { CUSTOMER_360 } from '../support/queries.ts';
@@ -68,6 +71,24 @@ describe('GET /metrics after a Customer 360 page', () => {
     expect(total(afterReplay, 'tributary_graphql_request_duration_seconds_count', { operation: 'Customer360Again' })).toBe(2);
     expect(total(afterReplay, 'tributary_graphql_upstream_calls_count', { operation: 'Customer360Again' })).toBe(2);
     expect(total(afterReplay, 'tributary_graphql_upstream_calls_sum', { operation: 'Customer360Again' })).toBe(0);
+  });
+  it('counts the webhooks a provider sent, and shows the event log drained', async () => {
+    const lookup = new DatasetLookup(stack.dataset);
+    const charge = stack.dataset.customers.flatMap((c) => lookup.chargesOf(c.id)).find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!;
+    const before = await metrics();
+    const response = await request(new URL('/_sim/mutate', stack.simulators.stripe.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'refund', charge: charge.id }) });
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+    await stack.simulators.stripe.webhooks.settled();
+    await eventually(async () => (await stack.gateway.events.log.backlog()) === 0);
+    const after = await metrics();
+    const accepted = (samples: Sample[]) => total(samples, 'tributary_webhooks_received_total', { provider: 'stripe', result: 'accepted' });
+    const stored = (stack.gateway.events.counters.snapshot()['stripe'] as { stored: number }).stored;
+    expect(accepted(after) - accepted(before)).toBeGreaterThan(0);
+    expect(accepted(after)).toBe(stored);
+    expect(total(after, 'tributary_events_backlog')).toBe(0);
+    expect(total(after, 'tributary_events_dead_letters')).toBe(0);
+    expect(after.some((s) => s.name === 'tributary_writes_backlog')).toBe(true);
   });
 });
 

@@ -44,6 +44,23 @@ function quotaContract(name: string, setup: () => Promise<{ make(budget: Budget)
       return { ask, events };
     }
 
+    it('MUST tell what is left of its window without waiting (snapshot), requests in flight counted', async () => {
+      const quota = make({ limit: 3, windowMs: 60_000, maxWaitMs: 0 });
+      expect(quota.snapshot()).toEqual({ limit: 3, remaining: 3, resetInMs: 0 });
+      await quota.acquire();
+      await quota.acquire();
+      quota.settle();
+      const two = quota.snapshot();
+      expect(two).toMatchObject({ limit: 3, remaining: 1 });
+      // The oldest counted request leaves one (guarded) window after it was counted, not sooner.
+      expect(two.resetInMs).toBeGreaterThan(0);
+      expect(two.resetInMs).toBeLessThanOrEqual(66_000);
+      await quota.acquire();
+      expect(quota.snapshot().remaining).toBe(0);
+      quota.settle();
+      quota.settle();
+    });
+
     it('MUST never let more than `limit` requests go within one window', async () => {
       const quota = make({ limit: 3, windowMs: 200, maxWaitMs: 5000 });
       const starts: number[] = [];

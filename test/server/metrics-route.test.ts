@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeysFile, bearer, READ_SCOPES } from '../support/auth.ts';
+import { GatewayStack } from '../support/gateway-stack.ts';
+import { scrape, total } from '../support/prometheus-text.ts';
+
+const TOKEN = 'metrics-scrape-token-0123456789';
+
+describe('who may scrape /metrics', () => {
+  it('serves the text format to anyone outside production, beside /graphql', async () => {
+    const stack = await GatewayStack.start();
+    try {
+      expect(stack.gateway.metricsUrl).toBe(new URL('/metrics', stack.url).toString());
+      const scraped = await scrape(stack.gateway.metricsUrl!);
+      expect(scraped.status).toBe(200);
+      expect(scraped.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+      expect(scraped.text).toContain('# TYPE tributary_upstream_requests_total counter');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('asks for METRICS_TOKEN as a bearer token when it is set', async () => {
+    const stack = await GatewayStack.start({ METRICS_TOKEN: TOKEN });
+    try {
+      const url = stack.gateway.metricsUrl!;
+      const none = await scrape(url);
+      expect(none.status).toBe(401);
+      expect(none.text).not.toContain('tributary_');
+      expect((await scrape(url, bearer(`${TOKEN}x`))).status).toBe(401);
+      expect((await scrape(url, bearer(TOKEN.slice(0, -1)))).status).toBe(401);
+      const ok = await scrape(url, bearer(TOKEN));
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('tributary_breaker_state');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('serves /metrics on METRICS_PORT only, not beside /graphql', async () => {
+    const stack = await GatewayStack.start({ METRICS_PORT: '0' });
+    try {
+      const url = stack.gateway.metricsUrl!;
+      expect(new URL(url).port).not.toBe(new URL(stack.url).port);
+      expect((await scrape(url)).status).toBe(200);
+      expect((await scrape(new URL('/metrics', stack.url).toString())).status).toBe(404);
+      expect((await scrape(new URL('/graphql', url).toString())).status).toBe(404);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  describe('in production, with neither METRICS_TOKEN nor METRICS_PORT', () => {
+    let stack: GatewayStack;
+    beforeAll(async () => {
+      const keys = apiKeysFile([
+        { key: 'metrics-reader-key', client: 'reader', tenant: 'sample', scopes: READ_SCOPES },
+        { key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] },
+      ]);
+      stack = await GatewayStack.start({ NODE_ENV: 'production', API_KEYS_FILE: keys });
+    });
+    afterAll(() => stack.close());
+
+    it('refuses a scrape without credentials (401) and one without ops:read (403)', async () => {
+      const url = stack.gateway.metricsUrl!;
+      const anonymous = await scrape(url);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.text).not.toContain('tributary_');
+      expect((await scrape(url, bearer('metrics-reader-key'))).status).toBe(403);
+      expect((await scrape(url, bearer('not-a-key'))).status).toBe(401);
+    });
+
+    it('serves a principal with ops:read', async () => {
+      const scraped = await scrape(stack.gateway.metricsUrl!, bearer('metrics-oncall-key'));
+      expect(scraped.status).toBe(200);
+      expect(total(scraped.samples, 'tributary_quota_limit', { provider: 'stripe', tenant: 'sample' })).toBe(25);
+    });
+  });
+
+  it('is not served at all with METRICS=off', async () => {
+    const stack = await GatewayStack.start({ METRICS: 'off' });
+    try {
+      expect(stack.gateway.metricsUrl).toBeUndefined();
+      expect((await scrape(new URL('/metrics', stack.url).toString())).status).toBe(404);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('operation labels', () => {
+  it('labels at most METRICS_MAX_OPERATIONS names and counts the rest as other', async () => {
+    const stack = await GatewayStack.start({ METRICS_MAX_OPERATIONS: '2' });
+    try {
+      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await stack.query(`query ${name} { __typename }`);
+      await stack.query('{ __typename }');
+      await stack.query('query Broken { nope }');
+      const { samples } = await scrape(stack.gateway.metricsUrl!);
+      const requests = samples.filter((s) => s.name === 'tributary_graphql_requests_total');
+      expect(Object.fromEntries(requests.map((s) => [`${s.labels['operation']}/${s.labels['type']}`, s.value]))).toEqual({
+        'First/query': 2,
+        'Second/query': 1,
+        // Third, Fourth and the anonymous one; the invalid operation never resolved to a type.
+        'other/query': 3,
+        'other/unknown': 1,
+      });
+      expect(total(samples, 'tributary_graphql_errors_total', { operation: 'other', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
