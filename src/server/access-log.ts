@@ -32,8 +32,8 @@ export interface AccessLogOptions {
   principalOf: (request: FastifyRequest) => Principal | undefined;
 }
 
-/** Load balancers ask these every few seconds: their lines would bury the others at info. */
-const HEALTH_CHECKS = new Set(['/healthz', '/readyz']);
+/** Load balancers (and Prometheus, /metrics) ask these every few seconds: their lines would bury the others at info. */
+const HEALTH_CHECKS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * Echoes the request id (`x-request-id`) on every answer, errors and 404s included (an onRequest
