@@ -6,8 +6,8 @@ import { CounterCells } from './counter-cells.ts';
 /** Seconds; from a cached answer (5 ms) to an attempt that runs into the longest timeouts (10 s). */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** `2xx`… by the status's hundreds; `none` when no answer came. */
-const STATUS_CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'];
+/** `2xx`… by the status's hundreds; `none` when no answer came (undici consumes 1xx answers, which are never final). */
+const STATUS_CLASSES = ['none', 'none', '2xx', '3xx', '4xx', '5xx'];
 
 /** A counter in `registry` fed through CounterCells (see there why). */
 export function cellCounter(registry: Registry, name: string, help: string, labelNames: readonly string[]): CounterCells {
