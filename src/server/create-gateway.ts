@@ -3,7 +3,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
 import type { ProviderName } from '../errors.ts';
 import { RESOURCES, type ResourceName } from '../upstream/cache/cache-policy.ts';
@@ -23,7 +23,7 @@ import { createUpstreamStack, type TenantEndpoints, type TenantStack, type Upstr
 import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
-import { ResultCache, type KeptAnswer } from './result-cache.ts';
+import { ResultCache } from './result-cache.ts';
 import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
@@ -57,7 +57,7 @@ import { logTelemetry } from '../ops/log-telemetry.ts';
 import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
 import { createMetrics, type Metrics } from '../ops/metrics.ts';
 import { listenForMetrics, registerMetricsRoute } from './metrics-route.ts';
-import { operationMetricsPlugin } from './operation-metrics-plugin.ts';
+import { operationMetricsPlugin, resultLookupRecorder } from './operation-metrics-plugin.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -242,7 +242,7 @@ async function serve(
           closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
         }
         return closing;
-      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics) : undefined)
+      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics.operations) : undefined)
     : () => undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
@@ -473,13 +473,5 @@ async function serve(
       // Last: the spans of everything above are ended by now, and are sent before the process goes.
       await tracing?.shutdown().catch((error: unknown) => fastify.log.warn({ err: error }, 'sending the last trace spans failed'));
     },
-  };
-}
-
-/** Whole-answer cache lookups, and each replay as a request of the operation that made the answer. */
-function resultLookupRecorder(metrics: Metrics): (hit: KeptAnswer | undefined, reply: FastifyReply) => void {
-  return (hit, reply) => {
-    metrics.operations.resultCacheLookup(hit === undefined ? 'miss' : 'hit');
-    hit?.operation?.replayed(reply.elapsedTime / 1000);
   };
 }

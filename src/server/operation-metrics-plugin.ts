@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { FastifyReply } from 'fastify';
 import type { OperationMetrics } from '../ops/metrics.ts';
 import type { OperationContext } from './operation-context.ts';
+import type { KeptAnswer } from './result-cache.ts';
 
 /**
  * Records each operation Apollo answers: by name and type, its errors by `extensions.code`, its
@@ -29,3 +31,11 @@ export function operationMetricsPlugin(operations: OperationMetrics): ApolloServ
 }
 
 const DONE: Promise<void> = Promise.resolve();
+
+/** For registerResultCache: whole-answer cache lookups, and each replay as a request of the operation that made the answer. */
+export function resultLookupRecorder(operations: OperationMetrics): (hit: KeptAnswer | undefined, reply: FastifyReply) => void {
+  return (hit, reply) => {
+    operations.resultCacheLookup(hit === undefined ? 'miss' : 'hit');
+    hit?.operation?.replayed(reply.elapsedTime / 1000);
+  };
+}
