@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -22,24 +23,29 @@ function hostIpOf(port: string): string | undefined {
   return parts.length === 3 ? parts[0] : undefined;
 }
 
-describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
-  const gateway = compose.services['gateway']!;
-  const env = gateway.environment ?? {};
-  /** Container paths of the gateway's bind mounts → the files in this repository. */
-  const mounts = new Map(
-    (gateway.volumes ?? []).map((volume) => {
+/** Container paths of a service's bind mounts → the files in this repository. */
+function mountsOf(service: Service): Map<string, string> {
+  return new Map(
+    (service.volumes ?? []).map((volume) => {
       const [host, container] = volume.split(':');
       return [container!, fileURLToPath(new URL(host!, root))] as const;
     }),
   );
+}
+
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+
+describe('docker-compose.yml', () => {
+  const gateway = compose.services['gateway']!;
+  const env = gateway.environment ?? {};
+  const mounts = mountsOf(gateway);
 
   it('starts the gateway exactly as the image does, with the heap flags the bench measures', () => {
     expect(gateway.command).toEqual(['node', ...deployedNodeFlags(), 'dist/main.js']);
   });
 
-  it('runs the gateway, Redis and the simulators', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'redis', 'simulators']);
+  it('runs the gateway, Redis, the simulators, Prometheus and Grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'grafana', 'prometheus', 'redis', 'simulators']);
     expect(compose.services['simulators']?.command).toEqual(['npm', 'run', 'sim']);
     expect(gateway.ports).toContain('127.0.0.1:4000:4000');
   });
@@ -68,6 +74,71 @@ describe('docker-compose.yml', () => {
     const keys = (parse(readFileSync(file!, 'utf8')) as { keys: Array<{ sha256: string; tenant: string }> }).keys;
     expect(keys.map((key) => key.sha256)).toEqual([createHash('sha256').update(demoKey).digest('hex')]);
     expect(read('README.md')).toMatch(new RegExp(`${demoKey}[^\\n]*demo|demo[^\\n]*${demoKey}`, 'i'));
+  });
+});
+
+describe('Prometheus and Grafana in docker-compose.yml', () => {
+  const prometheus = compose.services['prometheus']!;
+  const grafana = compose.services['grafana']!;
+  const gatewayEnv = compose.services['gateway']!.environment ?? {};
+  const prometheusMounts = mountsOf(prometheus);
+  const grafanaMounts = mountsOf(grafana);
+  /** The repository file or folder a container path lies in or under, through the service's mounts. */
+  const hostPathOf = (mounts: Map<string, string>, path: string) => {
+    for (const [container, host] of mounts) if (path === container || path.startsWith(`${container}/`)) return host + path.slice(container.length);
+    return undefined;
+  };
+
+  it('publishes both on this machine\'s loopback only', () => {
+    for (const service of [prometheus, grafana]) {
+      expect(service.ports?.length).toBeGreaterThan(0);
+      for (const port of service.ports ?? []) expect(hostIpOf(port)).toBe('127.0.0.1');
+    }
+  });
+
+  it('mounts files of this repository, read-only', () => {
+    for (const service of [prometheus, grafana]) {
+      for (const volume of service.volumes ?? []) expect(volume.endsWith(':ro'), volume).toBe(true);
+      for (const host of mountsOf(service).values()) expect(existsSync(host), host).toBe(true);
+    }
+  });
+
+  it('has Prometheus load the rule files promtool checks, and scrape the gateway with its METRICS_TOKEN', () => {
+    const configPath = '/etc/prometheus/prometheus.yml';
+    const hostConfig = prometheusMounts.get(configPath);
+    expect(hostConfig).toBe(fileURLToPath(new URL('ops/prometheus/prometheus.yml', root)));
+    const config = parse(readFileSync(hostConfig!, 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }>; metrics_path?: string; authorization?: { type?: string; credentials?: string } }>;
+    };
+    // Prometheus reads rule files relative to its config: the same file in the container as in the repository.
+    expect(config.rule_files.length).toBeGreaterThan(0);
+    for (const file of config.rule_files) {
+      expect(hostPathOf(prometheusMounts, posix.resolve(posix.dirname(configPath), file)), file).toBe(resolve(dirname(hostConfig!), file));
+    }
+    const [job] = config.scrape_configs;
+    expect(job?.static_configs.flatMap((group) => group.targets)).toEqual([`gateway:${gatewayEnv['PORT']}`]);
+    expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+    expect(gatewayEnv['METRICS_TOKEN']).toMatch(/demo/);
+    expect(job?.authorization?.type ?? 'Bearer').toBe('Bearer');
+    expect(job?.authorization?.credentials).toBe(gatewayEnv['METRICS_TOKEN']);
+  });
+
+  it('has Grafana provision the compose Prometheus and the dashboards of ops/grafana/dashboards', () => {
+    const datasources = parse(readFileSync(hostPathOf(grafanaMounts, '/etc/grafana/provisioning/datasources/prometheus.yml')!, 'utf8')) as { datasources: Array<{ uid: string; url: string }> };
+    const prometheusPort = (prometheus.ports ?? []).map((port) => port.split(':').at(-1))[0];
+    expect(datasources.datasources.map((source) => source.url)).toEqual([`http://prometheus:${prometheusPort}`]);
+
+    const providers = parse(readFileSync(hostPathOf(grafanaMounts, '/etc/grafana/provisioning/dashboards/tributary.yml')!, 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    const dashboardDir = hostPathOf(grafanaMounts, providers.providers[0]!.options.path);
+    expect(dashboardDir).toBe(fileURLToPath(new URL('ops/grafana/dashboards', root)));
+    expect(statSync(dashboardDir!).isDirectory()).toBe(true);
+    expect(existsSync(hostPathOf(grafanaMounts, grafana.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'] ?? '') ?? '')).toBe(true);
+
+    // Every panel and variable queries the provisioned data source, by its uid.
+    const dashboard = read('ops/grafana/dashboards/tributary.json');
+    const uids = new Set([...dashboard.matchAll(/"type": "prometheus",\s*"uid": "([^"]+)"/g)].map((match) => match[1]));
+    expect([...uids]).toEqual([datasources.datasources[0]!.uid]);
   });
 });
 
