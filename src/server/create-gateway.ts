@@ -55,6 +55,8 @@ import { requestLogPlugin } from './request-log-plugin.ts';
 import { ResolverErrorLog } from './format-error.ts';
 import { logTelemetry } from '../ops/log-telemetry.ts';
 import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
+import { registerOpsRoutes } from './ops-routes.ts';
+import { Registry } from 'prom-client';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -390,6 +392,9 @@ async function serve(
       },
     };
   });
+  // The live ops page (/ops), drawn from the metrics registry.
+  const metricsRegistry = new Registry();
+  await registerOpsRoutes(fastify, { registry: metricsRegistry, production: config.production, authenticate: (request) => auth.tryAuthenticate(request), log: fastify.log, ...(now ? { now } : {}) });
   await fastify.register(fastifyApollo(apollo), {
     context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request), request),
   });
