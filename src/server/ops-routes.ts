@@ -96,7 +96,8 @@ export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRo
   });
 }
 
-const PAGE_CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** `img-src data:` for the page's empty icon, which spares the browser a request for /favicon.ico. */
+const PAGE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** https://html.spec.whatwg.org/multipage/server-sent-events.html; `no-transform` and X-Accel-Buffering keep proxies from holding events back. */
 const SSE_HEADERS = {

@@ -10,7 +10,7 @@ const PROVIDER_TITLES = { customers: 'Customer service', stripe: 'Stripe', hubsp
 const BREAKER_TEXT = { closed: 'CLOSED', half_open: 'HALF-OPEN', open: 'OPEN', unknown: 'NO DATA' };
 const CHARTS = [
   { key: 'callsPerSecond', label: 'calls/s', scale: 1 },
-  { key: 'errorRate', label: 'error rate %', scale: 100 },
+  { key: 'errorRate', label: 'error rate %', scale: 100, range: [0, 100] },
   { key: 'p99Seconds', label: 'p99 ms', scale: 1000 },
 ];
 
@@ -150,7 +150,7 @@ function createCard(name) {
     holder.append(caption);
     charts.append(holder);
     return new uPlot(
-      { width: 280, height: 110, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true } }, series: [{}, { label: chart.label, stroke: chart.key === 'errorRate' ? '#c62828' : '#1565c0', width: 1.5, spanGaps: false }], axes: [{ size: 24 }, { size: 40 }] },
+      { width: 280, height: 110, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true }, ...(chart.range ? { y: { range: chart.range } } : {}) }, series: [{}, { label: chart.label, stroke: chart.key === 'errorRate' ? '#c62828' : '#1565c0', width: 1.5, spanGaps: false }], axes: [{ size: 24 }, { size: 40 }] },
       [[], []],
       holder,
     );
