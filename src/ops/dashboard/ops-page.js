@@ -89,7 +89,7 @@ function receive(snapshot) {
 function renderGateway(older, latest) {
   const rates = graphqlRates(older, latest);
   setField('gateway', 'requests-per-second', rates.requestsPerSecond, perSecond);
-  setField('gateway', 'errors-per-request', rates.errorsPerRequest, percent);
+  setField('gateway', 'errors-per-request', rates.errorsPerRequest, (v) => v.toFixed(2)); // an answer may carry several errors
   setField('gateway', 'p99', rates.p99Seconds, milliseconds);
   setField('gateway', 'rss', latest.process.rssBytes, (v) => `${(v / 2 ** 20).toFixed(0)} MiB`);
   setField('gateway', 'event-loop-lag', latest.process.eventLoopLagP99Seconds, milliseconds);
@@ -150,7 +150,7 @@ function createCard(name) {
     holder.append(caption);
     charts.append(holder);
     return new uPlot(
-      { width: 280, height: 110, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true }, ...(chart.range ? { y: { range: chart.range } } : {}) }, series: [{}, { label: chart.label, stroke: chart.key === 'errorRate' ? '#c62828' : '#1565c0', width: 1.5, spanGaps: false }], axes: [{ size: 24 }, { size: 40 }] },
+      { width: 280, height: 110, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true }, ...(chart.range ? { y: { range: chart.range } } : {}) }, series: [{}, { label: chart.label, stroke: chart.key === 'errorRate' ? '#c62828' : '#1565c0', width: 1.5, spanGaps: false }], axes: [{ size: 24 }, { size: 52 }] },
       [[], []],
       holder,
     );
