@@ -170,8 +170,9 @@ describe('the /ops routes', () => {
 });
 
 describe('the gateway\'s /ops page', () => {
-  it('is served by the embedded default, open as every route of it is', async () => {
+  it('is served by the embedded default, open as every route of it is, and its open streams do not hold the gateway\'s close', async () => {
     const stack = await GatewayStack.start();
+    let stream: Awaited<ReturnType<typeof request>> | undefined;
     try {
       const origin = new URL(stack.url).origin;
       const page = await request(`${origin}/ops`);
@@ -180,8 +181,15 @@ describe('the gateway\'s /ops page', () => {
       const snapshot = await request(`${origin}/ops/snapshot`);
       expect(snapshot.statusCode).toBe(200);
       expect(Object.keys(((await snapshot.body.json()) as OpsSnapshot).providers)).toEqual(['customers', 'stripe', 'hubspot']);
+      stream = await request(`${origin}/ops/stream`);
+      expect(stream.statusCode).toBe(200);
     } finally {
+      const ended = stream && (async () => {
+        for await (const chunk of stream.body) void chunk;
+        return 'ended';
+      })();
       await stack.close();
+      if (ended) await expect(ended).resolves.toBe('ended');
     }
   });
 });
