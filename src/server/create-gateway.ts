@@ -58,6 +58,7 @@ import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
 import { createMetrics, type Metrics } from '../ops/metrics.ts';
 import { listenForMetrics, registerMetricsRoute } from './metrics-route.ts';
 import { operationMetricsPlugin, resultLookupRecorder } from './operation-metrics-plugin.ts';
+import { registerOpsRoutes } from './ops-routes.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -401,6 +402,8 @@ async function serve(
       },
     };
   });
+  // The live ops page (/ops) reads the registry /metrics serves; with METRICS=off it has nothing to show.
+  if (metrics) await registerOpsRoutes(fastify, { registry: metrics.registry, production: config.production, authenticate: (request) => auth.tryAuthenticate(request), log: fastify.log, ...(now ? { now } : {}) });
   await fastify.register(fastifyApollo(apollo), {
     context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request), request),
   });
