@@ -46,8 +46,8 @@ export interface UpstreamAttempt {
   /** The id of the gateway request the call serves (CallContext.requestId), for logs only. */
   readonly requestId?: string | undefined;
   /**
-   * The start of a failed answer's body (bounded), for logs only: it may hold personal data, which
-   * the log sink masks before writing it.
+   * The start of a failed answer's body (bounded, more than a log line keeps), for logs only: it
+   * may hold personal data, which the log sink masks before it cuts and writes it.
    */
   readonly errorBody?: string | undefined;
 }

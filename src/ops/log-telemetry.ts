@@ -2,6 +2,12 @@ import type { BreakerStateName, Telemetry, UpstreamAttempt } from '../telemetry.
 import type { ProviderName } from '../errors.ts';
 import type { PersonalDataRedactor } from './personal-data-redactor.ts';
 
+/**
+ * How much of a provider's error body a line keeps: its error code and message. Cut after
+ * masking: masking a cut body would miss the address the cut went through.
+ */
+export const MAX_LOGGED_ERROR_BODY_CHARS = 1024;
+
 /** The part of a pino logger this sink writes with. */
 export interface LogWriter {
   warn(fields: object, message: string): void;
@@ -34,7 +40,7 @@ export function logTelemetry(log: LogWriter, redactor: PersonalDataRedactor): Te
           attempt: attempt.attempt,
           durationMs: Math.round(attempt.durationMs),
           providerRequestId: attempt.providerRequestId ?? null,
-          ...(attempt.errorBody ? { errorBody: redactor.redact(attempt.errorBody) } : {}),
+          ...(attempt.errorBody ? { errorBody: redactor.redact(attempt.errorBody).slice(0, MAX_LOGGED_ERROR_BODY_CHARS) } : {}),
         },
         `${attempt.provider} call failed: ${attempt.errorCode}`,
       );
