@@ -58,7 +58,14 @@ export class CircuitBreaker {
     this.minCalls = Math.max(1, Math.ceil((options.minCallsPerSecond * options.windowMs) / 1000));
   }
 
+  /**
+   * The state now. An open circuit whose wait is over reads as half open (no probe out yet), and
+   * that change is made, and told, by the first to notice it: a read (a metrics scrape, /readyz)
+   * or a call. Without traffic no call would notice, and a gauge read from an `open` kept until
+   * the next call would page for a quiet tenant long after one blip.
+   */
   get state(): BreakerState {
+    this.noticeProbeTime();
     return this.current;
   }
 
@@ -67,19 +74,24 @@ export class CircuitBreaker {
    * is open or its probe is out. Every ticket must be settled.
    */
   admit(): BreakerTicket {
+    this.noticeProbeTime();
     const state = this.current;
     switch (state.kind) {
       case 'closed':
         return { settle: (error) => this.settleClosed(error) };
       case 'open':
-        if (this.now() < state.probeAt) throw this.openError();
-        this.moveTo({ kind: 'half-open', probing: true });
-        return this.probe();
+        throw this.openError();
       case 'half-open':
         if (state.probing) throw this.openError();
         this.moveTo({ kind: 'half-open', probing: true });
         return this.probe();
     }
+  }
+
+  /** Open → half open (no probe out) once the wait is over; the next call becomes the probe. */
+  private noticeProbeTime(): void {
+    const state = this.current;
+    if (state.kind === 'open' && this.now() >= state.probeAt) this.moveTo({ kind: 'half-open', probing: false });
   }
 
   private probe(): BreakerTicket {

@@ -90,6 +90,36 @@ describe('CircuitBreaker', () => {
     expect(cb.state.kind).toBe('open');
   });
 
+  it('reads half open once the wait is over, without traffic, and tells that change once', () => {
+    const { cb, clock, changes, call } = breaker();
+    for (let i = 0; i < 4; i += 1) call(outage());
+    clock.now += 499;
+    expect(cb.state.kind).toBe('open');
+    clock.now += 1;
+    expect(cb.state).toEqual({ kind: 'half-open', probing: false });
+    expect(cb.state).toEqual({ kind: 'half-open', probing: false });
+    expect(changes).toEqual(['open', 'half-open']);
+    // The call after the read is the probe, as it would have been without the read.
+    const probe = cb.admit();
+    expect(cb.state).toEqual({ kind: 'half-open', probing: true });
+    expect(() => cb.admit()).toThrow(expect.objectContaining({ code: 'UPSTREAM_UNAVAILABLE' }));
+    probe.settle();
+    expect(cb.state.kind).toBe('closed');
+    expect(changes).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('tells open to half open once when a call notices it first and a read follows', () => {
+    const { cb, clock, changes, call } = breaker();
+    for (let i = 0; i < 4; i += 1) call(outage());
+    clock.now += 600;
+    const probe = cb.admit();
+    expect(cb.state).toEqual({ kind: 'half-open', probing: true });
+    expect(changes).toEqual(['open', 'half-open']);
+    probe.settle(outage());
+    expect(cb.state).toMatchObject({ kind: 'open', probeAt: 1100 });
+    expect(changes).toEqual(['open', 'half-open', 'open']);
+  });
+
   it('refuses options it cannot use, naming them', () => {
     expect(() => breaker({ failureRate: 0 })).toThrow(/failureRate/);
     expect(() => breaker({ windowMs: 0 })).toThrow(/windowMs/);
