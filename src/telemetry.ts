@@ -75,7 +75,12 @@ export interface TraceSpan {
 
 export type RefusalReason = 'breaker_open' | 'bulkhead_full' | 'quota_spent' | 'deadline';
 export type BreakerStateName = 'closed' | 'open' | 'half_open';
-/** `hit`: fresh; `stale`: answered stale (while revalidating or after an error); `revalidated`: the provider said unchanged; `joined`: joined a fetch already in flight (single flight). */
+/**
+ * Each id a load looks up has exactly one: `hit`: fresh; `stale`: answered stale (while
+ * revalidating, or after its fetch failed); `joined`: waited for a fetch another load started
+ * (single flight); `revalidated`: its own fetch, the provider said unchanged; `miss`: its own
+ * fetch, new data or a failure. A background refresh is not a lookup and is not counted.
+ */
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'revalidated' | 'joined';
 
 /** Nothing is observed: the default wherever no sink is injected. */

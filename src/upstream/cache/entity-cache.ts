@@ -78,6 +78,17 @@ interface InFlight {
 }
 
 /**
+ * Which of a load's fetched ids waited for a fetch another load started, and which its own fetch
+ * found unchanged (304): with what it answered stale, that tells each id's one lookup outcome.
+ * Sets made only when needed: a load whose ids are all fresh fetches nothing and makes none.
+ * A background refresh has none: it is not a lookup, and its outcomes are not counted.
+ */
+interface FetchTally {
+  joined: Set<string> | undefined;
+  revalidated: Set<string> | undefined;
+}
+
+/**
  * The shared entity cache: one entry per entity (a customer, a customer's charge list, a HubSpot
  * contact), so a batch answer fills one entry each and the next batch fetches only the misses.
  * Written here rather than taken from undici's cache interceptor because that caches whole HTTP
@@ -250,8 +261,8 @@ export class EntityCache {
     const needed: string[] = [];
     const refreshLater: string[] = [];
     const known = new Map<string, CacheEntry<V>>();
+    // One outcome per id, counted here and told once per kind (see CacheOutcome).
     let hits = 0;
-    let misses = 0;
     let stale = 0;
     ids.forEach((id, index) => {
       const entry = entries[index];
@@ -270,17 +281,17 @@ export class EntityCache {
         known.set(id, entry);
       } else {
         if (entry && state === 'stale') known.set(id, entry);
-        else {
-          misses += 1;
-          report.recordCache(provider, 'miss');
-        }
+        else report.recordCache(provider, 'miss');
         needed.push(id);
       }
     });
     if (hits > 0) this.counted(call, provider, resource, 'hit', hits);
-    if (misses > 0) this.counted(call, provider, resource, 'miss', misses);
     if (needed.length > 0) {
-      const fetched = await this.fetchShared(keyFor, resource, needed, known, fetcher, call);
+      const tally: FetchTally = { joined: undefined, revalidated: undefined };
+      const fetched = await this.fetchShared(keyFor, resource, needed, known, fetcher, call, tally);
+      let joined = 0;
+      let revalidated = 0;
+      let misses = 0;
       for (const id of needed) {
         const outcome = fetched.get(id);
         const fallback = known.get(id);
@@ -294,8 +305,14 @@ export class EntityCache {
           result.set(id, outcome ?? null);
           if (outcome instanceof Error || !this.options.store.remembers) call.freshness.spoil();
           else call.freshness.freshUntil(this.now() + policy.ttlMs);
+          if (tally.joined?.has(id)) joined += 1;
+          else if (tally.revalidated?.has(id)) revalidated += 1;
+          else misses += 1;
         }
       }
+      if (joined > 0) this.counted(call, provider, resource, 'joined', joined);
+      if (revalidated > 0) this.counted(call, provider, resource, 'revalidated', revalidated);
+      if (misses > 0) this.counted(call, provider, resource, 'miss', misses);
     }
     if (stale > 0) this.counted(call, provider, resource, 'stale', stale);
     if (refreshLater.length > 0) {
@@ -335,11 +352,17 @@ export class EntityCache {
       if (entry) known.set(id, entry);
     });
     const { provider } = RESOURCES[resource];
-    const fetched = await call.within(this.fetchAndStore(keyFor, resource, [...ids], known, fetcher, call), provider).catch((error: unknown) => {
+    const tally: FetchTally = { joined: undefined, revalidated: undefined };
+    const fetched = await call.within(this.fetchAndStore(keyFor, resource, [...ids], known, fetcher, call, tally), provider).catch((error: unknown) => {
       const failure = error instanceof Error ? error : new Error(String(error));
       return new Map(ids.map((id) => [id, failure] as const));
     });
     for (const id of ids) this.inflight.delete(keyFor(resource, id)); // later readers must not join older fetches
+    // Read once, now: a 304 that comes after this load's deadline answered no one.
+    let revalidated = 0;
+    for (const id of ids) if (tally.revalidated?.has(id) && !(fetched.get(id) instanceof Error)) revalidated += 1;
+    if (revalidated > 0) this.counted(call, provider, resource, 'revalidated', revalidated);
+    if (ids.length > revalidated) this.counted(call, provider, resource, 'miss', ids.length - revalidated);
     return new Map(ids.map((id) => {
       const outcome = fetched.get(id);
       return [id, outcome instanceof Error ? outcome : (outcome?.value ?? null)];
@@ -372,6 +395,7 @@ export class EntityCache {
     known: ReadonlyMap<string, CacheEntry<V>>,
     fetcher: Fetcher<V>,
     call: CallContext,
+    tally?: FetchTally,
   ): Promise<Map<string, V | null | Error>> {
     const { provider } = RESOURCES[resource];
     const keyOf = (id: string) => keyFor(resource, id);
@@ -379,12 +403,13 @@ export class EntityCache {
     const own: string[] = [];
     for (const id of ids) {
       const running = this.inflight.get(keyOf(id));
-      if (running) joined.set(id, running);
-      else own.push(id);
+      // Traced, the attempts of a joined fetch are under the batch that started it, not this one.
+      if (running) {
+        joined.set(id, running);
+        if (tally) (tally.joined ??= new Set()).add(id);
+      } else own.push(id);
     }
-    // Traced, the attempts of a joined fetch are under the batch that started it, not this one.
-    if (joined.size > 0) this.counted(call, provider, resource, 'joined', joined.size);
-    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyFor, resource, own, known, fetcher, call);
+    const batch = own.length === 0 ? undefined : this.fetchAndStore(keyFor, resource, own, known, fetcher, call, tally);
     for (const id of own) {
       const key = keyOf(id);
       const promise = batch!.then((outcomes) => {
@@ -417,6 +442,7 @@ export class EntityCache {
     known: ReadonlyMap<string, CacheEntry<V>>,
     fetcher: Fetcher<V>,
     call: CallContext,
+    tally?: FetchTally,
   ): Promise<Map<string, FetchedEntity<V> | Error>> {
     const { provider } = RESOURCES[resource];
     const { report } = call;
@@ -431,7 +457,6 @@ export class EntityCache {
     }
     const outcomes = new Map<string, FetchedEntity<V> | Error>();
     const writes: Array<Promise<void>> = [];
-    let revalidated = 0;
     for (const id of ids) {
       const unchanged = answer.notModified?.get(id);
       const entry = known.get(id);
@@ -440,14 +465,13 @@ export class EntityCache {
         const etag = unchanged.etag ?? entry.etag;
         outcomes.set(id, { value: entry.value, ...(etag === undefined ? {} : { etag }) });
         report.recordRevalidated(provider, entry.bytes ?? 0);
-        revalidated += 1;
+        if (tally) (tally.revalidated ??= new Set()).add(id);
       } else {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }
       const outcome = outcomes.get(id);
       if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt, supersede));
     }
-    if (revalidated > 0) this.counted(call, provider, resource, 'revalidated', revalidated);
     for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
     await Promise.all(writes);
     return outcomes;
