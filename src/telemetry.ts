@@ -67,7 +67,7 @@ export type SpanAttributes = Readonly<Record<string, string | number | boolean |
 export interface TraceSpan {
   child(name: string, attributes: SpanAttributes, kind?: 'internal' | 'client'): TraceSpan;
   setAttributes(attributes: SpanAttributes): void;
-  /** W3C Trace Context headers naming this span (`traceparent`, and `tracestate` when there is one), for the request it stands for. */
+  /** The W3C `traceparent` naming this span, for the request it stands for; never the caller's `tracestate` (see src/ops/tracing.ts). */
   traceHeaders(): Record<string, string>;
   /** Ends the span; `errorCode` (a public error code) marks it failed. */
   end(attributes?: SpanAttributes, errorCode?: string): void;

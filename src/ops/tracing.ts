@@ -101,7 +101,10 @@ class OtelSpan implements OperationSpan {
   traceHeaders(): Record<string, string> {
     const headers: Record<string, string> = {};
     PROPAGATOR.inject(this.asParent(), headers, defaultTextMapSetter);
-    return headers;
+    // W3C propagation would forward the caller's `tracestate` too: a client's vendor state has
+    // no business at Stripe or HubSpot (the gateway writes none of its own). The trace goes on.
+    const { traceparent } = headers;
+    return traceparent === undefined ? {} : { traceparent };
   }
 
   rename(name: string): void {

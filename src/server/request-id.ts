@@ -9,11 +9,28 @@ import type { IncomingMessage } from 'node:http';
 const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * W3C Trace Context §3.2: version, 32 hex trace id, 16 hex parent id, flags. Version ff is
- * invalid and an all-zero trace id means none (§3.2.2.3).
+ * W3C Trace Context §3.2 (https://www.w3.org/TR/trace-context/#traceparent-header): version,
+ * 32 hex trace id, 16 hex parent id, 2 hex flags, lowercase. What a later version adds follows
+ * a dash after the first 55 characters; version 00 has nothing after them.
  */
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}(?:-.*)?$/;
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(-.*)?$/;
 const NO_TRACE = '0'.repeat(32);
+const NO_PARENT = '0'.repeat(16);
+
+/**
+ * The trace id of a `traceparent` OpenTelemetry would continue, else undefined: version ff is
+ * invalid (§3.2.2.1), version 00 is exactly 55 characters (§3.2.2.2), and an all-zero trace or
+ * parent id names none (§3.2.2.3, §3.2.2.4). A request id naming a trace that was never
+ * recorded would send whoever reads the log line looking for it.
+ */
+export function traceIdOf(traceparent: string): string | undefined {
+  const match = TRACEPARENT.exec(traceparent);
+  if (!match) return undefined;
+  const [, version, traceId, parentId, rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === NO_TRACE || parentId === NO_PARENT) return undefined;
+  return traceId;
+}
 
 /**
  * Fastify's `genReqId`: the client's X-Request-Id when it is a plain one, else the trace id of a
@@ -24,9 +41,6 @@ export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   if (typeof given === 'string' && CLIENT_ID.test(given)) return given;
   const traceparent = request.headers.traceparent;
-  if (typeof traceparent === 'string') {
-    const match = TRACEPARENT.exec(traceparent);
-    if (match && match[1] !== 'ff' && match[2] !== NO_TRACE) return match[2]!;
-  }
-  return randomUUID();
+  const traceId = typeof traceparent === 'string' ? traceIdOf(traceparent) : undefined;
+  return traceId ?? randomUUID();
 }
