@@ -3,15 +3,17 @@ export const REDACTED = '[redacted]';
 
 /**
  * An address anywhere in a text: providers repeat the customer's email in free-text messages
- * ("Another customer already has the email '…'"), where no field name marks it.
+ * ("Another customer already has the email '…'"), where no field name marks it. The lookbehind
+ * starts a match only where a run of local-part characters starts: without it a long run with
+ * no `@` (a token, base64) was scanned again from each of its characters, quadratic in its length.
  */
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
+const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
 
 /**
  * What is left of an address when the text was cut inside it (`jane.doe@exam`): EMAIL needs a
  * dot after the `@`, so the end of a bounded body is masked on its own.
  */
-const CUT_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*$/;
+const CUT_EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*$/;
 
 /**
  * The field HubSpot puts an offending or changed property's value in, whatever the property:

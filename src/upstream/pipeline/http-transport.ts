@@ -33,11 +33,11 @@ export interface HttpTransportOptions {
 const PROVIDER_REQUEST_ID_HEADERS = ['request-id', 'x-hubspot-correlation-id', 'x-request-id'] as const;
 
 /**
- * Enough of a failed answer's body for its provider's error code and message, not a whole page.
- * More than the log line keeps (1 KiB): the log sink masks personal data before it cuts, so an
- * address is not cut to a fragment its patterns no longer recognise.
+ * Enough of a failed answer's body for its provider's error code and message, not a whole page:
+ * the 1 KiB a log line keeps, and room for an address (at most 254 characters) that straddles its
+ * end: the log sink masks personal data before it cuts, so the address is masked whole.
  */
-const MAX_ERROR_BODY_CHARS = 16 * 1024;
+const MAX_ERROR_BODY_CHARS = 1024 + 256;
 
 /**
  * The end of the pipeline: one attempt over an undici keep-alive pool, its timeouts from what is
