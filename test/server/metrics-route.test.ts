@@ -88,22 +88,49 @@ describe('who may scrape /metrics', () => {
 });
 
 describe('operation labels', () => {
-  it('labels at most METRICS_MAX_OPERATIONS names and counts the rest as other', async () => {
+  it('labels at most METRICS_MAX_OPERATIONS names and counts the rest as other; anonymous and invalid ones take no slot', async () => {
     const stack = await GatewayStack.start({ METRICS_MAX_OPERATIONS: '2' });
     try {
-      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await stack.query(`query ${name} { __typename }`);
       await stack.query('{ __typename }');
       await stack.query('query Broken { nope }');
+      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await stack.query(`query ${name} { __typename }`);
       const { samples } = await scrape(stack.gateway.metricsUrl!);
       const requests = samples.filter((s) => s.name === 'tributary_graphql_requests_total');
       expect(Object.fromEntries(requests.map((s) => [`${s.labels['operation']}/${s.labels['type']}`, s.value]))).toEqual({
+        'anonymous/query': 1,
+        // Did not validate: never resolved to an operation, nor to a type.
+        'invalid/unknown': 1,
         'First/query': 2,
         'Second/query': 1,
-        // Third, Fourth and the anonymous one; the invalid operation never resolved to a type.
-        'other/query': 3,
-        'other/unknown': 1,
+        'other/query': 2,
       });
-      expect(total(samples, 'tributary_graphql_errors_total', { operation: 'other', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+      expect(total(samples, 'tributary_graphql_errors_total', { operation: 'invalid', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('never labels with the operationName a client sends: junk names and huge ones leave the slots and the scrape alone', async () => {
+    const stack = await GatewayStack.start({ METRICS_MAX_OPERATIONS: '2' });
+    try {
+      const post = (body: Record<string, unknown>) => fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // Names the document does not have, or with a document that does not parse: no operation ran.
+      for (let i = 0; i < 5; i++) await (await post({ query: '{ __typename }', operationName: `Junk${i}` })).text();
+      await (await post({ query: '{ __typename ', operationName: 'Unparsed' })).text();
+      await (await post({ query: '{ __typename }', operationName: `Q${'x'.repeat(20_000)}` })).text();
+      // A valid operation whose name is longer than a label may be.
+      const long = `Q${'x'.repeat(100)}`;
+      await (await post({ query: `query ${long} { __typename }`, operationName: long })).text();
+      await stack.query('query Real { __typename }');
+      const scraped = await scrape(stack.gateway.metricsUrl!);
+      const requests = scraped.samples.filter((s) => s.name === 'tributary_graphql_requests_total');
+      expect(Object.fromEntries(requests.map((s) => [`${s.labels['operation']}/${s.labels['type']}`, s.value]))).toEqual({
+        'invalid/unknown': 7,
+        'other/query': 1,
+        'Real/query': 1,
+      });
+      expect(scraped.text).not.toContain('Junk');
+      expect(scraped.text).not.toContain('xxxxxxxx');
     } finally {
       await stack.close();
     }
