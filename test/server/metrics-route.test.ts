@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeysFile, bearer, READ_SCOPES } from '../support/auth.ts';
+import { loadConfig } from '../../src/config.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { scrape, total } from '../support/prometheus-text.ts';
 
@@ -49,31 +50,42 @@ describe('who may scrape /metrics', () => {
     }
   });
 
-  describe('in production, with neither METRICS_TOKEN nor METRICS_PORT', () => {
+  describe('with client auth configured (staging: API_KEYS_FILE, NODE_ENV unset) and neither METRICS_TOKEN nor METRICS_PORT', () => {
     let stack: GatewayStack;
     beforeAll(async () => {
-      const keys = apiKeysFile([
-        { key: 'metrics-reader-key', client: 'reader', tenant: 'sample', scopes: READ_SCOPES },
-        { key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] },
-      ]);
-      stack = await GatewayStack.start({ NODE_ENV: 'production', API_KEYS_FILE: keys });
+      const keys = apiKeysFile([{ key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] }]);
+      stack = await GatewayStack.start({ API_KEYS_FILE: keys });
     });
     afterAll(() => stack.close());
 
-    it('refuses a scrape without credentials (401) and one without ops:read (403)', async () => {
-      const url = stack.gateway.metricsUrl!;
-      const anonymous = await scrape(url);
-      expect(anonymous.status).toBe(401);
-      expect(anonymous.text).not.toContain('tributary_');
-      expect((await scrape(url, bearer('metrics-reader-key'))).status).toBe(403);
-      expect((await scrape(url, bearer('not-a-key'))).status).toBe(401);
+    it('refuses every scrape with 403, naming the two ways to expose metrics, and said so once at start', async () => {
+      for (const headers of [{}, bearer('metrics-oncall-key')]) {
+        const scraped = await scrape(stack.gateway.metricsUrl!, headers);
+        expect(scraped.status).toBe(403);
+        expect(scraped.text).not.toContain('tributary_');
+        expect(JSON.parse(scraped.text)).toEqual({ error: expect.stringMatching(/METRICS_TOKEN.*METRICS_PORT/), code: 'FORBIDDEN' });
+      }
+      const warned = stack.logs.filter((line) => line.includes('metrics are not exposed'));
+      expect(warned).toHaveLength(1);
+      expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40 });
     });
+  });
 
-    it('serves a principal with ops:read', async () => {
-      const scraped = await scrape(stack.gateway.metricsUrl!, bearer('metrics-oncall-key'));
-      expect(scraped.status).toBe(200);
-      expect(total(scraped.samples, 'tributary_quota_limit', { provider: 'stripe', tenant: 'sample' })).toBe(25);
-    });
+  it('binds the METRICS_PORT server to 127.0.0.1 unless METRICS_HOST says otherwise, and logs its scrapes at debug only', async () => {
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics.host).toBe('127.0.0.1');
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: ' 0.0.0.0 ' }).metrics.host).toBe('0.0.0.0');
+    const keys = apiKeysFile([{ key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] }]);
+    // The gateway itself on every interface: the metrics port stays on loopback.
+    const stack = await GatewayStack.start({ HOST: '0.0.0.0', METRICS_PORT: '0', API_KEYS_FILE: keys });
+    try {
+      const url = new URL(stack.gateway.metricsUrl!);
+      expect(url.hostname).toBe('127.0.0.1');
+      const before = stack.logs.length;
+      expect((await scrape(url.toString())).status).toBe(200);
+      expect(stack.logs.slice(before).filter((line) => (JSON.parse(line) as { level: number }).level >= 30)).toEqual([]);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('is not served at all with METRICS=off', async () => {
