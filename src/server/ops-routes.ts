@@ -87,6 +87,9 @@ export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRo
       const allowed = await access(request, reply);
       if (!allowed) return reply;
       reply.hijack();
+      // A client that left while its credentials were checked (a JWKS fetch) fired 'close' before
+      // anyone listened: subscribed now, its stream would be fed every second, forever.
+      if (request.raw.destroyed || request.raw.socket.destroyed) return reply;
       const stream = reply.raw;
       stream.writeHead(200, SSE_HEADERS);
       const stop = feed.subscribe({

@@ -171,6 +171,33 @@ describe('the /ops routes', () => {
     await page.body.dump();
   });
 
+  it('subscribe no stream whose client left while its credentials were being checked', async () => {
+    let snapshots = 0;
+    const registry = new Registry();
+    new Gauge({ name: 'tributary_bulkhead_in_flight', help: 'h', registers: [registry], collect: () => void (snapshots += 1) });
+    let checking!: () => void;
+    const checked = new Promise<void>((resolve) => (checking = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A slow JWKS fetch, as it were: held until the client has gone.
+    const served = await serve(registry, true, async () => {
+      checking();
+      await released;
+      return { kind: 'api-key', clientId: 'oncall', tenantId: 'acme', scopes: new Set(['ops:read'] as const) };
+    });
+    app = served.app;
+    const abort = new AbortController();
+    const pending = request(`${served.base}/ops/stream`, { signal: abort.signal }).catch(() => 'aborted');
+    await checked;
+    abort.abort();
+    await expect(pending).resolves.toBe('aborted');
+    await eventually(async () => (await new Promise<number>((resolve, reject) => served.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))) === 0);
+    release();
+    // A subscribed stream would have been sent a snapshot at once, and then one per 20 ms.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(snapshots).toBe(0);
+  });
+
   it('let a client that leaves take its connection with it', async () => {
     const served = await serve(new Registry(), false);
     app = served.app;
