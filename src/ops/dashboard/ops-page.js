@@ -47,7 +47,7 @@ async function connect() {
   try {
     const response = await fetch('/ops/stream', { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: abort.signal });
     if (response.status === 401 || response.status === 403) {
-      setStatus('unauthorized', response.status === 401 ? 'An API key with the ops:read scope is needed.' : 'This key lacks the ops:read scope.');
+      setStatus('unauthorized', response.status === 401 ? 'An API key with the ops:read scope (your tenant\'s figures) or the METRICS_TOKEN (every tenant\'s) is needed.' : 'This key lacks the ops:read scope.');
       credentialForm.hidden = false;
       keyInput.focus();
       return;
