@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeysFile, bearer, READ_SCOPES } from '../support/auth.ts';
-import { loadConfig } from '../../src/config.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 import { scrape, total } from '../support/prometheus-text.ts';
 
@@ -72,8 +71,6 @@ describe('who may scrape /metrics', () => {
   });
 
   it('binds the METRICS_PORT server to 127.0.0.1 unless METRICS_HOST says otherwise, and logs its scrapes at debug only', async () => {
-    expect(loadConfig({ METRICS_PORT: '9464' }).metrics.host).toBe('127.0.0.1');
-    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: ' 0.0.0.0 ' }).metrics.host).toBe('0.0.0.0');
     const keys = apiKeysFile([{ key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] }]);
     // The gateway itself on every interface: the metrics port stays on loopback.
     const stack = await GatewayStack.start({ HOST: '0.0.0.0', METRICS_PORT: '0', API_KEYS_FILE: keys });
