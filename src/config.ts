@@ -131,8 +131,10 @@ export interface MetricsConfig {
   enabled: boolean;
   /** When set, a scrape must send `Authorization: Bearer <token>`. A secret: never logged. */
   token?: string;
-  /** When set, /metrics is served on this port (of HOST) only, not beside /graphql. */
+  /** When set, /metrics is served on this port (of `host`) only, not beside /graphql. */
   port?: number;
+  /** The interface the METRICS_PORT server listens on. */
+  host: string;
   /** Distinct operation names labelled by name; later ones count as `other`. */
   maxOperations: number;
 }
@@ -284,8 +286,9 @@ export const CONFIG_KEYS = {
   OTEL_SERVICE_NAME: 'service.name of the spans (default tributary); the other OTEL_* variables (sampler, resource attributes, exporter headers, batching) are read by the OpenTelemetry SDK itself',
   OTEL_SDK_DISABLED: '`true` turns tracing off whatever endpoint is set (default false)',
   METRICS: 'on/off: serve Prometheus metrics at GET /metrics (default on)',
-  METRICS_TOKEN: 'Bearer token a scrape of /metrics must send (or METRICS_TOKEN_FILE; at least 16 characters); without it, and without METRICS_PORT, production requires a principal with scope ops:read',
-  METRICS_PORT: 'Serve /metrics on this port of HOST only, apart from /graphql (default: beside /graphql on PORT)',
+  METRICS_TOKEN: 'Bearer token a scrape of /metrics must send (or METRICS_TOKEN_FILE; at least 16 characters); also the operator\'s key to every tenant on /ops. With client auth or in production, /metrics answers 403 without it or METRICS_PORT',
+  METRICS_PORT: 'Serve /metrics on this port of METRICS_HOST only, apart from /graphql (default: beside /graphql on PORT)',
+  METRICS_HOST: 'Interface the METRICS_PORT server listens on (default 127.0.0.1: reachable from this host only)',
   METRICS_MAX_OPERATIONS: 'Distinct operation names labelled by name in the metrics; later ones count as `other` (default 100)',
 } as const;
 
@@ -784,6 +787,7 @@ function metricsConfig(env: Env): MetricsConfig {
     enabled: raw !== 'off' && raw !== 'false',
     ...(token !== undefined ? { token } : {}),
     ...(port !== undefined ? { port } : {}),
+    host: env['METRICS_HOST']?.trim() || '127.0.0.1',
     maxOperations: integer(env, 'METRICS_MAX_OPERATIONS', 100, 0, 10_000),
   };
 }

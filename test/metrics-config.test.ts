@@ -5,12 +5,14 @@ import { failure } from './support/config-failure.ts';
 
 describe('metrics configuration', () => {
   it('serves /metrics beside /graphql by default, with 100 operation names', () => {
-    expect(loadConfig({}).metrics).toEqual({ enabled: true, maxOperations: 100 });
+    expect(loadConfig({}).metrics).toEqual({ enabled: true, host: '127.0.0.1', maxOperations: 100 });
   });
 
-  it('reads the token (or its file), the port and the cap', () => {
-    const config = loadConfig({ METRICS_TOKEN_FILE: tempFile('token', 'a-scrape-token-of-some-length\n'), METRICS_PORT: '9464', METRICS_MAX_OPERATIONS: '20' });
-    expect(config.metrics).toEqual({ enabled: true, token: 'a-scrape-token-of-some-length', port: 9464, maxOperations: 20 });
+  it('reads the token (or its file), the port, its interface and the cap', () => {
+    const config = loadConfig({ METRICS_TOKEN_FILE: tempFile('token', 'a-scrape-token-of-some-length\n'), METRICS_PORT: '9464', METRICS_HOST: ' 10.0.0.5 ', METRICS_MAX_OPERATIONS: '20' });
+    expect(config.metrics).toEqual({ enabled: true, token: 'a-scrape-token-of-some-length', port: 9464, host: '10.0.0.5', maxOperations: 20 });
+    // Off the public network by default, whatever HOST the gateway listens on.
+    expect(loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9464' }).metrics.host).toBe('127.0.0.1');
     expect(loadConfig({ METRICS: 'off' }).metrics.enabled).toBe(false);
   });
 

@@ -15,7 +15,7 @@ interface Node {
 /**
  * A prom-client counter whose hot path is one addition. prom-client hashes the label values on
  * every `inc` (its `labels()` children too), which a warm page would pay hundreds of times for its
- * cache lookups; here each label set is found by up to four Map lookups with no allocation, and
+ * cache lookups; here each label set is found by up to five Map lookups with no allocation, and
  * what it gathered goes into the counter when the registry collects (a scrape).
  */
 export class CounterCells {
@@ -26,12 +26,12 @@ export class CounterCells {
     private readonly counter: Counter<string>,
     private readonly labelNames: readonly string[],
   ) {
-    if (labelNames.length > 4) throw new TypeError(`CounterCells takes at most 4 labels: ${labelNames.length}`);
+    if (labelNames.length > 5) throw new TypeError(`CounterCells takes at most 5 labels: ${labelNames.length}`);
   }
 
   /** Adds `by` to the series with these label values, in the order of the counter's label names. */
-  add(by: number, a: string, b = '', c = '', d = ''): void {
-    this.cell(a, b, c, d).value += by;
+  add(by: number, a: string, b = '', c = '', d = '', e = ''): void {
+    this.cell(a, b, c, d, e).value += by;
   }
 
   /** Moves what was added since the last collect into the counter; the counter's `collect` calls it. */
@@ -45,15 +45,16 @@ export class CounterCells {
   }
 
   /** The running total of the series with these label values (made on first use). */
-  cell(a: string, b = '', c = '', d = ''): Cell {
+  cell(a: string, b = '', c = '', d = '', e = ''): Cell {
     let node = this.root;
     const depth = this.labelNames.length;
     if (depth > 0) node = child(node, a);
     if (depth > 1) node = child(node, b);
     if (depth > 2) node = child(node, c);
     if (depth > 3) node = child(node, d);
+    if (depth > 4) node = child(node, e);
     if (node.cell === undefined) {
-      const values = [a, b, c, d];
+      const values = [a, b, c, d, e];
       const labels: Record<string, string> = {};
       this.labelNames.forEach((name, i) => (labels[name] = values[i]!));
       node.cell = { value: 0, published: 0, labels };

@@ -13,7 +13,7 @@ export interface MetricsOptions {
 }
 
 export interface Metrics {
-  /** This gateway's registry: what /metrics serves and the /ops page reads. */
+  /** This gateway's series and the process's (merged): what /metrics serves and the /ops page reads. */
   readonly registry: Registry;
   /** The sink the upstream pipeline, the entity cache and the breakers report to. */
   readonly telemetry: Telemetry;
@@ -26,14 +26,32 @@ export interface Metrics {
 /**
  * Every series of the gateway, in a registry of its own: prom-client's global one would mix the
  * series of the several gateways a test process runs. The names and labels are the contract with
- * the alert rules, Grafana and the /ops page (README, "Metrics"); the process series
- * (collectDefaultMetrics) go into the same registry, without prefix.
+ * the alert rules, Grafana and the /ops page (README, "Metrics"). The process series
+ * (collectDefaultMetrics, without prefix) are merged in from processRegistry().
  */
 export function createMetrics({ maxOperations = DEFAULT_MAX_OPERATIONS }: MetricsOptions = {}): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const telemetry = upstreamTelemetry(registry);
-  const operations = new OperationMetrics(registry, maxOperations);
-  const state = stateMetrics(registry);
+  const own = new Registry();
+  const telemetry = upstreamTelemetry(own);
+  const operations = new OperationMetrics(own, maxOperations);
+  const state = stateMetrics(own);
+  // Merged once every series is registered: the merged registry holds the same metric objects,
+  // and nothing registers into `own` later.
+  const registry = Registry.merge([own, processRegistry()]);
   return { registry, telemetry, operations, watch: (sources) => state.watch(sources) };
+}
+
+let processSeries: Registry | undefined;
+
+/**
+ * The process's series, collected once per process: collectDefaultMetrics starts a GC observer
+ * and an event-loop monitor that are never stopped, so per gateway they would pile up and keep
+ * every closed gateway's registry (and, through the state gauges' sources, its upstream stack)
+ * reachable. Process figures are the process's, whichever gateway serves them.
+ */
+export function processRegistry(): Registry {
+  if (processSeries === undefined) {
+    processSeries = new Registry();
+    collectDefaultMetrics({ register: processSeries });
+  }
+  return processSeries;
 }

@@ -1,5 +1,6 @@
 import { Histogram, type Registry } from 'prom-client';
 import type { CounterCells, Cell } from './counter-cells.ts';
+import { OTHER_OPERATION, RESERVED_OPERATION_LABELS } from './operation-label.ts';
 import { cellCounter, DURATION_BUCKETS } from './upstream-metrics.ts';
 
 /** Distinct operation names counted by name by default; later ones count as `other` (METRICS_MAX_OPERATIONS). */
@@ -48,8 +49,9 @@ export class OperationSeries {
 
 /**
  * The operation series: requests by name and type, errors by code, duration, estimated cost and
- * upstream calls per operation. Names come from clients, so at most `maxOperations` distinct ones
- * become labels (first come, kept for the process's life); the rest count as `other`.
+ * upstream calls per operation. Names come from clients' documents, so at most `maxOperations`
+ * distinct ones become labels (first come, kept for the gateway's life); the rest count as
+ * `other`. The caller passes a label from operationLabel(), never a raw name.
  */
 export class OperationMetrics {
   private readonly requests: CounterCells;
@@ -61,6 +63,8 @@ export class OperationMetrics {
   /** By operation name, then type. */
   private readonly series = new Map<string, Map<string, OperationSeries>>();
   private readonly codes = new Set<string>();
+  /** Slots taken by clients' operation names (the reserved labels take none). */
+  private named = 0;
 
   constructor(
     registry: Registry,
@@ -76,13 +80,14 @@ export class OperationMetrics {
     this.results = cellCounter(registry, 'tributary_result_cache_lookups_total', 'Whole-answer cache lookups', ['outcome']);
   }
 
-  /** The series of an operation: by its name (`anonymous` without one, `other` past the cap) and type. */
-  seriesOf(name: string | null | undefined, type: string | undefined): OperationSeries {
-    const operation = name || 'anonymous';
+  /** The series of an operation: by its label (operationLabel(); `other` past the cap) and type. */
+  seriesOf(operation: string, type: string | undefined): OperationSeries {
     const kind = type !== undefined && TYPES.has(type) ? type : 'unknown';
     let byType = this.series.get(operation);
     if (byType === undefined) {
-      if (this.series.size >= this.maxOperations && operation !== 'other') return this.seriesOf('other', kind);
+      const reserved = RESERVED_OPERATION_LABELS.has(operation);
+      if (!reserved && this.named >= this.maxOperations) return this.seriesOf(OTHER_OPERATION, kind);
+      if (!reserved) this.named += 1;
       this.series.set(operation, (byType = new Map()));
     }
     let series = byType.get(kind);

@@ -2,7 +2,7 @@ import type { OpsSnapshot } from './ops-snapshot.ts';
 
 /** One open /ops/stream: where its snapshots go, and how to end it when the gateway closes. */
 export interface FeedSubscriber {
-  /** The tenant whose quotas and breakers it may see; undefined: every tenant. */
+  /** The tenant whose view it gets (ops-snapshot.ts); undefined: the operator view, every tenant. */
   readonly tenant: string | undefined;
   send(snapshot: OpsSnapshot): void;
   end(): void;

@@ -11,11 +11,17 @@ import { histogramQuantile, type Bucket } from './histogram-quantile.ts';
 export interface OpsSnapshot {
   /** When it was taken, ms since the epoch (the gateway's clock). */
   readonly at: number;
+  /**
+   * `operator`: every figure, every tenant. `tenant`: one tenant's upstream figures, quotas and
+   * breakers only; what no tenant owns (GraphQL operations, cache lookups, bulkheads, events,
+   * writes, the process) is absent, since it would show what other tenants do.
+   */
+  readonly view: 'operator' | 'tenant';
   readonly providers: Record<ProviderName, ProviderSnapshot>;
-  readonly graphql: { readonly requests: number; readonly errors: number; readonly latency: LatencySnapshot };
-  readonly events: { readonly backlog: number | null; readonly deadLetters: number | null };
-  readonly writes: { readonly backlog: number | null; readonly deadLetters: number | null };
-  readonly process: { readonly rssBytes: number | null; readonly eventLoopLagP99Seconds: number | null };
+  readonly graphql?: { readonly requests: number; readonly errors: number; readonly latency: LatencySnapshot };
+  readonly events?: { readonly backlog: number | null; readonly deadLetters: number | null };
+  readonly writes?: { readonly backlog: number | null; readonly deadLetters: number | null };
+  readonly process?: { readonly rssBytes: number | null; readonly eventLoopLagP99Seconds: number | null };
 }
 
 export interface ProviderSnapshot {
@@ -26,13 +32,15 @@ export interface ProviderSnapshot {
   readonly errorsByStatusClass: Record<string, number>;
   readonly retries: number;
   readonly refusals: Record<RefusalReason, number>;
-  readonly cache: Record<CacheOutcome, number>;
+  /** Operator view only: a cached entity serves every tenant's reads of it. */
+  readonly cache?: Record<CacheOutcome, number>;
   readonly latency: LatencySnapshot;
   /** Per tenant: this process's view of the provider's quota. */
   readonly quota: Record<string, { readonly limit: number | null; readonly remaining: number | null; readonly resetSeconds: number | null }>;
   /** Per tenant: the circuit's state. */
   readonly breakers: Record<string, BreakerStateName>;
-  readonly bulkhead: { readonly inFlight: number | null; readonly queued: number | null };
+  /** Operator view only: one bulkhead per provider, shared by the tenants. */
+  readonly bulkhead?: { readonly inFlight: number | null; readonly queued: number | null };
 }
 
 export interface LatencySnapshot {
@@ -45,7 +53,7 @@ export interface LatencySnapshot {
 }
 
 export interface OpsSnapshotOptions {
-  /** Only this tenant's quotas and breakers (a production principal sees its own tenant only). */
+  /** The tenant view of this tenant (a principal with `ops:read` sees its own tenant only). */
   readonly tenant?: string;
   readonly now?: () => number;
 }
@@ -101,32 +109,39 @@ export async function opsSnapshot(registry: Registry, options: OpsSnapshotOption
     samples('tributary_bulkhead_in_flight'),
     samples('tributary_bulkhead_queued'),
   ];
-  const ownTenant = (labels: Labels) => options.tenant === undefined || labels['tenant'] === options.tenant;
+  const operator = options.tenant === undefined;
+  const ownTenant = (labels: Labels) => operator || labels['tenant'] === options.tenant;
 
   const provider = (name: ProviderName): ProviderSnapshot => {
     const of = (samples: Sample[]) => samples.filter((sample) => sample.labels['provider'] === name);
-    const failed = of(requests).filter((sample) => sample.labels['outcome'] === 'error');
+    // The upstream series carry the tenant whose account each call used.
+    const owned = (samples: Sample[]) => of(samples).filter((sample) => ownTenant(sample.labels));
+    const failed = owned(requests).filter((sample) => sample.labels['outcome'] === 'error');
     return {
-      attempts: total(of(requests)),
+      attempts: total(owned(requests)),
       errors: total(failed),
       errorsByStatusClass: sumBy(failed, 'status_class'),
-      retries: total(of(retries)),
-      refusals: countsOf(REFUSALS, sumBy(of(refusals), 'reason')),
-      cache: countsOf(CACHE_OUTCOMES, sumBy(of(cache), 'outcome')),
-      latency: latencyOf(of(duration)),
+      retries: total(owned(retries)),
+      refusals: countsOf(REFUSALS, sumBy(owned(refusals), 'reason')),
+      ...(operator ? { cache: countsOf(CACHE_OUTCOMES, sumBy(of(cache), 'outcome')) } : {}),
+      latency: latencyOf(owned(duration)),
       quota: perTenant([...of(quotaLimit), ...of(quotaRemaining), ...of(quotaReset)].filter((s) => ownTenant(s.labels)), (tenant) => ({
         limit: valueOf(of(quotaLimit), tenant),
         remaining: valueOf(of(quotaRemaining), tenant),
         resetSeconds: valueOf(of(quotaReset), tenant),
       })),
       breakers: perTenant(of(breaker).filter((s) => ownTenant(s.labels)), (tenant) => BREAKER_STATES[valueOf(of(breaker), tenant) ?? 0] ?? 'closed'),
-      bulkhead: { inFlight: gauge(of(inFlight)), queued: gauge(of(queued)) },
+      ...(operator ? { bulkhead: { inFlight: gauge(of(inFlight)), queued: gauge(of(queued)) } } : {}),
     };
   };
 
+  const providers = Object.fromEntries(PROVIDERS.map((name) => [name, provider(name)])) as Record<ProviderName, ProviderSnapshot>;
+  const at = (options.now ?? Date.now)();
+  if (!operator) return { at, view: 'tenant', providers };
   return {
-    at: (options.now ?? Date.now)(),
-    providers: Object.fromEntries(PROVIDERS.map((name) => [name, provider(name)])) as Record<ProviderName, ProviderSnapshot>,
+    at,
+    view: 'operator',
+    providers,
     graphql: {
       requests: total(samples('tributary_graphql_requests_total')),
       errors: total(samples('tributary_graphql_errors_total')),

@@ -56,7 +56,7 @@ import { ResolverErrorLog } from './format-error.ts';
 import { logTelemetry } from '../ops/log-telemetry.ts';
 import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
 import { createMetrics, type Metrics } from '../ops/metrics.ts';
-import { listenForMetrics, registerMetricsRoute } from './metrics-route.ts';
+import { listenForMetrics, metricsUnexposed, registerMetricsRoute } from './metrics-route.ts';
 import { operationMetricsPlugin, resultLookupRecorder } from './operation-metrics-plugin.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
 
@@ -403,7 +403,9 @@ async function serve(
     };
   });
   // The live ops page (/ops) reads the registry /metrics serves; with METRICS=off it has nothing to show.
-  if (metrics) await registerOpsRoutes(fastify, { registry: metrics.registry, production: config.production, authenticate: (request) => auth.tryAuthenticate(request), log: fastify.log, ...(now ? { now } : {}) });
+  // Client auth configured or production: /metrics and the ops data are for operators (docs/operations.md).
+  const opsProtected = config.production || config.clientAuth.apiKeys !== undefined || config.clientAuth.jwt !== undefined;
+  if (metrics) await registerOpsRoutes(fastify, { registry: metrics.registry, protected: opsProtected, operatorToken: config.metrics.token, authenticate: (request) => auth.tryAuthenticate(request), log: fastify.log, ...(now ? { now } : {}) });
   await fastify.register(fastifyApollo(apollo), {
     context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request), request),
   });
@@ -427,8 +429,9 @@ async function serve(
   started.push(() => subscriptions.close());
   // --- end of subscriptions ---
 
-  const metricsRoute = metrics && { registry: metrics.registry, config: config.metrics, production: config.production, authenticate: auth.tryAuthenticate };
+  const metricsRoute = metrics && { registry: metrics.registry, config: config.metrics, protected: opsProtected };
   if (metricsRoute && config.metrics.port === undefined) registerMetricsRoute(fastify, metricsRoute);
+  if (metricsUnexposed(config.metrics, opsProtected)) fastify.log.warn('metrics are not exposed: /metrics answers 403 until METRICS_TOKEN or METRICS_PORT is set');
   metrics?.watch({
     tenants: () => [...stack.tenants].map(([id, tenant]) => [id, tenant.gauges()]),
     events: events.log,
@@ -437,7 +440,7 @@ async function serve(
   });
 
   const address = await fastify.listen({ port: config.port, host: config.host });
-  const metricsServer = metricsRoute && config.metrics.port !== undefined ? await listenForMetrics({ ...metricsRoute, host: config.host, port: config.metrics.port, log: fastify.log }) : undefined;
+  const metricsServer = metricsRoute && config.metrics.port !== undefined ? await listenForMetrics({ ...metricsRoute, host: config.metrics.host, port: config.metrics.port, log: fastify.log, serverOptions: httpServerOptions(config.http), accessLog: config.logs.accessLog }) : undefined;
   if (metricsServer) started.push(() => metricsServer.close());
   ready = true;
   function beginShutdown(): void {

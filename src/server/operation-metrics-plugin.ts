@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { FastifyReply } from 'fastify';
+import { operationLabel } from '../ops/operation-label.ts';
 import type { OperationMetrics } from '../ops/metrics.ts';
 import type { OperationContext } from './operation-context.ts';
 import type { KeptAnswer } from './result-cache.ts';
@@ -13,8 +14,9 @@ import type { KeptAnswer } from './result-cache.ts';
 export function operationMetricsPlugin(operations: OperationMetrics): ApolloServerPlugin<OperationContext> {
   // One listener for every request, and no promise of its own: it keeps no per-request state.
   const listener: GraphQLRequestListener<OperationContext> = {
-    willSendResponse({ response, contextValue, operation, operationName, request }) {
-      const series = operations.seriesOf(operationName ?? request.operationName, operation?.operation);
+    willSendResponse({ response, contextValue, operation, operationName }) {
+      // `operation` is set once the document parsed, validated and held the operation asked for.
+      const series = operations.seriesOf(operationLabel(operation !== undefined, operationName), operation?.operation);
       const cost = contextValue.estimate?.cost;
       series.ran((performance.now() - contextValue.startedAt) / 1000, cost, contextValue.report.calls);
       if (response.body.kind === 'single') {

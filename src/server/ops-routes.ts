@@ -1,14 +1,20 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Principal } from '../auth/principal.ts';
+import { bearerMatcher } from './metrics-access.ts';
 import { loadDashboardAssets } from '../ops/dashboard-assets.ts';
 import { OpsFeed } from '../ops/ops-feed.ts';
 import { opsSnapshot } from '../ops/ops-snapshot.ts';
 
 export interface OpsRoutesOptions {
   registry: Registry;
-  /** Production: the snapshot and the stream need `ops:read`, and show the caller's own tenant only. */
-  production: boolean;
+  /**
+   * Client auth configured or production: the snapshot and the stream need METRICS_TOKEN (every
+   * tenant, as /metrics) or a principal with `ops:read` (its own tenant's figures only).
+   */
+  protected: boolean;
+  /** METRICS_TOKEN: the operator's credential, a secret. */
+  operatorToken?: string | undefined;
   authenticate(request: FastifyRequest): Promise<Principal | undefined>;
   log: FastifyBaseLogger;
   now?: () => number;
@@ -23,13 +29,15 @@ const MAX_UNREAD_BYTES = 256 * 1024;
  * The live ops page: GET /ops (the HTML), /ops/assets/<file> (its script and styles, uPlot's
  * included), /ops/snapshot (one JSON snapshot) and /ops/stream (Server-Sent Events, one snapshot
  * per second). The page and its assets hold no data and are public, like the sandbox page; the
- * data routes take the same credentials as /graphql, in a header. The page sends them with
- * fetch(), not EventSource, which cannot set a header: a key in a URL would end in access logs.
+ * data routes, when protected, take METRICS_TOKEN or the same credentials as /graphql, in a
+ * header. The page sends them with fetch(), not EventSource, which cannot set a header: a key in
+ * a URL would end in access logs.
  */
 export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRoutesOptions): Promise<void> {
   const { page, assets } = loadDashboardAssets();
   const now = options.now ?? Date.now;
   const snapshot = (tenant: string | undefined) => opsSnapshot(options.registry, { now, ...(tenant === undefined ? {} : { tenant }) });
+  const isOperator = bearerMatcher(options.operatorToken);
   const feed = new OpsFeed({
     snapshot,
     onError: (error) => options.log.warn({ err: error }, 'an ops snapshot failed'),
@@ -43,7 +51,7 @@ export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRo
 
   /** Who may read, and which tenant's view; undefined once the refusal is sent. */
   const access = async (request: FastifyRequest, reply: FastifyReply): Promise<{ tenant: string | undefined; expiresAt?: number } | undefined> => {
-    if (!options.production) return { tenant: undefined };
+    if (!options.protected || isOperator(request)) return { tenant: undefined };
     const principal = await options.authenticate(request);
     if (!principal) {
       await reply.code(401).header('www-authenticate', 'Bearer realm="tributary"').send({ error: 'authentication required', code: 'UNAUTHENTICATED' });
@@ -79,6 +87,9 @@ export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRo
       const allowed = await access(request, reply);
       if (!allowed) return reply;
       reply.hijack();
+      // A client that left while its credentials were checked (a JWKS fetch) fired 'close' before
+      // anyone listened: subscribed now, its stream would be fed every second, forever.
+      if (request.raw.destroyed || request.raw.socket.destroyed) return reply;
       const stream = reply.raw;
       stream.writeHead(200, SSE_HEADERS);
       const stop = feed.subscribe({

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyRequest } from 'fastify';
+import { operationLabel } from '../ops/operation-label.ts';
 import type { GatewayTracing, OperationSpan } from '../ops/tracing.ts';
 import type { OperationContext } from './operation-context.ts';
 
@@ -24,8 +25,9 @@ export function tracingPlugin(tracing: GatewayTracing): ApolloServerPlugin<Opera
       return {
         async didResolveOperation({ operation, operationName }) {
           if (!operation) return;
-          span.rename(operationName ? `${operation.operation} ${operationName}` : operation.operation);
-          span.setAttributes({ 'graphql.operation.type': operation.operation, 'graphql.operation.name': operationName ?? undefined });
+          const name = operationName ? operationLabel(true, operationName) : undefined;
+          span.rename(name ? `${operation.operation} ${name}` : operation.operation);
+          span.setAttributes({ 'graphql.operation.type': operation.operation, 'graphql.operation.name': name });
         },
         async willSendResponse({ response }) {
           // An incremental answer (@defer) is judged by its first part.
@@ -45,11 +47,12 @@ function errorCode(code: unknown): string {
 /**
  * The span of an answer the result cache replayed: no GraphQL work and no upstream call, so it
  * has no children. Only queries without errors are kept; the name is the request's
- * `operationName` when it gives one (the document is not parsed for a replay).
+ * `operationName` when it gives one (the document is not parsed for a replay), bounded like a
+ * resolved one: the body is the client's text.
  */
 export function traceReplay(tracing: GatewayTracing, request: FastifyRequest, tenant: string): void {
   const body = request.body as { operationName?: unknown } | undefined;
-  const name = typeof body?.operationName === 'string' ? body.operationName : undefined;
+  const name = typeof body?.operationName === 'string' && body.operationName !== '' ? operationLabel(true, body.operationName) : undefined;
   const header = (key: string) => {
     const value = request.headers[key];
     return Array.isArray(value) ? value[0] : value;

@@ -9,21 +9,21 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 function populated(): Registry {
   const registry = new Registry();
   const registers = [registry];
-  const requests = new Counter({ name: 'tributary_upstream_requests_total', help: 'h', labelNames: ['provider', 'resource', 'status_class', 'outcome'], registers });
-  requests.inc({ provider: 'stripe', resource: 'stripe.charges', status_class: '2xx', outcome: 'ok' }, 90);
-  requests.inc({ provider: 'stripe', resource: 'stripe.charge', status_class: '5xx', outcome: 'error' }, 6);
-  requests.inc({ provider: 'stripe', resource: 'stripe.charges', status_class: 'none', outcome: 'error' }, 4);
-  requests.inc({ provider: 'hubspot', resource: 'hubspot.contact', status_class: '2xx', outcome: 'ok' }, 7);
-  const duration = new Histogram({ name: 'tributary_upstream_request_duration_seconds', help: 'h', labelNames: ['provider', 'resource'], buckets: SECONDS, registers });
+  const requests = new Counter({ name: 'tributary_upstream_requests_total', help: 'h', labelNames: ['provider', 'tenant', 'resource', 'status_class', 'outcome'], registers });
+  requests.inc({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charges', status_class: '2xx', outcome: 'ok' }, 90);
+  requests.inc({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charge', status_class: '5xx', outcome: 'error' }, 6);
+  requests.inc({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charges', status_class: 'none', outcome: 'error' }, 4);
+  requests.inc({ provider: 'hubspot', tenant: 'globex', resource: 'hubspot.contact', status_class: '2xx', outcome: 'ok' }, 7);
+  const duration = new Histogram({ name: 'tributary_upstream_request_duration_seconds', help: 'h', labelNames: ['provider', 'tenant', 'resource'], buckets: SECONDS, registers });
   // 98 quick answers over two resources and 2 slow ones: p50 in the first bucket, p99 in the slow one.
-  for (let i = 0; i < 49; i += 1) duration.observe({ provider: 'stripe', resource: 'stripe.charges' }, 0.004);
-  for (let i = 0; i < 49; i += 1) duration.observe({ provider: 'stripe', resource: 'stripe.charge' }, 0.004);
-  duration.observe({ provider: 'stripe', resource: 'stripe.charge' }, 2);
-  duration.observe({ provider: 'stripe', resource: 'stripe.charge' }, 2);
-  new Counter({ name: 'tributary_upstream_retries_total', help: 'h', labelNames: ['provider'], registers }).inc({ provider: 'stripe' }, 5);
-  const refusals = new Counter({ name: 'tributary_upstream_refusals_total', help: 'h', labelNames: ['provider', 'reason'], registers });
-  refusals.inc({ provider: 'stripe', reason: 'breaker_open' }, 12);
-  refusals.inc({ provider: 'hubspot', reason: 'quota_spent' }, 1);
+  for (let i = 0; i < 49; i += 1) duration.observe({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charges' }, 0.004);
+  for (let i = 0; i < 49; i += 1) duration.observe({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charge' }, 0.004);
+  duration.observe({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charge' }, 2);
+  duration.observe({ provider: 'stripe', tenant: 'acme', resource: 'stripe.charge' }, 2);
+  new Counter({ name: 'tributary_upstream_retries_total', help: 'h', labelNames: ['provider', 'tenant'], registers }).inc({ provider: 'stripe', tenant: 'acme' }, 5);
+  const refusals = new Counter({ name: 'tributary_upstream_refusals_total', help: 'h', labelNames: ['provider', 'tenant', 'reason'], registers });
+  refusals.inc({ provider: 'stripe', tenant: 'acme', reason: 'breaker_open' }, 12);
+  refusals.inc({ provider: 'hubspot', tenant: 'globex', reason: 'quota_spent' }, 1);
   const cache = new Counter({ name: 'tributary_cache_lookups_total', help: 'h', labelNames: ['provider', 'resource', 'outcome'], registers });
   cache.inc({ provider: 'stripe', resource: 'stripe.charges', outcome: 'hit' }, 30);
   cache.inc({ provider: 'stripe', resource: 'stripe.charge', outcome: 'hit' }, 10);
@@ -99,12 +99,29 @@ describe('the ops snapshot', () => {
     expect(JSON.stringify(own)).not.toContain('acme');
   });
 
+  it('gives a tenant its own upstream figures only, and leaves out what no tenant owns', async () => {
+    const globex = await opsSnapshot(populated(), { tenant: 'globex' });
+    expect(globex.view).toBe('tenant');
+    // acme's Stripe traffic is not globex's.
+    expect(globex.providers.stripe).toMatchObject({ attempts: 0, errors: 0, retries: 0, refusals: { breaker_open: 0 }, latency: { count: 0 } });
+    expect(globex.providers.hubspot).toMatchObject({ attempts: 7, refusals: { quota_spent: 1 } });
+    for (const provider of Object.values(globex.providers)) {
+      expect(provider.cache).toBeUndefined();
+      expect(provider.bulkhead).toBeUndefined();
+    }
+    expect([globex.graphql, globex.events, globex.writes, globex.process]).toEqual([undefined, undefined, undefined, undefined]);
+    const acme = await opsSnapshot(populated(), { tenant: 'acme' });
+    expect(acme.providers.stripe).toMatchObject({ attempts: 100, errors: 10, retries: 5, refusals: { breaker_open: 12 }, latency: { count: 100 } });
+    expect(acme.providers.hubspot.attempts).toBe(0);
+    expect((await opsSnapshot(populated())).view).toBe('operator');
+  });
+
   it('reports GraphQL traffic, collected gauges and process figures, and null for what the registry lacks', async () => {
     const snapshot = await opsSnapshot(populated(), { now: () => 42 });
     expect(snapshot.at).toBe(42);
     expect(snapshot.graphql).toMatchObject({ requests: 50, errors: 8, latency: { count: 10 } });
-    expect(snapshot.graphql.latency.p99Seconds).toBeGreaterThan(0.05);
-    expect(snapshot.graphql.latency.p99Seconds).toBeLessThanOrEqual(0.1);
+    expect(snapshot.graphql!.latency.p99Seconds).toBeGreaterThan(0.05);
+    expect(snapshot.graphql!.latency.p99Seconds).toBeLessThanOrEqual(0.1);
     expect(snapshot.events).toEqual({ backlog: null, deadLetters: 2 });
     expect(snapshot.writes).toEqual({ backlog: 4, deadLetters: null });
     expect(snapshot.process).toEqual({ rssBytes: 150e6, eventLoopLagP99Seconds: null });

@@ -197,6 +197,20 @@ describe('OpenTelemetry traces of the Customer 360 page', () => {
     expect(finished[0]!.attributes).toMatchObject({ 'tributary.result_cache.replayed': true, 'graphql.operation.name': 'Probe', 'tributary.tenant': 'sample' });
   });
 
+  it('names no span after an operation name longer than a label may be, neither when it runs nor when it is replayed', async () => {
+    await fresh();
+    const long = `Long${'x'.repeat(200)}`;
+    const probe = () => request(replaying.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `query ${long} { __typename }`, operationName: long }) });
+    await (await probe()).body.dump();
+    const replay = await probe();
+    await replay.body.dump();
+    const finished = replayedSpans.getFinishedSpans();
+    expect(finished.map((span) => [span.name, span.attributes['graphql.operation.name'], span.attributes['tributary.result_cache.replayed']])).toEqual([
+      ['query other', 'other', false],
+      ['query other', 'other', true],
+    ]);
+  });
+
   it('sends providers no traceparent while tracing is off', async () => {
     await fresh();
     const answer = await post(untraced, CUSTOMER_360, { first: 50 });

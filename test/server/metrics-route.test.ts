@@ -49,31 +49,40 @@ describe('who may scrape /metrics', () => {
     }
   });
 
-  describe('in production, with neither METRICS_TOKEN nor METRICS_PORT', () => {
+  describe('with client auth configured (staging: API_KEYS_FILE, NODE_ENV unset) and neither METRICS_TOKEN nor METRICS_PORT', () => {
     let stack: GatewayStack;
     beforeAll(async () => {
-      const keys = apiKeysFile([
-        { key: 'metrics-reader-key', client: 'reader', tenant: 'sample', scopes: READ_SCOPES },
-        { key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] },
-      ]);
-      stack = await GatewayStack.start({ NODE_ENV: 'production', API_KEYS_FILE: keys });
+      const keys = apiKeysFile([{ key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] }]);
+      stack = await GatewayStack.start({ API_KEYS_FILE: keys });
     });
     afterAll(() => stack.close());
 
-    it('refuses a scrape without credentials (401) and one without ops:read (403)', async () => {
-      const url = stack.gateway.metricsUrl!;
-      const anonymous = await scrape(url);
-      expect(anonymous.status).toBe(401);
-      expect(anonymous.text).not.toContain('tributary_');
-      expect((await scrape(url, bearer('metrics-reader-key'))).status).toBe(403);
-      expect((await scrape(url, bearer('not-a-key'))).status).toBe(401);
+    it('refuses every scrape with 403, naming the two ways to expose metrics, and said so once at start', async () => {
+      for (const headers of [{}, bearer('metrics-oncall-key')]) {
+        const scraped = await scrape(stack.gateway.metricsUrl!, headers);
+        expect(scraped.status).toBe(403);
+        expect(scraped.text).not.toContain('tributary_');
+        expect(JSON.parse(scraped.text)).toEqual({ error: expect.stringMatching(/METRICS_TOKEN.*METRICS_PORT/), code: 'FORBIDDEN' });
+      }
+      const warned = stack.logs.filter((line) => line.includes('metrics are not exposed'));
+      expect(warned).toHaveLength(1);
+      expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40 });
     });
+  });
 
-    it('serves a principal with ops:read', async () => {
-      const scraped = await scrape(stack.gateway.metricsUrl!, bearer('metrics-oncall-key'));
-      expect(scraped.status).toBe(200);
-      expect(total(scraped.samples, 'tributary_quota_limit', { provider: 'stripe', tenant: 'sample' })).toBe(25);
-    });
+  it('binds the METRICS_PORT server to 127.0.0.1 unless METRICS_HOST says otherwise, and logs its scrapes at debug only', async () => {
+    const keys = apiKeysFile([{ key: 'metrics-oncall-key', client: 'oncall', tenant: 'sample', scopes: ['ops:read'] }]);
+    // The gateway itself on every interface: the metrics port stays on loopback.
+    const stack = await GatewayStack.start({ HOST: '0.0.0.0', METRICS_PORT: '0', API_KEYS_FILE: keys });
+    try {
+      const url = new URL(stack.gateway.metricsUrl!);
+      expect(url.hostname).toBe('127.0.0.1');
+      const before = stack.logs.length;
+      expect((await scrape(url.toString())).status).toBe(200);
+      expect(stack.logs.slice(before).filter((line) => (JSON.parse(line) as { level: number }).level >= 30)).toEqual([]);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('is not served at all with METRICS=off', async () => {
@@ -88,22 +97,49 @@ describe('who may scrape /metrics', () => {
 });
 
 describe('operation labels', () => {
-  it('labels at most METRICS_MAX_OPERATIONS names and counts the rest as other', async () => {
+  it('labels at most METRICS_MAX_OPERATIONS names and counts the rest as other; anonymous and invalid ones take no slot', async () => {
     const stack = await GatewayStack.start({ METRICS_MAX_OPERATIONS: '2' });
     try {
-      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await stack.query(`query ${name} { __typename }`);
       await stack.query('{ __typename }');
       await stack.query('query Broken { nope }');
+      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await stack.query(`query ${name} { __typename }`);
       const { samples } = await scrape(stack.gateway.metricsUrl!);
       const requests = samples.filter((s) => s.name === 'tributary_graphql_requests_total');
       expect(Object.fromEntries(requests.map((s) => [`${s.labels['operation']}/${s.labels['type']}`, s.value]))).toEqual({
+        'anonymous/query': 1,
+        // Did not validate: never resolved to an operation, nor to a type.
+        'invalid/unknown': 1,
         'First/query': 2,
         'Second/query': 1,
-        // Third, Fourth and the anonymous one; the invalid operation never resolved to a type.
-        'other/query': 3,
-        'other/unknown': 1,
+        'other/query': 2,
       });
-      expect(total(samples, 'tributary_graphql_errors_total', { operation: 'other', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+      expect(total(samples, 'tributary_graphql_errors_total', { operation: 'invalid', code: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('never labels with the operationName a client sends: junk names and huge ones leave the slots and the scrape alone', async () => {
+    const stack = await GatewayStack.start({ METRICS_MAX_OPERATIONS: '2' });
+    try {
+      const post = (body: Record<string, unknown>) => fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // Names the document does not have, or with a document that does not parse: no operation ran.
+      for (let i = 0; i < 5; i++) await (await post({ query: '{ __typename }', operationName: `Junk${i}` })).text();
+      await (await post({ query: '{ __typename ', operationName: 'Unparsed' })).text();
+      await (await post({ query: '{ __typename }', operationName: `Q${'x'.repeat(20_000)}` })).text();
+      // A valid operation whose name is longer than a label may be.
+      const long = `Q${'x'.repeat(100)}`;
+      await (await post({ query: `query ${long} { __typename }`, operationName: long })).text();
+      await stack.query('query Real { __typename }');
+      const scraped = await scrape(stack.gateway.metricsUrl!);
+      const requests = scraped.samples.filter((s) => s.name === 'tributary_graphql_requests_total');
+      expect(Object.fromEntries(requests.map((s) => [`${s.labels['operation']}/${s.labels['type']}`, s.value]))).toEqual({
+        'invalid/unknown': 7,
+        'other/query': 1,
+        'Real/query': 1,
+      });
+      expect(scraped.text).not.toContain('Junk');
+      expect(scraped.text).not.toContain('xxxxxxxx');
     } finally {
       await stack.close();
     }

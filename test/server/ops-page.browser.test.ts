@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READ_SCOPES, apiKeysFile } from '../support/auth.ts';
 import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 
@@ -131,4 +132,45 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser', () => {
     // No script error and no CSP refusal: the page ran on its own files only.
     expect(problems).toEqual([]);
   }, 120_000);
+});
+
+describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser, for a tenant\'s ops:read key', () => {
+  const KEY = 'trib_test_page_oncall_3c9e71';
+  let stack: GatewayStack | undefined;
+  let browser: BrowserContext | undefined;
+  let profile: string | undefined;
+
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`CI needs chromium at ${CHROMIUM} for the ops page test (.ci/run installs the Debian package)`);
+    stack = await GatewayStack.start({ API_KEYS_FILE: apiKeysFile([{ key: KEY, client: 'oncall', tenant: 'sample', scopes: [...READ_SCOPES, 'ops:read'] }]) });
+    profile = mkdtempSync(join(tmpdir(), 'tributary-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await stack?.close();
+  });
+
+  it('asks for the key, then shows the tenant\'s own calls and "operator view only" where a figure is not the tenant\'s', async () => {
+    const problems: string[] = [];
+    const page = await browser!.newPage();
+    page.on('pageerror', (error) => problems.push(error.message));
+    try {
+      expect((await stack!.query(PAGE_QUERY, {}, { authorization: `Bearer ${KEY}` })).errors).toBeUndefined();
+      await page.goto(new URL('/ops', stack!.url).toString());
+      await page.locator('#api-key').fill(KEY);
+      await page.locator('#credential').evaluate((form) => (form as unknown as { requestSubmit(): void }).requestSubmit());
+      await eventually(async () => (await page.locator('#status').getAttribute('data-state')) === 'live', 1000);
+      await eventually(async () => (await page.locator('#provider-stripe [data-field="breaker"]').getAttribute('data-state')) === 'closed', 1000);
+      for (const field of ['#gateway [data-field="requests-per-second"]', '#gateway [data-field="rss"]', '#provider-stripe [data-field="cache-hit-rate"]', '#provider-stripe [data-field="bulkhead"]']) {
+        expect(await page.locator(field).textContent(), field).toBe('operator view only');
+      }
+      expect(await page.locator('#provider-stripe [data-field="retries"]').textContent()).toBe('0');
+    } finally {
+      await page.close();
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiKeyRegistry, apiKeyDigest } from '../../src/auth/api-key-registry.ts';
 import { Authenticator } from '../../src/auth/authenticator.ts';
 import type { OpsSnapshot } from '../../src/ops/ops-snapshot.ts';
-import { registerOpsRoutes } from '../../src/server/ops-routes.ts';
+import { registerOpsRoutes, type OpsRoutesOptions } from '../../src/server/ops-routes.ts';
 import { bearer } from '../support/auth.ts';
 import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
@@ -22,7 +22,11 @@ function registryWithBreakers() {
   return { registry, breaker };
 }
 
-async function serve(registry: Registry, production: boolean): Promise<{ app: FastifyInstance; base: string }> {
+const OPERATOR_TOKEN = 'ops-operator-token-0123456789';
+
+type Authenticate = OpsRoutesOptions['authenticate'];
+
+async function serve(registry: Registry, guarded: boolean, authenticate?: Authenticate): Promise<{ app: FastifyInstance; base: string }> {
   const authenticator = new Authenticator({
     apiKeys: new ApiKeyRegistry([
       { client: 'oncall', tenant: 'acme', scopes: ['ops:read'], sha256: apiKeyDigest(OPS_KEY) },
@@ -32,11 +36,14 @@ async function serve(registry: Registry, production: boolean): Promise<{ app: Fa
   const app = Fastify({ logger: false });
   await registerOpsRoutes(app, {
     registry,
-    production,
-    authenticate: async (req) => {
-      const outcome = await authenticator.authenticate(req.headers);
-      return 'principal' in outcome ? outcome.principal : undefined;
-    },
+    protected: guarded,
+    operatorToken: OPERATOR_TOKEN,
+    authenticate:
+      authenticate ??
+      (async (req) => {
+        const outcome = await authenticator.authenticate(req.headers);
+        return 'principal' in outcome ? outcome.principal : undefined;
+      }),
     log: app.log,
     intervalMs: 20,
   });
@@ -65,7 +72,7 @@ async function readEvents(body: AsyncIterable<Buffer>, enough: (events: OpsSnaps
  * opened ahead of a request, which the server waits on until its headers timeout.
  */
 let agent = new Agent();
-const request = (url: string, options: { headers?: Record<string, string> } = {}) => undiciRequest(url, { ...options, dispatcher: agent });
+const request = (url: string, options: { headers?: Record<string, string>; signal?: AbortSignal } = {}) => undiciRequest(url, { ...options, dispatcher: agent });
 
 describe('the /ops routes', () => {
   let app: FastifyInstance | undefined;
@@ -132,7 +139,7 @@ describe('the /ops routes', () => {
     await expect(ended).resolves.toBe('ended');
   });
 
-  it('in production, answer 401 without a key, 403 without ops:read, and the caller\'s own tenant only', async () => {
+  it('when protected, answer 401 without a key, 403 without ops:read, and the caller\'s own tenant only', async () => {
     const { registry } = registryWithBreakers();
     const served = await serve(registry, true);
     app = served.app;
@@ -152,10 +159,43 @@ describe('the /ops routes', () => {
     const [first] = await readEvents(stream.body, (seen) => seen.length >= 1);
     expect(first?.providers.stripe.breakers).toEqual({ acme: 'closed' });
     stream.body.destroy();
+    // METRICS_TOKEN is the operator's: every tenant.
+    const operator = await request(`${served.base}/ops/snapshot`, { headers: bearer(OPERATOR_TOKEN) });
+    expect(((await operator.body.json()) as OpsSnapshot).providers.stripe.breakers).toEqual({ acme: 'closed', globex: 'open' });
+    const wrong = await request(`${served.base}/ops/snapshot`, { headers: bearer(`${OPERATOR_TOKEN}x`) });
+    expect(wrong.statusCode).toBe(401);
+    await wrong.body.dump();
     // The page itself holds no data: it loads, then asks for a key.
     const page = await request(`${served.base}/ops`);
     expect(page.statusCode).toBe(200);
     await page.body.dump();
+  });
+
+  it('subscribe no stream whose client left while its credentials were being checked', async () => {
+    let snapshots = 0;
+    const registry = new Registry();
+    new Gauge({ name: 'tributary_bulkhead_in_flight', help: 'h', registers: [registry], collect: () => void (snapshots += 1) });
+    let checking!: () => void;
+    const checked = new Promise<void>((resolve) => (checking = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A slow JWKS fetch, as it were: held until the client has gone.
+    const served = await serve(registry, true, async () => {
+      checking();
+      await released;
+      return { kind: 'api-key', clientId: 'oncall', tenantId: 'acme', scopes: new Set(['ops:read'] as const) };
+    });
+    app = served.app;
+    const abort = new AbortController();
+    const pending = request(`${served.base}/ops/stream`, { signal: abort.signal }).catch(() => 'aborted');
+    await checked;
+    abort.abort();
+    await expect(pending).resolves.toBe('aborted');
+    await eventually(async () => (await new Promise<number>((resolve, reject) => served.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))) === 0);
+    release();
+    // A subscribed stream would have been sent a snapshot at once, and then one per 20 ms.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(snapshots).toBe(0);
   });
 
   it('let a client that leaves take its connection with it', async () => {

@@ -47,7 +47,7 @@ async function connect() {
   try {
     const response = await fetch('/ops/stream', { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: abort.signal });
     if (response.status === 401 || response.status === 403) {
-      setStatus('unauthorized', response.status === 401 ? 'An API key with the ops:read scope is needed.' : 'This key lacks the ops:read scope.');
+      setStatus('unauthorized', response.status === 401 ? 'An API key with the ops:read scope (your tenant\'s figures) or the METRICS_TOKEN (every tenant\'s) is needed.' : 'This key lacks the ops:read scope.');
       credentialForm.hidden = false;
       keyInput.focus();
       return;
@@ -87,6 +87,11 @@ function receive(snapshot) {
 }
 
 function renderGateway(older, latest) {
+  // A tenant's view holds no gateway-wide figure: they would show what the other tenants do.
+  if (latest.view === 'tenant') {
+    for (const field of GATEWAY_FIELDS) operatorOnly('gateway', field);
+    return;
+  }
   const rates = graphqlRates(older, latest);
   setField('gateway', 'requests-per-second', rates.requestsPerSecond, perSecond);
   setField('gateway', 'errors-per-request', rates.errorsPerRequest, (v) => v.toFixed(2)); // an answer may carry several errors
@@ -113,11 +118,17 @@ function renderProvider(name, older, latest) {
   setField(card.id, 'error-rate', rates.errorRate, percent);
   setField(card.id, 'p50', rates.p50Seconds, milliseconds);
   setField(card.id, 'p99', rates.p99Seconds, milliseconds);
-  setField(card.id, 'cache-hit-rate', rates.cacheHitRate, percent);
-  setField(card.id, 'stale-answers', rates.staleAnswers, String);
+  if (provider.cache) {
+    setField(card.id, 'cache-hit-rate', rates.cacheHitRate, percent);
+    setField(card.id, 'stale-answers', rates.staleAnswers, String);
+  } else {
+    operatorOnly(card.id, 'cache-hit-rate');
+    operatorOnly(card.id, 'stale-answers');
+  }
   setField(card.id, 'retries', rates.retries, String);
   setField(card.id, 'refusals', rates.refusals, String);
-  setField(card.id, 'bulkhead', provider.bulkhead.inFlight, (v) => `${v} in flight, ${provider.bulkhead.queued ?? 0} queued`);
+  if (provider.bulkhead) setField(card.id, 'bulkhead', provider.bulkhead.inFlight, (v) => `${v} in flight, ${provider.bulkhead.queued ?? 0} queued`);
+  else operatorOnly(card.id, 'bulkhead');
   const quotas = Object.entries(provider.quota).map(([tenant, q]) => {
     const used = q.limit === null || q.remaining === null ? '?' : q.limit - q.remaining;
     const reset = q.resetSeconds === null ? '' : `, resets in ${q.resetSeconds.toFixed(1)} s`;
@@ -161,6 +172,16 @@ function createCard(name) {
 }
 
 /** Writes a value as text (what a reader and a screen reader get) and raw in data-value (what a test reads). */
+const GATEWAY_FIELDS = ['requests-per-second', 'errors-per-request', 'p99', 'rss', 'event-loop-lag', 'events-backlog', 'events-dead-letters', 'writes-backlog', 'writes-dead-letters'];
+
+/** A figure the tenant view leaves out (ops-snapshot.ts says which). */
+function operatorOnly(scope, field) {
+  const element = document.querySelector(`#${scope} [data-field="${field}"]`);
+  if (!element) return;
+  element.dataset.value = '';
+  element.textContent = 'operator view only';
+}
+
 function setField(scope, field, value, format) {
   const element = document.querySelector(`#${scope} [data-field="${field}"]`);
   if (!element) return;

@@ -10,7 +10,8 @@ export interface ProviderRates {
   p50Seconds: number | null;
   p99Seconds: number | null;
   cacheHitRate: number | null;
-  staleAnswers: number;
+  /** null in a tenant's view, which has no cache figures. */
+  staleAnswers: number | null;
   retries: number;
   refusals: number;
 }

@@ -38,6 +38,8 @@ function bucketGrowth(older, latest) {
   return latest.map(([le, count]) => [le, growth(before.get(le) ?? 0, count)]);
 }
 
+const NO_LOOKUPS = { hit: 0, miss: 0, stale: 0, revalidated: 0, joined: 0 };
+
 function sum(record) {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
@@ -55,8 +57,11 @@ export function providerRates(older, latest, name) {
   const failed = growth(a.errors, b.errors);
   const refused = growth(sum(a.refusals), sum(b.refusals));
   const calls = attempts + refused;
-  const hits = growth(a.cache.hit, b.cache.hit) + growth(a.cache.revalidated, b.cache.revalidated) + growth(a.cache.joined, b.cache.joined);
-  const lookups = hits + growth(a.cache.miss, b.cache.miss) + growth(a.cache.stale, b.cache.stale);
+  // A tenant's view has no cache figures (ops-snapshot.ts): no lookups to rate.
+  const ca = a.cache ?? NO_LOOKUPS;
+  const cb = b.cache ?? NO_LOOKUPS;
+  const hits = growth(ca.hit, cb.hit) + growth(ca.revalidated, cb.revalidated) + growth(ca.joined, cb.joined);
+  const lookups = hits + growth(ca.miss, cb.miss) + growth(ca.stale, cb.stale);
   const window = older === latest ? b.latency.buckets : bucketGrowth(a.latency.buckets, b.latency.buckets);
   return {
     callsPerSecond: older === latest ? null : calls / seconds,
@@ -64,7 +69,7 @@ export function providerRates(older, latest, name) {
     p50Seconds: quantile(0.5, window),
     p99Seconds: quantile(0.99, window),
     cacheHitRate: lookups === 0 ? null : hits / lookups,
-    staleAnswers: b.cache.stale,
+    staleAnswers: b.cache ? b.cache.stale : null,
     retries: b.retries,
     refusals: sum(b.refusals),
   };
