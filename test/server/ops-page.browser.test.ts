@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_SCOPES, apiKeysFile } from '../support/auth.ts';
+import { CHROMIUM, SKIP_BROWSER_SUITES, launchChromium, type Browser } from '../support/chromium.ts';
 import { eventually } from '../support/eventually.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 
@@ -12,11 +12,7 @@ import { GatewayStack } from '../support/gateway-stack.ts';
  * gateway and its simulators: Stripe goes down under load, and the page must say so. Without
  * chromium the suite is skipped outside CI and fails in CI (.ci/run installs it).
  */
-const CHROMIUM = process.env['PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'] ?? '/usr/bin/chromium';
-const IN_CI = process.env['CI'] === 'true';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const PROVIDERS = ['customers', 'stripe', 'hubspot'] as const;
 
@@ -45,18 +41,16 @@ async function cardOf(page: Page, provider: string): Promise<{ breaker: string |
   }, provider);
 }
 
-if (!HAVE_CHROMIUM && !IN_CI) {
+if (SKIP_BROWSER_SUITES) {
   console.warn(`ops page browser test skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH); in CI this fails`);
 }
 
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser', () => {
+describe.skipIf(SKIP_BROWSER_SUITES)('the ops page in a browser', () => {
   let stack: GatewayStack | undefined;
-  let browser: BrowserContext | undefined;
-  let profile: string | undefined;
+  let browser: Browser | undefined;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI needs chromium at ${CHROMIUM} for the ops page test (.ci/run installs the Debian package)`);
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await GatewayStack.start({
       // Every query reaches the providers, so a fault shows at once.
@@ -69,19 +63,17 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser', () => {
       CLIENT_RATE_LIMIT_REQUESTS: '0',
       TENANT_RATE_LIMIT_REQUESTS: '0',
     });
-    profile = mkdtempSync(join(tmpdir(), 'tributary-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+    browser = await launchChromium('the ops page test');
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await stack?.close();
   });
 
   it('shows Stripe\'s circuit OPEN and its error rate rising while Stripe is down, the other providers CLOSED', async () => {
     const gateway = stack!;
-    const page = await browser!.newPage();
+    const page = await browser!.context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(message.text());
     });
@@ -134,28 +126,24 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser', () => {
   }, 120_000);
 });
 
-describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the ops page in a browser, for a tenant\'s ops:read key', () => {
+describe.skipIf(SKIP_BROWSER_SUITES)('the ops page in a browser, for a tenant\'s ops:read key', () => {
   const KEY = 'trib_test_page_oncall_3c9e71';
   let stack: GatewayStack | undefined;
-  let browser: BrowserContext | undefined;
-  let profile: string | undefined;
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI needs chromium at ${CHROMIUM} for the ops page test (.ci/run installs the Debian package)`);
     stack = await GatewayStack.start({ API_KEYS_FILE: apiKeysFile([{ key: KEY, client: 'oncall', tenant: 'sample', scopes: [...READ_SCOPES, 'ops:read'] }]) });
-    profile = mkdtempSync(join(tmpdir(), 'tributary-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+    browser = await launchChromium('the ops page test');
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await stack?.close();
   });
 
   it('asks for the key, then shows the tenant\'s own calls and "operator view only" where a figure is not the tenant\'s', async () => {
     const problems: string[] = [];
-    const page = await browser!.newPage();
+    const page = await browser!.context.newPage();
     page.on('pageerror', (error) => problems.push(error.message));
     try {
       expect((await stack!.query(PAGE_QUERY, {}, { authorization: `Bearer ${KEY}` })).errors).toBeUndefined();

@@ -178,22 +178,7 @@ export class QuotaGuard implements Quota {
   }
 
   snapshot(): QuotaSnapshot {
-    const now = this.clock.now();
-    const { limit } = this.options;
-    // Read without forgetting (a scrape changes nothing): the log holds at most `limit` times.
-    let counted = this.inFlight;
-    let oldest = this.inFlight > 0 ? now : Infinity;
-    for (const at of this.sent) {
-      if (at + this.windowMs <= now) continue;
-      counted += 1;
-      oldest = Math.min(oldest, at);
-    }
-    const paused = this.pausedUntil > now;
-    return {
-      limit,
-      remaining: paused ? 0 : Math.max(0, limit - counted),
-      resetInMs: Math.max(paused ? this.pausedUntil - now : 0, oldest === Infinity ? 0 : oldest + this.windowMs - now),
-    };
+    return windowSnapshot({ limit: this.options.limit, windowMs: this.windowMs, now: this.clock.now(), inFlight: this.inFlight, sent: this.sent, blockedUntil: this.pausedUntil });
   }
 
   // Private:
@@ -275,6 +260,28 @@ export class QuotaGuard implements Quota {
   private rateLimited(waitMs: number): UpstreamError {
     return budgetSpent(this.options.provider, waitMs);
   }
+}
+
+/**
+ * What a sliding log of sends looks like to a scrape, read without forgetting anything (a scrape
+ * changes nothing): calls in flight count as sent now, and nothing is left while the provider
+ * (or Redis) said to wait. Shared by the local and the shared quota, which keep the same log.
+ */
+export function windowSnapshot(log: { limit: number; windowMs: number; now: number; inFlight: number; sent: Iterable<number>; blockedUntil: number }): QuotaSnapshot {
+  const { limit, windowMs, now } = log;
+  let counted = log.inFlight;
+  let oldest = counted > 0 ? now : Infinity;
+  for (const at of log.sent) {
+    if (at + windowMs <= now) continue;
+    counted += 1;
+    oldest = Math.min(oldest, at);
+  }
+  const blocked = log.blockedUntil > now;
+  return {
+    limit,
+    remaining: blocked ? 0 : Math.max(0, limit - counted),
+    resetInMs: Math.max(blocked ? log.blockedUntil - now : 0, oldest === Infinity ? 0 : oldest + windowMs - now),
+  };
 }
 
 export function budgetSpent(provider: ProviderName, waitMs: number): UpstreamError {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ProviderName } from '../../errors.ts';
 import type { RedisConnection } from '../redis/redis-connection.ts';
-import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, type Quota, type QuotaClock, type QuotaGuard, type QuotaSnapshot } from './quota-guard.ts';
+import { budgetSpent, checkQuotaOptions, guardedWindowMs, systemClock, windowSnapshot, type Quota, type QuotaClock, type QuotaGuard, type QuotaSnapshot } from './quota-guard.ts';
 
 /**
  * One attempt of one caller, atomic, on Redis's clock so that instances' clocks need not agree.
@@ -311,23 +311,10 @@ export class SharedQuota implements Quota {
    */
   snapshot(): QuotaSnapshot {
     if (this.mode === 'local') return this.options.fallback.snapshot();
+    let inFlight = 0;
+    for (const flight of this.flights) if (flight !== 'local') inFlight += 1;
     const { limit, windowMs } = this.options;
-    const now = this.clock.now();
-    const window = guardedWindowMs(windowMs);
-    let counted = 0;
-    for (const flight of this.flights) if (flight !== 'local') counted += 1;
-    let oldest = counted > 0 ? now : Infinity;
-    for (const at of this.answered) {
-      if (at + window <= now) continue;
-      counted += 1;
-      oldest = Math.min(oldest, at);
-    }
-    const full = this.fullUntil > now;
-    return {
-      limit,
-      remaining: full ? 0 : Math.max(0, limit - counted),
-      resetInMs: Math.max(full ? this.fullUntil - now : 0, oldest === Infinity ? 0 : oldest + window - now),
-    };
+    return windowSnapshot({ limit, windowMs: guardedWindowMs(windowMs), now: this.clock.now(), inFlight, sent: this.answered, blockedUntil: this.fullUntil });
   }
 
   pause(ms: number): void {
