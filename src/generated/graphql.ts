@@ -29,7 +29,7 @@ export type Scalars = {
 
 /** The note `addCrmNote` logs. */
 export type AddCrmNoteInput = {
-  /** The note's text (HTML is kept as HubSpot keeps it); not blank, and at most MAX_STRING_ARGUMENT_LENGTH characters (1,024 by default). */
+  /** The note's text, sent as HubSpot's `hs_note_body` (HTML is kept as HubSpot keeps it); not blank, and at most MAX_STRING_ARGUMENT_LENGTH characters (1,024 by default). */
   body: Scalars['String']['input'];
   /** The customer's global id (`Customer.id`). */
   customerId: Scalars['ID']['input'];
@@ -53,52 +53,64 @@ export type AddCrmNotePayload = {
 /** A HubSpot CRM contact. */
 export type CrmContact = Node & {
   __typename?: 'CrmContact';
+  /** When HubSpot created the contact (the object's `createdAt`). */
   createdAt: Scalars['DateTime']['output'];
+  /** HubSpot's `properties.email` (HubSpot stores it lower-case); null when absent or empty. May differ from `Customer.email` when the contact is linked by ref. */
   email: Maybe<Scalars['String']['output']>;
+  /** HubSpot's `properties.firstname`; null when absent or empty. */
   firstName: Maybe<Scalars['String']['output']>;
+  /** Global id of `CrmContact:<HubSpot contact id>`; `Query.node` reads it back with the `crm:read` scope. */
   id: Scalars['ID']['output'];
+  /** HubSpot's `properties.lastname`; null when absent or empty. */
   lastName: Maybe<Scalars['String']['output']>;
+  /** HubSpot's `properties.lifecyclestage`; a portal's custom stage reads as OTHER, none as null. */
   lifecycleStage: Maybe<LifecycleStage>;
+  /** When the contact last changed in HubSpot (the object's `updatedAt`). */
   updatedAt: Scalars['DateTime']['output'];
 };
 
 /** A note logged on a HubSpot contact. */
 export type CrmNote = {
   __typename?: 'CrmNote';
-  /** The note's text. */
+  /** The note's text (HubSpot's `properties.hs_note_body`). */
   body: Scalars['String']['output'];
-  /** HubSpot's note id. */
+  /** HubSpot's note `id`; not a global id. */
   id: Scalars['ID']['output'];
-  /** When the interaction happened (HubSpot's `hs_timestamp`). */
+  /** When the interaction happened (HubSpot's `properties.hs_timestamp`): when the client asked, even if the note was queued. */
   timestamp: Scalars['DateTime']['output'];
 };
 
 /** A customer from the first-party customer service, joined with its payments and CRM records. */
 export type Customer = Node & {
   __typename?: 'Customer';
+  /** The customer service's `createdAt`, in UTC. */
   createdAt: Scalars['DateTime']['output'];
   /**
    * The HubSpot contact: the one the customer's HubSpot ref points to, else the contact with the
    * same email. Null when there is none. Cost: two HubSpot batch reads (by id and by email) per
-   * 100 customers.
+   * 100 customers. Needs the `crm:read` scope.
    */
   crmContact: Maybe<CrmContact>;
   /**
    * Deals associated with the CRM contact, ordered by HubSpot id. Cost: per 100 customers, the
    * contact's two batch reads and one associations batch read, and one deals batch read per 100
-   * deals of the pages; the selections under `edges` count `first` times.
+   * deals of the pages; the selections under `edges` count `first` times. Needs the `crm:read` scope.
    */
   deals: Maybe<DealConnection>;
+  /** The customer service's `email`; unique among customers (compared case-insensitively). */
   email: Scalars['String']['output'];
+  /** Global id of `Customer:<customer service id>`; `Query.node` reads it back with the `customers:read` scope. */
   id: Scalars['ID']['output'];
+  /** The customer service's `name`. */
   name: Scalars['String']['output'];
   /**
    * Stripe charges of this customer, newest first. Null with an error when Stripe cannot be
    * reached; an empty connection when the customer has no Stripe account. Cost: one Stripe list call
    * per customer (100 charges; a `status` filter or an `after` cursor past them reads more pages,
-   * which the estimate does not foresee); the selections under `edges` count `first` times.
+   * which the estimate does not foresee); the selections under `edges` count `first` times. Needs the `payments:read` scope.
    */
   payments: Maybe<PaymentConnection>;
+  /** The customer service's `updatedAt`, in UTC. */
   updatedAt: Scalars['DateTime']['output'];
   /** The record's version in the customer service, one more with every change; pass it as `updateCustomer`'s `expectedVersion`. */
   version: Scalars['Int']['output'];
@@ -119,52 +131,79 @@ export type CustomerPaymentsArgs = {
   status?: InputMaybe<PaymentStatus>;
 };
 
+/** A page of customers (a Relay connection), ordered by the customer service's id. */
 export type CustomerConnection = {
   __typename?: 'CustomerConnection';
+  /** The customers of this page, at most `first`. */
   edges: Array<CustomerEdge>;
+  /** Where this page sits; pass `endCursor` as `after` for the next one. */
   pageInfo: PageInfo;
 };
 
+/** One customer of a page, with its cursor. */
 export type CustomerEdge = {
   __typename?: 'CustomerEdge';
+  /** Opaque; valid only as `after` of `Query.customers`. */
   cursor: Scalars['String']['output'];
+  /** The customer. */
   node: Customer;
 };
 
 /** A HubSpot deal. */
 export type Deal = Node & {
   __typename?: 'Deal';
-  /** Null when the deal has no amount in HubSpot. */
+  /**
+   * HubSpot's `properties.amount` in `properties.deal_currency_code` (else HUBSPOT_DEFAULT_CURRENCY,
+   * USD by default), rounded half to even to the currency's digits. Null when the deal has no amount.
+   */
   amount: Maybe<Money>;
+  /** HubSpot's `properties.closedate`; null when not set. */
   closeDate: Maybe<Scalars['DateTime']['output']>;
+  /** Global id of `Deal:<HubSpot deal id>`; `Query.node` reads it back with the `crm:read` scope. */
   id: Scalars['ID']['output'];
+  /** HubSpot's `properties.dealname`; null when absent or empty. */
   name: Maybe<Scalars['String']['output']>;
+  /** HubSpot's `properties.pipeline`: the pipeline's internal id, e.g. `default`. */
   pipeline: Maybe<Scalars['String']['output']>;
-  /** The pipeline stage's internal id, e.g. `closedwon`. */
+  /** HubSpot's `properties.dealstage`: the pipeline stage's internal id, portal specific, e.g. `closedwon`. */
   stage: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of a customer's HubSpot deals (a Relay connection), ordered by HubSpot deal id. */
 export type DealConnection = {
   __typename?: 'DealConnection';
+  /** The deals of this page, at most `first`. */
   edges: Array<DealEdge>;
+  /** Where this page sits; pass `endCursor` as `after` for the next one. */
   pageInfo: PageInfo;
 };
 
+/** One deal of a page, with its cursor. */
 export type DealEdge = {
   __typename?: 'DealEdge';
+  /** Opaque; valid only as `after` of `Customer.deals`. */
   cursor: Scalars['String']['output'];
+  /** The deal. */
   node: Deal;
 };
 
 /** HubSpot's lifecycle stages; custom stages read as OTHER. */
 export type LifecycleStage =
+  /** HubSpot `customer`. */
   | 'CUSTOMER'
+  /** HubSpot `evangelist`. */
   | 'EVANGELIST'
+  /** HubSpot `lead`. */
   | 'LEAD'
+  /** HubSpot `marketingqualifiedlead`. */
   | 'MARKETING_QUALIFIED_LEAD'
+  /** HubSpot `opportunity`. */
   | 'OPPORTUNITY'
+  /** HubSpot `other`, and any stage the portal defined itself; `updateCrmContact` writes it as `other`. */
   | 'OTHER'
+  /** HubSpot `salesqualifiedlead`. */
   | 'SALES_QUALIFIED_LEAD'
+  /** HubSpot `subscriber`. */
   | 'SUBSCRIBER';
 
 /**
@@ -211,26 +250,26 @@ export type Mutation = {
   /**
    * Logs an interaction: a HubSpot note associated with the customer's contact
    * (`POST /crm/v3/objects/notes`). Needs an idempotency key. Cost: at most three HubSpot calls
-   * (finding the contact, the note).
+   * (finding the contact, the note). Needs the `crm:write` scope.
    */
   addCrmNote: Maybe<AddCrmNotePayload>;
   /**
    * Refunds a Stripe charge, fully or in part (`POST /v1/refunds` with an idempotency key derived
    * from the client's). Returns the refund and the payment as it now stands. Cost: at most two
-   * Stripe calls (the charge, when not cached, and the refund).
+   * Stripe calls (the charge, when not cached, and the refund). Needs the `payments:write` scope.
    */
   refundPayment: Maybe<RefundPaymentPayload>;
   /**
    * Changes properties of the customer's HubSpot contact (`PATCH /crm/v3/objects/contacts/{id}`);
    * the contact is the one `Customer.crmContact` finds. Cost: at most three HubSpot calls (finding
-   * the contact, the update, reading it back).
+   * the contact, the update, reading it back). Needs the `crm:write` scope.
    */
   updateCrmContact: Maybe<UpdateCrmContactPayload>;
   /**
    * Changes a customer's email or name in the customer service (`PATCH /v1/customers/{id}`). With
    * `expectedVersion` the change is made only if the record is still at that version (`If-Match`);
    * otherwise it fails with `CONFLICT` and the current version in `extensions.currentVersion`, and
-   * nothing changes. Cost: one customer-service call.
+   * nothing changes. Cost: one customer-service call. Needs the `customers:write` scope.
    */
   updateCustomer: Maybe<UpdateCustomerPayload>;
 };
@@ -333,58 +372,83 @@ export type Node = {
   id: Scalars['ID']['output'];
 };
 
-/** Relay cursor pagination. */
+/** Relay cursor pagination: where a page sits in its list. */
 export type PageInfo = {
   __typename?: 'PageInfo';
+  /** The last edge's cursor, to pass as `after` for the next page; null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
+  /** More items follow this page (the provider said so, or one more item was read past `first`). */
   hasNextPage: Scalars['Boolean']['output'];
+  /** The page was asked for with an `after` cursor, so items precede it. */
   hasPreviousPage: Scalars['Boolean']['output'];
+  /** The first edge's cursor; null when the page is empty. */
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
 /** A payment: one Stripe Charge. */
 export type Payment = Node & {
   __typename?: 'Payment';
+  /** The charge's `amount` (integer minor units) in its `currency`. */
   amount: Money;
+  /** The charge's `amount_refunded` in its `currency`; zero when nothing was refunded. */
   amountRefunded: Money;
+  /** The charge's `created` (Unix seconds, so the milliseconds are always zero). */
   createdAt: Scalars['DateTime']['output'];
   /**
    * The customer the charge belongs to; null when no customer record links to its Stripe customer.
-   * Cost: one customer-service call (none when the payment was reached through its customer).
+   * Cost: one customer-service call (none when the payment was reached through its customer). Needs the `customers:read` scope.
    */
   customer: Maybe<Customer>;
+  /** The charge's `description`; null when Stripe has none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Global id of `Payment:<Stripe charge id (ch_…)>`; `Query.node` reads it back with the `payments:read` scope. */
   id: Scalars['ID']['output'];
+  /** Derived from the charge's `refunded`, `amount_refunded` and `status`; refund state outranks status. */
   status: PaymentStatus;
 };
 
+/** A page of a customer's Stripe charges (a Relay connection), newest first. */
 export type PaymentConnection = {
   __typename?: 'PaymentConnection';
+  /** The payments of this page, at most `first`. */
   edges: Array<PaymentEdge>;
+  /** Where this page sits; pass `endCursor` as `after` for the next one. */
   pageInfo: PageInfo;
 };
 
+/** One payment of a page, with its cursor. */
 export type PaymentEdge = {
   __typename?: 'PaymentEdge';
+  /** Opaque; valid only as `after` of `Customer.payments`. */
   cursor: Scalars['String']['output'];
+  /** The payment. */
   node: Payment;
 };
 
 /** Our own payment status, derived from a Stripe charge's `status`, `refunded` and `amount_refunded`. */
 export type PaymentStatus =
+  /** Charge `status: failed`. */
   | 'FAILED'
+  /** Some of the charge refunded (`amount_refunded > 0`, `refunded: false`). */
   | 'PARTIALLY_REFUNDED'
+  /** Charge `status: pending`, nothing refunded. */
   | 'PENDING'
+  /** The whole charge refunded (`refunded: true`). */
   | 'REFUNDED'
+  /** Charge `status: succeeded`, nothing refunded. */
   | 'SUCCEEDED';
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type Query = {
   __typename?: 'Query';
-  /** One customer by global id; null when it does not exist. Cost: one customer-service call. */
+  /** One customer by global id; null when it does not exist. Cost: one customer-service call. Needs the `customers:read` scope. */
   customer: Maybe<Customer>;
   /**
    * Customers ordered by the customer service's id, optionally filtered by exact email. Cost: one
-   * customer-service call; the selections under `edges` count `first` times.
+   * customer-service call; the selections under `edges` count `first` times. Needs the `customers:read` scope.
    */
   customers: Maybe<CustomerConnection>;
   /**
@@ -397,7 +461,7 @@ export type Query = {
    * exist or whose type needs a scope the principal lacks. Cost: one provider call per id.
    */
   nodes: Array<Maybe<Node>>;
-  /** One payment by global id; null when it does not exist. Cost: one Stripe call. */
+  /** One payment by global id; null when it does not exist. Cost: one Stripe call. Needs the `payments:read` scope. */
   payment: Maybe<Payment>;
   /**
    * A write queued by a mutation (`status: QUEUED`), by the `operationId` it answered; null when
@@ -409,11 +473,19 @@ export type Query = {
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryCustomerArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryCustomersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
@@ -421,21 +493,37 @@ export type QueryCustomersArgs = {
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryPaymentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Reads across the customer service, Stripe and HubSpot. Each field needs the scope its description
+ * names, and its cost counts toward the operation's limit (MAX_QUERY_COST, 5000 by default).
+ */
 export type QueryWriteStatusArgs = {
   id: Scalars['ID']['input'];
 };
@@ -443,25 +531,25 @@ export type QueryWriteStatusArgs = {
 /** A Stripe refund. */
 export type Refund = {
   __typename?: 'Refund';
-  /** How much was refunded. */
+  /** How much was refunded: the refund's `amount` (minor units) in its `currency`. */
   amount: Money;
-  /** When Stripe created it. */
+  /** When Stripe created it (the refund's `created`, Unix seconds). */
   createdAt: Scalars['DateTime']['output'];
-  /** Stripe's refund id (`re_…`). */
+  /** Stripe's refund `id` (`re_…`); not a global id. */
   id: Scalars['ID']['output'];
-  /** Why, when given. */
+  /** The refund's `reason`; null when none was given. */
   reason: Maybe<RefundReason>;
-  /** Stripe's refund status, upper-case: `PENDING`, `SUCCEEDED`, `FAILED`, `CANCELED` or `REQUIRES_ACTION`. */
+  /** Stripe's refund `status`, upper-case: `PENDING`, `SUCCEEDED`, `FAILED`, `CANCELED` or `REQUIRES_ACTION`. */
   status: Scalars['String']['output'];
 };
 
 /** What `refundPayment` refunds. */
 export type RefundPaymentInput = {
-  /** How much; all that is not yet refunded when absent. */
+  /** How much, sent as Stripe's `amount` in the charge's minor units (never rounded); all that is not yet refunded when absent. */
   amount?: InputMaybe<MoneyInput>;
   /** The payment's global id (`Payment.id`). */
   paymentId: Scalars['ID']['input'];
-  /** Why; Stripe keeps it on the refund. */
+  /** Why, sent as Stripe's `reason`, which Stripe keeps on the refund; none when absent. */
   reason?: InputMaybe<RefundReason>;
 };
 
@@ -470,7 +558,7 @@ export type RefundPaymentPayload = {
   __typename?: 'RefundPaymentPayload';
   /** The deferred write's id, for `writeStatus`; null unless QUEUED. */
   operationId: Maybe<Scalars['ID']['output']>;
-  /** The payment as it now stands (read after the refund); null unless SUCCEEDED. */
+  /** The payment as it now stands (read after the refund); null unless SUCCEEDED. Needs the `payments:read` scope. */
   payment: Maybe<Payment>;
   /** The refund made; null unless SUCCEEDED. */
   refund: Maybe<Refund>;
@@ -482,11 +570,11 @@ export type RefundPaymentPayload = {
 
 /** Why a refund is made, as Stripe records it. */
 export type RefundReason =
-  /** The charge was made twice. */
+  /** The charge was made twice (Stripe `duplicate`). */
   | 'DUPLICATE'
-  /** The charge was fraudulent. */
+  /** The charge was fraudulent (Stripe `fraudulent`). */
   | 'FRAUDULENT'
-  /** The customer asked for it. */
+  /** The customer asked for it (Stripe `requested_by_customer`). */
   | 'REQUESTED_BY_CUSTOMER';
 
 /**
@@ -503,25 +591,25 @@ export type Subscription = {
   /**
    * The customer's HubSpot contact changed (a HubSpot `contact.*` webhook). The contact is the one
    * `Customer.crmContact` finds when the subscription starts; a customer without one stays silent.
-   * Null when the contact was deleted. Cost: one HubSpot call per event.
+   * Null when the contact was deleted. Cost: one HubSpot call per event. Needs the `crm:read` scope.
    */
   crmContactChanged: Maybe<CrmContact>;
   /**
    * This customer's record in the customer service changed (its webhook). Null when the customer
-   * was deleted. Cost: one customer-service call per event.
+   * was deleted. Cost: one customer-service call per event. Needs the `customers:read` scope.
    */
   customerChanged: Maybe<Customer>;
   /**
    * A deal associated with the customer's HubSpot contact changed (a HubSpot `deal.*` webhook);
    * changes to other deals are not sent. Null when the deal was deleted. Cost per event: the
-   * contact's deal ids (to check the deal is one of them) and the deal, two HubSpot calls.
+   * contact's deal ids (to check the deal is one of them) and the deal, two HubSpot calls. Needs the `crm:read` scope.
    */
   dealChanged: Maybe<Deal>;
   /**
    * A payment (Stripe charge) of this customer was created or changed (a Stripe `charge.*` webhook:
    * captured, refunded, failed…). Null when the charge was deleted. A customer without a Stripe
    * account has no payments: the subscription stays open and silent. Cost: at most one Stripe call
-   * per event, none when the event's charge was applied to the cache (the usual case).
+   * per event, none when the event's charge was applied to the cache (the usual case). Needs the `payments:read` scope.
    */
   paymentChanged: Maybe<Payment>;
   /**
@@ -606,11 +694,11 @@ export type SubscriptionWriteStatusChangedArgs = {
 export type UpdateCrmContactInput = {
   /** The customer's global id (`Customer.id`). */
   customerId: Scalars['ID']['input'];
-  /** The new first name. */
+  /** The new first name, sent as HubSpot's `firstname`: 1 to 200 characters, not blank; unchanged when absent. */
   firstName?: InputMaybe<Scalars['String']['input']>;
-  /** The new last name. */
+  /** The new last name, sent as HubSpot's `lastname`: 1 to 200 characters, not blank; unchanged when absent. */
   lastName?: InputMaybe<Scalars['String']['input']>;
-  /** The new lifecycle stage. */
+  /** The new lifecycle stage, sent as HubSpot's `lifecyclestage` (e.g. `marketingqualifiedlead`); unchanged when absent. */
   lifecycleStage?: InputMaybe<LifecycleStage>;
 };
 
@@ -629,13 +717,13 @@ export type UpdateCrmContactPayload = {
 
 /** What `updateCustomer` changes; at least one of `email` and `name`. */
 export type UpdateCustomerInput = {
-  /** The new email; unique among customers (case-insensitive). */
+  /** The new email (the service's `email`): a valid address of at most 254 characters, unique among customers (case-insensitive); unchanged when absent. */
   email?: InputMaybe<Scalars['String']['input']>;
-  /** The version the client last read (`Customer.version`); the change is refused with `CONFLICT` if the record has changed since. */
+  /** The version the client last read (`Customer.version`), sent as `If-Match`; the change is refused with `CONFLICT` if the record has changed since. No check when absent. */
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   /** The customer's global id (`Customer.id`). */
   id: Scalars['ID']['input'];
-  /** The new name; not blank. */
+  /** The new name (the service's `name`): 1 to 200 characters, not blank; unchanged when absent. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
