@@ -34,6 +34,7 @@ import { operationCostCharger } from './rate-limit/operation-cost-charge.ts';
 import { limitRules } from '../graphql/limits/limit-rules.ts';
 import { operationLimitsPlugin, type OperationLimitsPluginOptions } from './operation-limits-plugin.ts';
 import { registerRequestLimits } from './request-limits.ts';
+import { registerRequestErrorStatus } from './request-error-status.ts';
 import { createChangeHub } from '../events/change-hub.ts';
 import type { ChangeHub } from '../events/change.ts';
 import type { EventCounters } from '../events/event-counters.ts';
@@ -325,6 +326,8 @@ async function serve(
     });
   };
 
+  // 200 for GraphQL request errors answered in application/json (GraphQL over HTTP's watershed).
+  const requestErrorStatus = registerRequestErrorStatus(fastify, (request) => accessLog.recordOf(request));
   const typeDefs = loadTypeDefs();
   const schema = makeExecutableSchema({ typeDefs, resolvers: guardScopes(typeDefs, resolvers) });
   const apollo = new ApolloServer<OperationContext>({
@@ -369,6 +372,8 @@ async function serve(
       ...(tracing ? [tracingPlugin(tracing)] : []),
       // After the result cache's plugin: it tells the answer to keep which operation's replays to count.
       ...(metrics ? [operationMetricsPlugin(metrics.operations)] : []),
+      // Last: it reads the status every other plugin has set.
+      requestErrorStatus,
     ],
   });
   await apollo.start();

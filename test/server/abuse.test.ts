@@ -26,11 +26,13 @@ interface Answer {
  * Over node:http on a connection of its own: the gateway answers a body over its limit as soon as
  * it sees Content-Length and closes the connection while the body is still being written, which
  * fetch-like clients report as an error after the answer; here the answer is what counts.
+ * Asks for application/graphql-response+json, whose status says whether the operation ran: in
+ * application/json a refusal by validation answers 200 (request-error-status.ts).
  */
 function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = httpRequest(url, { method: 'POST', agent: false, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+    const req = httpRequest(url, { method: 'POST', agent: false, headers: { accept: 'application/graphql-response+json', ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
       answered = true;
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
