@@ -106,10 +106,9 @@ export class HttpTransport {
       throw failure;
     } finally {
       call.report.recordCall(provider, { ok, bytes });
-      span?.end(
-        { 'http.response.status_code': status, 'http.response.body.size': bytes, 'tributary.provider_request_id': answerHeaders && providerRequestId(answerHeaders) },
-        ok ? undefined : (failure?.code ?? ErrorCode.UpstreamBadResponse),
-      );
+      const errorCode = ok ? undefined : (failure?.code ?? ErrorCode.UpstreamBadResponse);
+      const providerId = answerHeaders && providerRequestId(answerHeaders);
+      span?.end({ 'http.response.status_code': status, 'http.response.body.size': bytes, 'tributary.provider_request_id': providerId }, errorCode);
       this.options.telemetry.upstreamAttempt({
         provider,
         tenant: this.options.tenant,
@@ -118,10 +117,10 @@ export class HttpTransport {
         path: this.prefix + req.path,
         attempt: req.attempt ?? 1,
         status,
-        errorCode: ok ? undefined : (failure?.code ?? ErrorCode.UpstreamBadResponse),
+        errorCode,
         durationMs: performance.now() - startedAt,
         bytes,
-        providerRequestId: answerHeaders ? providerRequestId(answerHeaders) : undefined,
+        providerRequestId: providerId,
         requestId: call.requestId,
         errorBody: ok || answerText === undefined ? undefined : answerText.slice(0, MAX_ERROR_BODY_CHARS),
       });
