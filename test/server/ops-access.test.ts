@@ -1,16 +1,16 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpsSnapshot } from '../../src/ops/ops-snapshot.ts';
-import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
-import { READ_SCOPES, apiKeysFile, bearer, tenantsFile } from '../support/auth.ts';
-import { GatewayStack } from '../support/gateway-stack.ts';
+import type { SimulatorSet } from '../../src/simulators/index.ts';
+import { READ_SCOPES, bearer } from '../support/auth.ts';
+import type { GatewayStack } from '../support/gateway-stack.ts';
+import { startTwoTenants } from '../support/two-tenants.ts';
 import { scrape, total } from '../support/prometheus-text.ts';
 
 const TOKEN = 'metrics-operator-token-0123456789';
 const ACME_APP = 'trib_test_acme_app_4b1f0c';
 const GLOBEX_APP = 'trib_test_globex_app_9d27e1';
 const ACME_ONCALL = 'trib_test_acme_oncall_61a8d3';
-const GLOBEX_CREDENTIALS = { customersToken: 'globex-customers-token', stripeSecretKey: 'sk_test_globexSimKey', hubspotToken: 'pat-na1-globex-sim' };
 const PAGE = '{ customers(first: 3) { edges { node { id } } } }';
 
 async function snapshotWith(stack: GatewayStack, headers: Record<string, string>): Promise<{ status: number; body: OpsSnapshot }> {
@@ -24,18 +24,11 @@ describe('who sees what of /metrics and /ops, with two tenants and client auth (
   let stack: GatewayStack;
 
   beforeAll(async () => {
-    acme = await startSimulators({ seed: 42 });
-    globex = await startSimulators({ seed: 7, credentials: GLOBEX_CREDENTIALS });
-    const env = {
-      TENANTS_FILE: tenantsFile({ acme, globex }),
-      API_KEYS_FILE: apiKeysFile([
-        { key: ACME_APP, client: 'acme-app', tenant: 'acme', scopes: READ_SCOPES },
-        { key: GLOBEX_APP, client: 'globex-app', tenant: 'globex', scopes: READ_SCOPES },
-        { key: ACME_ONCALL, client: 'acme-oncall', tenant: 'acme', scopes: ['ops:read'] },
-      ]),
-      METRICS_TOKEN: TOKEN,
-    };
-    stack = await GatewayStack.startConfigured(env, acme, [ACME_APP, GLOBEX_APP, ACME_ONCALL, ...Object.values(acme.credentials), ...Object.values(GLOBEX_CREDENTIALS)]);
+    ({ acme, globex, stack } = await startTwoTenants([
+      { key: ACME_APP, client: 'acme-app', tenant: 'acme', scopes: READ_SCOPES },
+      { key: GLOBEX_APP, client: 'globex-app', tenant: 'globex', scopes: READ_SCOPES },
+      { key: ACME_ONCALL, client: 'acme-oncall', tenant: 'acme', scopes: ['ops:read'] },
+    ], { METRICS_TOKEN: TOKEN }));
     // Each tenant reads its own customers: one customer-service call each, on its own account.
     for (const key of [ACME_APP, GLOBEX_APP]) expect((await stack.query(PAGE, {}, bearer(key))).errors).toBeUndefined();
   });

@@ -3,11 +3,11 @@ import { toGlobalId } from '../../src/model/global-id.ts';
 import { credentialFingerprint, startSimulators, type SimStats, type SimulatorSet } from '../../src/simulators/index.ts';
 import { READ_SCOPES, apiKeysFile, bearer, tenantsFile } from '../support/auth.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
+import { startTwoTenants } from '../support/two-tenants.ts';
 import { CUSTOMER_360 } from '../support/queries.ts';
 
 const ACME_KEY = 'trib_test_acme_dashboard_5f1c9a';
 const GLOBEX_KEY = 'trib_test_globex_dashboard_93be07';
-const GLOBEX_CREDENTIALS = { customersToken: 'globex-customers-token', stripeSecretKey: 'sk_test_globexSimKey', hubspotToken: 'pat-na1-globex-sim' };
 
 interface Page {
   customers: { edges: Array<{ node: { id: string; name: string; email: string; payments: { edges: Array<{ node: { id: string } }> } | null; crmContact: { email: string | null } | null } }> };
@@ -30,16 +30,10 @@ describe('two tenants, each with its own provider accounts', () => {
   let stack: GatewayStack;
 
   beforeAll(async () => {
-    acme = await startSimulators({ seed: 42 });
-    globex = await startSimulators({ seed: 7, credentials: GLOBEX_CREDENTIALS });
-    const env = {
-      TENANTS_FILE: tenantsFile({ acme, globex }),
-      API_KEYS_FILE: apiKeysFile([
-        { key: ACME_KEY, client: 'acme-dashboard', tenant: 'acme', scopes: READ_SCOPES },
-        { key: GLOBEX_KEY, client: 'globex-dashboard', tenant: 'globex', scopes: READ_SCOPES },
-      ]),
-    };
-    stack = await GatewayStack.startConfigured(env, acme, [ACME_KEY, GLOBEX_KEY, ...Object.values(acme.credentials), ...Object.values(GLOBEX_CREDENTIALS)]);
+    ({ acme, globex, stack } = await startTwoTenants([
+      { key: ACME_KEY, client: 'acme-dashboard', tenant: 'acme', scopes: READ_SCOPES },
+      { key: GLOBEX_KEY, client: 'globex-dashboard', tenant: 'globex', scopes: READ_SCOPES },
+    ]));
   });
   afterAll(async () => {
     await stack?.close();

@@ -1,15 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../../src/model/global-id.ts';
-import { startSimulators, type SimStats, type SimulatorSet } from '../../../src/simulators/index.ts';
-import { READ_SCOPES, apiKeysFile, tenantsFile } from '../../support/auth.ts';
+import type { SimStats, SimulatorSet } from '../../../src/simulators/index.ts';
+import { READ_SCOPES } from '../../support/auth.ts';
 import { eventually } from '../../support/eventually.ts';
-import { GatewayStack } from '../../support/gateway-stack.ts';
+import type { GatewayStack } from '../../support/gateway-stack.ts';
+import { startTwoTenants } from '../../support/two-tenants.ts';
 import { SubscriptionClient } from './subscription-client.ts';
 
 const ACME_KEY = 'trib_test_acme_live_feed_7d20c4';
 const GLOBEX_KEY = 'trib_test_globex_live_feed_1e9b53';
 const CUSTOMERS_ONLY_KEY = 'trib_test_acme_customers_only_42aa0f';
-const GLOBEX_CREDENTIALS = { customersToken: 'globex-customers-token', stripeSecretKey: 'sk_test_globexSimKey', hubspotToken: 'pat-na1-globex-sim' };
 
 const CUSTOMER_CHANGED = 'subscription($id: ID!) { customerChanged(id: $id) { id email } }';
 const PAYMENT_CHANGED = 'subscription($id: ID!) { paymentChanged(customerId: $id) { id } }';
@@ -30,17 +30,11 @@ describe('subscriptions with API keys and two tenants', () => {
   };
 
   beforeAll(async () => {
-    acme = await startSimulators({ seed: 42 });
-    globex = await startSimulators({ seed: 7, credentials: GLOBEX_CREDENTIALS });
-    const env = {
-      TENANTS_FILE: tenantsFile({ acme, globex }),
-      API_KEYS_FILE: apiKeysFile([
-        { key: ACME_KEY, client: 'acme-feed', tenant: 'acme', scopes: READ_SCOPES },
-        { key: GLOBEX_KEY, client: 'globex-feed', tenant: 'globex', scopes: READ_SCOPES },
-        { key: CUSTOMERS_ONLY_KEY, client: 'acme-crm-sync', tenant: 'acme', scopes: ['customers:read'] },
-      ]),
-    };
-    stack = await GatewayStack.startConfigured(env, acme, [ACME_KEY, GLOBEX_KEY, CUSTOMERS_ONLY_KEY, ...Object.values(acme.credentials), ...Object.values(GLOBEX_CREDENTIALS)]);
+    ({ acme, globex, stack } = await startTwoTenants([
+      { key: ACME_KEY, client: 'acme-feed', tenant: 'acme', scopes: READ_SCOPES },
+      { key: GLOBEX_KEY, client: 'globex-feed', tenant: 'globex', scopes: READ_SCOPES },
+      { key: CUSTOMERS_ONLY_KEY, client: 'acme-crm-sync', tenant: 'acme', scopes: ['customers:read'] },
+    ]));
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
