@@ -125,6 +125,12 @@ export interface GatewayConfig {
   tracing: { tracesUrl?: string };
   /** GET /metrics (Prometheus); series and access in the README's "Metrics". */
   metrics: MetricsConfig;
+  /** What a browser's GET of /graphql shows: GraphiQL from local files, Apollo's CDN-hosted Sandbox, or nothing. */
+  explorer: 'local' | 'apollo' | 'off';
+  /** Answers compressed (gzip, brotli) when the client accepts it and they reach the threshold. */
+  compression: { enabled: boolean; thresholdBytes: number };
+  /** Automatic persisted queries, kept in the entity cache's store (Redis when configured). */
+  apq: { enabled: boolean; ttlSeconds: number };
 }
 
 export interface MetricsConfig {
@@ -290,6 +296,11 @@ export const CONFIG_KEYS = {
   METRICS_PORT: 'Serve /metrics on this port of METRICS_HOST only, apart from /graphql (default: beside /graphql on PORT)',
   METRICS_HOST: 'Interface the METRICS_PORT server listens on (default 127.0.0.1: reachable from this host only)',
   METRICS_MAX_OPERATIONS: 'Distinct operation names labelled by name in the metrics; later ones count as `other` (default 100)',
+  EXPLORER: 'What a browser opening /graphql gets: local (GraphiQL served from the gateway\'s own files, works offline), apollo (Apollo Sandbox from its CDN) or off (default local; off in production unless set)',
+  COMPRESSION: 'on/off: compress answers with brotli or gzip, as the client\'s Accept-Encoding allows (default on)',
+  COMPRESSION_THRESHOLD_BYTES: 'Smallest answer that is compressed (default 1024)',
+  APQ: 'on/off: automatic persisted queries, their documents kept in the entity cache\'s store, Redis when configured, shared by every instance (default on; off when TRUSTED_DOCUMENTS=enforce)',
+  APQ_TTL_SECONDS: 'How long a registered persisted query is kept after its last registration (default 86400: 24 h)',
 } as const;
 
 const PROVIDER_VARIABLES = [
@@ -387,6 +398,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     subscriptions: subscriptionSettings(env),
     tracing: tracingConfig(env),
     metrics: metricsConfig(env),
+    explorer: oneOf(env, 'EXPLORER', ['local', 'apollo', 'off'] as const, env['NODE_ENV'] === 'production' ? 'off' : 'local'),
+    compression: {
+      enabled: oneOf(env, 'COMPRESSION', ['on', 'off'] as const, 'on') === 'on',
+      thresholdBytes: integer(env, 'COMPRESSION_THRESHOLD_BYTES', 1024, 0, 100 * 1024 * 1024),
+    },
+    apq: {
+      enabled: oneOf(env, 'APQ', ['on', 'off'] as const, 'on') === 'on',
+      ttlSeconds: integer(env, 'APQ_TTL_SECONDS', 86_400, 1, 31_536_000),
+    },
   };
   config.tenants = present(env, 'TENANTS_FILE')
     ? loadTenantsFile(env['TENANTS_FILE']!.trim(), (live) => ({
