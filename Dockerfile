@@ -32,7 +32,8 @@ EXPOSE 4000 4101 4102 4103
 # node is PID 1, with no init: PID 1 gets no default signal actions, and both entry points
 # (src/main.ts, src/simulators/main.ts) handle SIGTERM (docker stop) and SIGINT, drain and exit 0,
 # as the layout test checks with node as PID 1 of a PID namespace of its own; neither spawns
-# children, so there are no zombies for an init to reap. PORT: compose or `docker run -e` may move it.
+# children, so there are no zombies for an init to reap.
+# Healthy: /readyz answers 200 (503 from the first moment of a drain), on the PORT the gateway uses.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The gateway as the bench's soak measures it: compiled (no tsx loader, ~50 MiB less), with V8
 # collecting before its heap grows far past what survives (W3 peaks under 200 MiB; README).

@@ -113,7 +113,7 @@ describe('the production image\'s files, rebuilt without Docker', () => {
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
     // The Dockerfile's HEALTHCHECK, run as Docker runs it: in the container's environment.
     const [command, ...args] = stage.healthcheck;
-    const health = spawnSync(command === 'node' ? process.execPath : command!, args, { env: { ...gatewayEnv(), PORT: base.port }, timeout: 10_000 });
+    const health = spawnSync(command === 'node' ? process.execPath : command!, args, { env: { ...gatewayEnv(), PORT: base.port }, timeout: START_TIMEOUT_MS });
     expect(health.status, health.stderr?.toString()).toBe(0);
     // The /ops page's files, which tsc does not copy, and uPlot's from node_modules. (Every body
     // is read: a response left unread keeps its connection busy, and the drain waits for it.)
