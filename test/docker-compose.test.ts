@@ -6,13 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { deployedNodeFlags } from '../bench/deployed-launch.ts';
 import { CONFIG_KEYS, loadConfig } from '../src/config.ts';
-
-interface Service {
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: string[];
-  volumes?: string[];
-}
+import { readComposeFile, type ComposeService as Service } from './support/compose-file.ts';
 
 const root = new URL('../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -33,7 +27,8 @@ function mountsOf(service: Service): Map<string, string> {
   );
 }
 
-const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
+// As `docker compose up` reads it with no REDIS_PASSWORD set: the demo defaults.
+const compose = readComposeFile();
 
 describe('docker-compose.yml', () => {
   const gateway = compose.services['gateway']!;
@@ -46,7 +41,8 @@ describe('docker-compose.yml', () => {
 
   it('runs the gateway, Redis, the simulators, Prometheus and Grafana', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'grafana', 'prometheus', 'redis', 'simulators']);
-    expect(compose.services['simulators']?.command).toEqual(['npm', 'run', 'sim']);
+    // Compiled, as the gateway: the image has no TypeScript loader.
+    expect(compose.services['simulators']?.command).toEqual(['node', 'dist/simulators/main.js']);
     expect(gateway.ports).toContain('127.0.0.1:4000:4000');
   });
 
@@ -59,11 +55,42 @@ describe('docker-compose.yml', () => {
     expect(config.providers?.customers.url).toBe('http://simulators:4101');
   });
 
-  it('publishes neither Redis nor the simulators\' admin ports to every interface', () => {
-    const redis = compose.services['redis']!;
-    // Redis without a password: reachable on the compose network only.
-    if (!redis.command?.includes('--requirepass')) expect(redis.ports ?? []).toEqual([]);
-    for (const port of [...(redis.ports ?? []), ...(compose.services['simulators']!.ports ?? [])]) expect(hostIpOf(port)).toBe('127.0.0.1');
+  it('publishes Redis nowhere and the simulators\' admin ports on this machine\'s loopback only', () => {
+    expect(compose.services['redis']!.ports ?? []).toEqual([]);
+    const simulatorPorts = compose.services['simulators']!.ports ?? [];
+    expect(simulatorPorts.length).toBe(3);
+    for (const port of simulatorPorts) expect(hostIpOf(port)).toBe('127.0.0.1');
+  });
+
+  it('gives Redis a password, REDIS_PASSWORD or a demo default, that the gateway and redis-cli log in with', () => {
+    const passwordsOf = (services: Record<string, Service>) => {
+      const redis = services['redis']!;
+      const command = redis.command ?? [];
+      return {
+        requirepass: command[command.indexOf('--requirepass') + 1],
+        redisUrl: decodeURIComponent(new URL(services['gateway']!.environment?.['REDIS_URL'] ?? '').password),
+        redisCli: redis.environment?.['REDISCLI_AUTH'],
+      };
+    };
+    const demo = passwordsOf(compose.services);
+    expect(demo.requirepass).toMatch(/demo/);
+    expect(demo).toEqual({ requirepass: demo.requirepass, redisUrl: demo.requirepass, redisCli: demo.requirepass });
+    const chosen = 'an-operators-own-password';
+    expect(passwordsOf(readComposeFile({ REDIS_PASSWORD: chosen }).services)).toEqual({ requirepass: chosen, redisUrl: chosen, redisCli: chosen });
+  });
+
+  it('starts the gateway once Redis and the simulators answer their healthchecks', () => {
+    expect(gateway.depends_on).toEqual({ redis: { condition: 'service_healthy' }, simulators: { condition: 'service_healthy' } });
+    // redis-cli exits 0 on NOAUTH as on PONG: only the answer tells them apart.
+    expect(compose.services['redis']!.healthcheck?.test).toEqual(['CMD-SHELL', 'redis-cli ping | grep -q PONG']);
+    // The simulators share the gateway's image, whose HEALTHCHECK asks for the gateway's /readyz.
+    const simulators = compose.services['simulators']!;
+    const [kind, node, flag, script] = simulators.healthcheck?.test ?? [];
+    expect([kind, node, flag]).toEqual(['CMD', 'node', '-e']);
+    for (const port of simulators.ports ?? []) expect(script).toContain(`${port.split(':').at(-1)}`);
+    expect(script).toContain('/_sim/stats');
+    // The gateway keeps the image's own.
+    expect(gateway.healthcheck).toBeUndefined();
   });
 
   it('gives the gateway a demo API key whose key the README names as demo-only', () => {
@@ -139,19 +166,5 @@ describe('Prometheus and Grafana in docker-compose.yml', () => {
     const dashboard = read('ops/grafana/dashboards/tributary.json');
     const uids = new Set([...dashboard.matchAll(/"type": "prometheus",\s*"uid": "([^"]+)"/g)].map((match) => match[1]));
     expect([...uids]).toEqual([datasources.datasources[0]!.uid]);
-  });
-});
-
-describe('Dockerfile', () => {
-  const lines = read('Dockerfile').split('\n').map((line) => line.trim());
-  const finalStage = lines.slice(lines.findLastIndex((line) => /^FROM\s/i.test(line)));
-
-  it('runs as a non-root user with NODE_ENV=production', () => {
-    const users = finalStage.filter((line) => /^USER\s/i.test(line)).map((line) => line.split(/\s+/)[1]);
-    expect(users.length).toBeGreaterThan(0);
-    expect(['root', '0', '0:0', 'root:root']).not.toContain(users.at(-1));
-    // Nothing after the last USER switches back or runs as root.
-    expect(finalStage.slice(finalStage.findLastIndex((line) => /^USER\s/i.test(line)) + 1).filter((line) => /^RUN\s/i.test(line))).toEqual([]);
-    expect(finalStage).toContain('ENV NODE_ENV=production');
   });
 });

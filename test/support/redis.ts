@@ -6,18 +6,24 @@ import { createConnection, createServer } from 'node:net';
 /** The Redis the suites share (CI starts one when none answers); each test uses its own prefix. */
 export const REDIS_URL = process.env['REDIS_TEST_URL'] ?? 'redis://127.0.0.1:6379';
 
+/** Whether Redis at `url` answers PING, after logging in with the URL's password if it has one. */
 export function ping(url: string, timeoutMs = 500): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, password } = new URL(url);
   return new Promise((resolve) => {
     const socket = createConnection({ host: hostname, port: Number(port || 6379) });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
+    let replies = '';
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.on('connect', () => socket.write(`${password ? `AUTH ${decodeURIComponent(password)}\r\n` : ''}PING\r\n`));
+    socket.on('data', (data) => {
+      replies += data.toString();
+      if (replies.startsWith('-')) done(false);
+      else if (replies.includes('+PONG')) done(true);
+    });
   });
 }
 
@@ -55,17 +61,22 @@ export class PrivateRedis {
   private constructor(
     readonly port: number,
     private readonly extraArguments: string[] = [],
+    private readonly password?: string,
   ) {}
 
-  /** `debugCommand`: allow DEBUG from 127.0.0.1 (Redis 7 refuses it by default), for `stall`. */
-  static async start(options: { debugCommand?: boolean } = {}): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), options.debugCommand ? ['--enable-debug-command', 'local'] : []);
+  /**
+   * `debugCommand`: allow DEBUG from 127.0.0.1 (Redis 7 refuses it by default), for `stall`.
+   * `password`: Redis's `requirepass`, as docker-compose.yml sets it; `url` carries it.
+   */
+  static async start(options: { debugCommand?: boolean; password?: string } = {}): Promise<PrivateRedis> {
+    const extra = [...(options.debugCommand ? ['--enable-debug-command', 'local'] : []), ...(options.password ? ['--requirepass', options.password] : [])];
+    const redis = new PrivateRedis(await freePort(), extra, options.password);
     await redis.start();
     return redis;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${encodeURIComponent(this.password)}@` : ''}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
