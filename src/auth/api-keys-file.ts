@@ -28,15 +28,15 @@ const fileSchema = z.strictObject({
 
 /**
  * API_KEYS_FILE (YAML or JSON): `keys: [{ client, tenant, scopes, sha256 }]`. Tenants are
- * checked against the configured ones by the caller; a digest listed twice is refused, since it
- * would make the key's principal ambiguous.
+ * checked against the configured ones (unless `tenants` is undefined: they could not be read); a
+ * digest listed twice is refused, since it would make the key's principal ambiguous.
  */
-export function loadApiKeysFile(path: string, tenants: readonly string[]): ApiKeyEntry[] {
+export function loadApiKeysFile(path: string, tenants: readonly string[] | undefined): ApiKeyEntry[] {
   const variable = 'API_KEYS_FILE';
   const checked = fileSchema.superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.keys.forEach((key, index) => {
-      if (!tenants.includes(key.tenant)) ctx.addIssue({ code: 'custom', path: ['keys', index, 'tenant'], message: `unknown tenant; configured: ${tenants.join(', ')}` });
+      if (tenants && !tenants.includes(key.tenant)) ctx.addIssue({ code: 'custom', path: ['keys', index, 'tenant'], message: `unknown tenant; configured: ${tenants.join(', ')}` });
       if (seen.has(key.sha256)) ctx.addIssue({ code: 'custom', path: ['keys', index, 'sha256'], message: 'the same key is listed twice' });
       seen.add(key.sha256);
     });

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../config-error.ts';
+import { ConfigError, type ConfigProblem } from '../config-error.ts';
 
 /**
  * Reads a YAML or JSON configuration file (JSON is YAML) and checks it against `schema`. Every
- * problem is reported at once, each with its path in the file, under the variable that named the
- * file. Values are never echoed: the files hold secrets.
+ * problem is reported at once (one ConfigError, a problem each), each with its path in the file,
+ * under the variable that named the file. Values are never echoed: the files hold secrets.
  */
 export function readStructuredFile<T>(variable: string, path: string, schema: z.ZodType<T>): T {
   let text: string;
@@ -23,21 +23,28 @@ export function readStructuredFile<T>(variable: string, path: string, schema: z.
     throw new ConfigError(variable, `${path} is not valid YAML or JSON${where ? ` (line ${where})` : ''}`);
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`);
-    throw new ConfigError(variable, `${path} has ${problems.length} problem(s): ${problems.join('; ')}`);
-  }
+  if (!parsed.success) throw new ConfigError(issueProblems(variable, parsed.error.issues));
   return parsed.data;
 }
 
-/** A secret given inline or as a file path (`tokenFile`), the way container secret managers mount them. */
-export function readSecretFile(variable: string, where: string, path: string): string {
+/** One problem per issue, each naming the variable and the issue's place in the file (`prefix` first). */
+export function issueProblems(variable: string, issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigProblem[] {
+  return issues.map((issue) => {
+    const where = [...prefix, ...issue.path].map(String).join('.');
+    return { variable, message: `${where || '(top level)'}: ${issue.message}` };
+  });
+}
+
+/**
+ * A secret given as a file path (`tokenFile`), the way container secret managers mount them:
+ * its trimmed content, or why it cannot be had (the path and an error code, never content).
+ */
+export function readSecretFile(path: string): { secret: string } | { problem: string } {
   let content: string;
   try {
     content = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(variable, `${where}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    return { problem: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
   }
-  if (!content) throw new ConfigError(variable, `${where}: ${path} is empty`);
-  return content;
+  return content ? { secret: content } : { problem: `${path} is empty` };
 }

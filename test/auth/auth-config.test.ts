@@ -56,7 +56,7 @@ tenants:
 `);
     const error = failure({ TENANTS_FILE: tenants });
     expect(error.variable).toBe('TENANTS_FILE');
-    expect(error.message).toMatch(/problem\(s\)/);
+    expect(error.problems.map((problem) => problem.variable)).toEqual(['TENANTS_FILE', 'TENANTS_FILE', 'TENANTS_FILE', 'TENANTS_FILE']);
     for (const where of ['tenants.acme.customers.url', 'tenants.acme.stripe', 'tenants.acme.hubspot', 'Bad Id']) expect(error.message).toContain(where);
     expect(error.message).not.toContain('super-secret-token-value');
   });
