@@ -1,5 +1,4 @@
-import { ConfigError, loadConfig } from './config.ts';
-import { start } from './server/start.ts';
+import { ConfigError, formatConfigError, loadConfig } from './config.ts';
 
 const SAMPLE_QUERY = `{
   customers(first: 3) {
@@ -22,6 +21,8 @@ function eventsHint(stripeSimulator: string | undefined): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Loaded once the configuration is good: a bad one is reported without waiting for the whole server's modules.
+  const { start } = await import('./server/start.ts');
   const running = await start(config);
   const { gateway } = running;
   gateway.log.info({ mode: config.mode }, `Tributary listening at ${gateway.url}`);
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.stderr.write(formatConfigError(error));
     process.exit(2);
   }
   process.stderr.write(`Tributary failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -57,6 +57,7 @@ import { ResolverErrorLog } from './format-error.ts';
 import { logTelemetry } from '../ops/log-telemetry.ts';
 import { PersonalDataRedactor } from '../ops/personal-data-redactor.ts';
 import { createMetrics, type Metrics } from '../ops/metrics.ts';
+import { listenOn } from './listen-error.ts';
 import { listenForMetrics, metricsUnexposed, registerMetricsRoute } from './metrics-route.ts';
 import { operationMetricsPlugin, resultLookupRecorder } from './operation-metrics-plugin.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
@@ -444,8 +445,14 @@ async function serve(
     webhookTotals: () => events.counters.webhookTotals(),
   });
 
-  const address = await fastify.listen({ port: config.port, host: config.host });
-  const metricsServer = metricsRoute && config.metrics.port !== undefined ? await listenForMetrics({ ...metricsRoute, host: config.metrics.host, port: config.metrics.port, log: fastify.log, serverOptions: httpServerOptions(config.http), accessLog: config.logs.accessLog }) : undefined;
+  const address = await listenOn({ host: config.host, port: config.port, hostVariable: 'HOST', portVariable: 'PORT' }, () => fastify.listen({ port: config.port, host: config.host }));
+  const metricsPort = config.metrics.port;
+  const metricsServer =
+    metricsRoute && metricsPort !== undefined
+      ? await listenOn({ host: config.metrics.host, port: metricsPort, hostVariable: 'METRICS_HOST', portVariable: 'METRICS_PORT' }, () =>
+          listenForMetrics({ ...metricsRoute, host: config.metrics.host, port: metricsPort, log: fastify.log, serverOptions: httpServerOptions(config.http), accessLog: config.logs.accessLog }),
+        )
+      : undefined;
   if (metricsServer) started.push(() => metricsServer.close());
   ready = true;
   function beginShutdown(): void {
