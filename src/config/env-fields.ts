@@ -35,6 +35,12 @@ function variable<T, F>(fallback: F, parse: (raw: string) => T | Refusal) {
 /** Free text (a name, a claim, a path), trimmed. */
 export const text = <F extends string | undefined>(fallback: F) => variable(fallback, (raw) => raw);
 
+/**
+ * A secret: declared here so that it is documented and its presence seen, but read (with its
+ * `NAME_FILE` alternative) by src/config/secrets.ts, which never echoes it.
+ */
+export const secret = () => text(undefined);
+
 export const integer = <F extends number | undefined>(fallback: F, min: number, max: number) =>
   variable(fallback, (raw) => (/^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : refuse(`must be an integer from ${min} to ${max}, got ${quoted(raw)}`)));
 

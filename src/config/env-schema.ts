@@ -4,15 +4,15 @@ import { SUBSCRIPTION_DEFAULTS } from '../server/subscriptions/subscription-sett
 import type { ConfigProblems } from './config-problems.ts';
 import {
   boolean, cachePolicy, clusterNodes, corsOrigins, currency, decimal, fraction, host, httpUrl, integer, jwtAlgorithms, keyPrefix,
-  metricsSwitch, oneOf, onOff, openFraction, otlpUrl, redactFields, redisUrl, tenantId, text, wholeSeconds,
+  metricsSwitch, oneOf, onOff, openFraction, otlpUrl, redactFields, redisUrl, secret, tenantId, text, wholeSeconds,
 } from './env-fields.ts';
 
 /**
  * Every variable the gateway reads, each with its parse, default, bounds and meaning (the README's
  * table follows these descriptions). A default that depends on another variable (Stripe's budget
  * on the key's mode, UPSTREAM_REPORT on the mode) is left undefined here and chosen in loadConfig.
- * Secrets are plain text here: `NAME_FILE` alternatives and the rules between variables are
- * applied after this parse, in src/config.ts.
+ * Secrets are only declared here (src/config/secrets.ts reads them and their `NAME_FILE`); the
+ * rules between variables and the files they name come after this parse (src/config.ts).
  */
 export const ENV_SCHEMA = z.object({
   PORT: integer(4000, 0, 65535).describe('HTTP port of the gateway (default 4000)'),
@@ -23,20 +23,20 @@ export const ENV_SCHEMA = z.object({
   LOG_REDACT_FIELDS: redactFields().describe('Fields masked in upstream error bodies that reach the logs, comma separated (default email,name,firstname,lastname,phone; none to disable)'),
   SHUTDOWN_GRACE_MS: integer(0, 0, 600_000).describe('On SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes (default 0)'),
   CUSTOMERS_API_URL: httpUrl(undefined).describe('Customer service base URL; setting any provider variable selects remote mode'),
-  CUSTOMERS_API_TOKEN: text(undefined).describe('Customer service bearer token (or CUSTOMERS_API_TOKEN_FILE)'),
+  CUSTOMERS_API_TOKEN: secret().describe('Customer service bearer token (or CUSTOMERS_API_TOKEN_FILE)'),
   CUSTOMERS_RATE_LIMIT: integer(100, 1, 1e6).describe('Customer service requests per window (default 100)'),
   CUSTOMERS_RATE_WINDOW_MS: integer(1000, 1, 86_400_000).describe('Customer service rate-limit window (default 1000)'),
   STRIPE_API_URL: httpUrl('https://api.stripe.com').describe('Stripe base URL (default https://api.stripe.com)'),
-  STRIPE_SECRET_KEY: text(undefined).describe('Stripe secret key sk_test_… or sk_live_… (or STRIPE_SECRET_KEY_FILE)'),
+  STRIPE_SECRET_KEY: secret().describe('Stripe secret key sk_test_… or sk_live_… (or STRIPE_SECRET_KEY_FILE)'),
   STRIPE_API_VERSION: text('2025-02-24.acacia').describe('Pinned Stripe-Version (default 2025-02-24.acacia)'),
   STRIPE_CHARGES_READ: oneOf(['list', 'search'], 'list').describe('list (default: one strongly consistent call per customer) or search (ten customers a call, up to a minute stale; see docs/mapping.md)'),
   STRIPE_RATE_LIMIT: integer(undefined, 1, 1e6).describe('Stripe requests per window (default 25 for test keys, 100 for live keys)'),
   STRIPE_RATE_WINDOW_MS: integer(1000, 1, 86_400_000).describe('Stripe rate-limit window (default 1000)'),
   HUBSPOT_API_URL: httpUrl('https://api.hubapi.com').describe('HubSpot base URL (default https://api.hubapi.com)'),
-  HUBSPOT_ACCESS_TOKEN: text(undefined).describe('HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE); or OAuth with the three below'),
+  HUBSPOT_ACCESS_TOKEN: secret().describe('HubSpot private app token (or HUBSPOT_ACCESS_TOKEN_FILE); or OAuth with the three below'),
   HUBSPOT_CLIENT_ID: text(undefined).describe('HubSpot OAuth app client id'),
-  HUBSPOT_CLIENT_SECRET: text(undefined).describe('HubSpot OAuth app client secret (or HUBSPOT_CLIENT_SECRET_FILE)'),
-  HUBSPOT_REFRESH_TOKEN: text(undefined).describe('HubSpot OAuth refresh token (or HUBSPOT_REFRESH_TOKEN_FILE)'),
+  HUBSPOT_CLIENT_SECRET: secret().describe('HubSpot OAuth app client secret (or HUBSPOT_CLIENT_SECRET_FILE)'),
+  HUBSPOT_REFRESH_TOKEN: secret().describe('HubSpot OAuth refresh token (or HUBSPOT_REFRESH_TOKEN_FILE)'),
   HUBSPOT_RATE_LIMIT: integer(100, 1, 1e6).describe('HubSpot requests per window (default 100, the Free/Starter limit)'),
   HUBSPOT_RATE_WINDOW_MS: integer(10_000, 1, 86_400_000).describe('HubSpot rate-limit window (default 10000)'),
   HUBSPOT_DEFAULT_CURRENCY: currency('USD').describe('Currency of deals without deal_currency_code (default USD)'),
@@ -101,9 +101,9 @@ export const ENV_SCHEMA = z.object({
   MAX_QUERY_COST: integer(LIMIT_DEFAULTS.maxCost, 1, 1e12).describe('Highest estimated cost (upstream calls + objects) of an operation (default 5000; Customer 360 with first: 50 is about 2200)'),
   MAX_STRING_ARGUMENT_LENGTH: integer(LIMIT_DEFAULTS.maxStringLength, 1, 1024 ** 3).describe('Longest String or ID argument value, literal or variable, in characters (default 1024)'),
   MAX_VARIABLES_DEPTH: integer(LIMIT_DEFAULTS.maxVariablesDepth, 1, 10_000).describe('Deepest nesting of lists and objects in an operation\'s variables (default 10)'),
-  STRIPE_WEBHOOK_SECRETS: text(undefined).describe('Stripe endpoint signing secrets whsec_…, comma separated during a rotation (or STRIPE_WEBHOOK_SECRETS_FILE); enables POST /webhooks/stripe'),
-  HUBSPOT_WEBHOOK_SECRETS: text(undefined).describe('HubSpot app client secrets that sign webhooks (v3), comma separated (or HUBSPOT_WEBHOOK_SECRETS_FILE; default HUBSPOT_CLIENT_SECRET); enables POST /webhooks/hubspot'),
-  CUSTOMERS_WEBHOOK_SECRETS: text(undefined).describe('Customer service Standard Webhooks secrets whsec_<base64>, comma separated (or CUSTOMERS_WEBHOOK_SECRETS_FILE); enables POST /webhooks/customers'),
+  STRIPE_WEBHOOK_SECRETS: secret().describe('Stripe endpoint signing secrets whsec_…, comma separated during a rotation (or STRIPE_WEBHOOK_SECRETS_FILE); enables POST /webhooks/stripe'),
+  HUBSPOT_WEBHOOK_SECRETS: secret().describe('HubSpot app client secrets that sign webhooks (v3), comma separated (or HUBSPOT_WEBHOOK_SECRETS_FILE; default HUBSPOT_CLIENT_SECRET); enables POST /webhooks/hubspot'),
+  CUSTOMERS_WEBHOOK_SECRETS: secret().describe('Customer service Standard Webhooks secrets whsec_<base64>, comma separated (or CUSTOMERS_WEBHOOK_SECRETS_FILE); enables POST /webhooks/customers'),
   WEBHOOK_PUBLIC_URL: httpUrl(undefined).describe('The gateway\'s base URL as providers post to it (https://gw.example.com), for HubSpot\'s signature over the full URI (default: the request\'s scheme and Host)'),
   WEBHOOK_MAX_BYTES: integer(1024 * 1024, 1024, 64 * 1024 * 1024).describe('Largest webhook body, refused with 413 before it is read whole (default 1048576)'),
   EVENTS_MAX_ATTEMPTS: integer(8, 1, 100).describe('Attempts to handle an event before it becomes a dead letter (default 8)'),
@@ -124,7 +124,7 @@ export const ENV_SCHEMA = z.object({
   OTEL_SERVICE_NAME: text('tributary').describe('service.name of the spans (default tributary); the other OTEL_* variables (sampler, resource attributes, exporter headers, batching) are read by the OpenTelemetry SDK itself'),
   OTEL_SDK_DISABLED: boolean(false).describe('`true` turns tracing off whatever endpoint is set (default false)'),
   METRICS: metricsSwitch().describe('on/off: serve Prometheus metrics at GET /metrics (default on)'),
-  METRICS_TOKEN: text(undefined).describe('Bearer token a scrape of /metrics must send (or METRICS_TOKEN_FILE; at least 16 characters); also the operator\'s key to every tenant on /ops. With client auth or in production, /metrics answers 403 without it or METRICS_PORT'),
+  METRICS_TOKEN: secret().describe('Bearer token a scrape of /metrics must send (or METRICS_TOKEN_FILE; at least 16 characters); also the operator\'s key to every tenant on /ops. With client auth or in production, /metrics answers 403 without it or METRICS_PORT'),
   METRICS_PORT: integer(undefined, 0, 65535).describe('Serve /metrics on this port of METRICS_HOST only, apart from /graphql (default: beside /graphql on PORT)'),
   METRICS_HOST: host('127.0.0.1').describe('Interface the METRICS_PORT server listens on (default 127.0.0.1: reachable from this host only)'),
   METRICS_MAX_OPERATIONS: integer(100, 0, 10_000).describe('Distinct operation names labelled by name in the metrics; later ones count as `other` (default 100)'),
