@@ -1,11 +1,12 @@
-import { ConfigError, formatConfigError, loadConfig } from '../src/config.ts';
-import { configSummary } from '../src/config/config-summary.ts';
+import { ConfigError, formatConfigError, loadConfig } from './config.ts';
+import { configSummary } from './config/config-summary.ts';
 
 /**
  * Validates the configuration in the environment the way start-up does, and starts nothing: no
  * simulator, no listener, no Redis connection, no request to a provider (it reads the files the
  * variables name). Exits 0 with "configuration OK" and a summary, or 2 with every problem.
  *   TENANTS_FILE=tenants.yaml API_KEYS_FILE=keys.yaml npm run config:check
+ * Compiled to dist/config-check.js, so that a production image (no tsx) runs it with node.
  */
 try {
   const config = loadConfig(process.env);
