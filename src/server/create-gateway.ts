@@ -233,7 +233,7 @@ async function serve(
   // Per shared zero report (one per combination of breaker states) and estimate: made once.
   const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
   const resultTicketOf = results
-    ? registerResultCache(fastify, results, partitionOf, persisted.cache && ((hash) => persisted.cache!.peek(hash)), (request, estimate) => {
+    ? registerResultCache(fastify, results, partitionOf, persisted.heldDocumentOf, (request, estimate) => {
         accessLog.recordOf(request).cacheHit = true; // asked for the closing of a replay only
         const report = zeroReport(tenantOf(auth.principalOf(request)));
         if (report === undefined) return CLOSE_ANSWER;

@@ -9,6 +9,8 @@ export interface PersistedQueries {
   option: PersistedQueryOptions | false;
   /** Absent when APQ is off. */
   cache?: PersistedQueryCache;
+  /** The text of a hash this process holds, without waiting (the result cache's lookup); absent when APQ is off. */
+  heldDocumentOf?: (hash: string) => string | undefined;
   plugins: ApolloServerPlugin<BaseContext>[];
 }
 
@@ -27,7 +29,7 @@ export function createPersistedQueries(config: GatewayConfig, redis: RedisConnec
     ...(redis ? { shared: { redis, keyPrefix: config.cache.keyPrefix } } : {}),
     onWriteError: (error) => log.warn({ err: error }, 'persisted queries could not be shared through Redis; they are kept in this process until it is back'),
   });
-  return { option: { cache, ttl: config.apq.ttlSeconds }, cache, plugins: [sharedRegistrationPlugin(cache)] };
+  return { option: { cache, ttl: config.apq.ttlSeconds }, cache, heldDocumentOf: (hash) => cache.peek(hash), plugins: [sharedRegistrationPlugin(cache)] };
 }
 
 /**

@@ -161,6 +161,28 @@ describe.skipIf(!redisUp)('a persisted query cache shared through Redis', () => 
       await eventually(async () => (await b.get(apolloKey(document))) === document);
     });
 
+    it('says when a shared write has landed: not while Redis is stalled, once it answers', async () => {
+      const keyPrefix = uniquePrefix('apq-written');
+      const cache = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url, { commandTimeoutMs: 5000 }), keyPrefix } });
+      const document = '{ slowly }';
+      const stalled = redis.stall(0.3);
+      await eventually(async () => !(await ping(redis.url, 20)));
+      let landed = false;
+      void cache.set(apolloKey(document), document);
+      const written = cache.written(sha256(document)).then(() => (landed = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(landed).toBe(false);
+      await stalled;
+      await written;
+      const client = createClient({ url: redis.url });
+      await client.connect();
+      try {
+        expect(await client.get(cache.sharedKeyOf(sha256(document))!)).toBe(document);
+      } finally {
+        await client.close();
+      }
+    });
+
     it('keeps a document it could not share in process, and reports failed writes once per outage', async () => {
       const keyPrefix = uniquePrefix('apq-down');
       const errors: unknown[] = [];
