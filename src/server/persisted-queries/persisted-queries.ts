@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestListener, PersistedQueryOptions } from '@apollo/server';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../../config.ts';
+import { countTokens } from '../../graphql/limits/request-checks.ts';
 import type { RedisConnection } from '../../upstream/redis/redis-connection.ts';
 import { PersistedQueryCache } from './persisted-query-cache.ts';
 
@@ -23,9 +24,12 @@ export interface PersistedQueries {
  */
 export function createPersistedQueries(config: GatewayConfig, redis: RedisConnection | undefined, log: FastifyBaseLogger): PersistedQueries {
   if (!config.apq.enabled || config.trustedDocuments.mode === 'enforce') return { option: false, plugins: [] };
+  const { maxTokens } = config.limits;
   const cache = new PersistedQueryCache({
     maxTtlSeconds: config.apq.ttlSeconds,
     maxDocumentBytes: config.limits.maxQueryBytes,
+    // Every token takes a character at least: most documents need no count (as in request-limits.ts).
+    admitsShared: (document) => document.length <= maxTokens || (countTokens(document, maxTokens) ?? 0) <= maxTokens,
     ...(redis ? { shared: { redis, keyPrefix: config.cache.keyPrefix } } : {}),
     onWriteError: (error) => log.warn({ err: error }, 'persisted queries could not be shared through Redis; they are kept in this process until it is back'),
   });

@@ -14,6 +14,12 @@ export interface PersistedQueryCacheOptions {
   maxTtlSeconds: number;
   /** Longest document kept, in UTF-8 bytes (MAX_QUERY_BYTES): a longer one is refused before Apollo sees it. */
   maxDocumentBytes: number;
+  /**
+   * Whether this instance would take a document another one wrote as a request's text (beyond its
+   * size: MAX_QUERY_TOKENS). Texts are checked before Apollo sees them (request-limits.ts), but a
+   * hash alone carries none: without this, an instance's larger limit would hold on every other.
+   */
+  admitsShared?: (document: string) => boolean;
   /** Estimated heap bytes (keys and documents) the in-process LRU keeps. */
   localMaxBytes?: number;
   /** The store every instance shares, documents under `<keyPrefix>:apq:<sha256>`; absent: in process only. */
@@ -97,8 +103,8 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
     } catch {
       return undefined; // the connection logs Redis's state; a miss is all Apollo needs to know
     }
-    // Written by an instance with a larger MAX_QUERY_BYTES: this one would refuse the text, so it refuses the hash too.
-    if (typeof document !== 'string' || !this.fits(document)) return undefined;
+    // Written by an instance with larger limits: this one would refuse the text, so it refuses the hash too.
+    if (typeof document !== 'string' || !this.fits(document) || this.options.admitsShared?.(document) === false) return undefined;
     this.local.set(hash, document, { ttl: this.maxTtlSeconds * 1000 });
     return document;
   }

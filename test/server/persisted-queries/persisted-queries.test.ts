@@ -148,10 +148,15 @@ for (const deployment of deployments) describe.skipIf(deployment.skip)(`persiste
 describe.skipIf(!redisUp)('a persisted query in Redis', () => {
   const prefix = uniquePrefix('apq-key');
   let stack: GatewayStack;
+  let strict: GatewayStack;
   beforeAll(async () => {
     stack = await GatewayStack.start({ REDIS_URL, CACHE_KEY_PREFIX: prefix, APQ_TTL_SECONDS: '600' });
+    strict = await GatewayStack.start({ REDIS_URL, CACHE_KEY_PREFIX: prefix, MAX_QUERY_TOKENS: '10' });
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await strict?.close();
+  });
 
   it('is its text under <CACHE_KEY_PREFIX>:apq:<sha256>, kept for APQ_TTL_SECONDS', async () => {
     const query = '{ customers(first: 1) { edges { node { name } } } }';
@@ -168,6 +173,13 @@ describe.skipIf(!redisUp)('a persisted query in Redis', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('is not found by an instance that would refuse its text (here: MAX_QUERY_TOKENS)', async () => {
+    const query = '{ customers(first: 2) { edges { node { name } } } }'; // 17 tokens
+    expect((await post(stack.url, query, { register: true })).body.errors).toBeUndefined();
+    expect(codeOf(await post(strict.url, query, { register: true }))).toBe('TOO_MANY_TOKENS');
+    expect(codeOf(await post(strict.url, query))).toBe('PERSISTED_QUERY_NOT_FOUND');
   });
 });
 

@@ -127,6 +127,15 @@ describe.skipIf(!redisUp)('a persisted query cache shared through Redis', () => 
     }
   });
 
+  it('refuses a document another instance shared that this one would not take as text', async () => {
+    const keyPrefix = uniquePrefix('apq-admits');
+    const lenient = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(REDIS_URL), keyPrefix } });
+    const strict = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 20, admitsShared: (document) => !document.includes('c'), shared: { redis: await connect(REDIS_URL), keyPrefix } });
+    const documents = ['{ a }', '{ c }', `{ ${'b'.repeat(30)} }`];
+    for (const document of documents) await lenient.set(apolloKey(document), document);
+    expect(await Promise.all(documents.map((document) => strict.get(apolloKey(document))))).toEqual(['{ a }', undefined, undefined]);
+  });
+
   it('sends nothing to Redis for a document it would not keep', async () => {
     const keyPrefix = uniquePrefix('apq-bounds');
     const cache = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 10, shared: { redis: await connect(REDIS_URL), keyPrefix } });
