@@ -28,6 +28,7 @@ import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } f
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
+import { createPersistedQueries } from './persisted-queries/persisted-queries.ts';
 import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
 import { rateLimitedError, registerRequestRateLimit } from './rate-limit/request-rate-limit.ts';
 import { operationCostCharger } from './rate-limit/operation-cost-charge.ts';
@@ -211,6 +212,7 @@ async function serve(
   // A preValidation hook: it runs before the result cache's preHandler, so nothing is replayed to an untrusted request.
   const trusted = config.trustedDocuments;
   if (trusted.mode !== 'off') registerTrustedDocuments(fastify, { mode: trusted.mode, operations: trusted.operations, log: fastify.log });
+  const persisted = createPersistedQueries(config, stack.redis, fastify.log);
   // Replaying answers is only right while they are built from cached, fresh entities.
   const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
   // Right after authentication (an onRequest hook): a replayed answer is still a request.
@@ -231,7 +233,7 @@ async function serve(
   // Per shared zero report (one per combination of breaker states) and estimate: made once.
   const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
   const resultTicketOf = results
-    ? registerResultCache(fastify, results, partitionOf, (request, estimate) => {
+    ? registerResultCache(fastify, results, partitionOf, persisted.heldDocumentOf, (request, estimate) => {
         accessLog.recordOf(request).cacheHit = true; // asked for the closing of a replay only
         const report = zeroReport(tenantOf(auth.principalOf(request)));
         if (report === undefined) return CLOSE_ANSWER;
@@ -335,8 +337,7 @@ async function serve(
     gateway: executorGateway(schema, createOperationExecutor(schema, { kind: config.executor })),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
-    // APQ registration would let a client add its own operation to an enforced manifest.
-    ...(config.trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
+    persistedQueries: persisted.option,
     // main.ts owns the signals: it closes the gateway, then the simulators, then exits.
     stopOnTerminationSignals: false,
     // Logged by requestLogPlugin, with each request's own logger.
@@ -345,6 +346,7 @@ async function serve(
     validationRules: limits.validationRules,
     plugins: [
       requestLogPlugin(errorLog),
+      ...persisted.plugins,
       ...limits.plugins,
       idempotencyPlugin({
         store: writes.idempotency,

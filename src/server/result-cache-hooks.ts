@@ -28,6 +28,11 @@ export function registerResultCache(
   /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
   partitionOf: (request: FastifyRequest) => string,
   /**
+   * The text of a persisted query's hash, when this process holds it without waiting: a request
+   * by hash alone then replays (and keeps) what its text would. Absent when APQ is off.
+   */
+  persistedDocumentOf: ((hash: string) => string | undefined) | undefined,
+  /**
    * The answer to send for a kept `{"data":…` (no closing brace): the bytes that close it, with
    * the estimate the answer carried when it ran (it depends only on the key).
    */
@@ -43,7 +48,7 @@ export function registerResultCache(
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return done();
     let answer: Buffer | undefined;
     try {
-      const key = cache.keyOf(request.body, partitionOf(request));
+      const key = cache.keyOf(request.body, partitionOf(request), persistedDocumentOf);
       const hit: KeptAnswer | undefined = key === undefined ? undefined : cache.get(key);
       if (hit !== undefined) answer = Buffer.concat([hit.data, closingOf(request, hit.estimate)]);
       else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });

@@ -54,12 +54,23 @@ export class ResultCache {
     return `${this.generation}\u0001${key}`;
   }
 
-  /** The key of a POSTed GraphQL request, or undefined when it is not one we replay. */
-  /** `partition`: what else decides the answer (tenant, scopes); never a secret, keys are kept in memory only. */
-  keyOf(body: unknown, partition = ''): string | undefined {
+  /**
+   * The key of a POSTed GraphQL request, or undefined when it is not one we replay.
+   * `partition`: what else decides the answer (tenant, scopes); never a secret, keys are kept in memory only.
+   * `persistedDocumentOf`: the text of an automatic persisted query's hash, if known at once; a
+   * request by hash alone then has its text's key. One that sends its text with the hash is a
+   * registration, which only Apollo carries out: it is never answered from here.
+   */
+  keyOf(body: unknown, partition = '', persistedDocumentOf?: (hash: string) => string | undefined): string | undefined {
     if (typeof body !== 'object' || body === null) return undefined;
-    const { query, variables, operationName, extensions } = body as Record<string, unknown>;
-    if (typeof query !== 'string' || extensions !== undefined) return undefined;
+    const { variables, operationName, extensions } = body as Record<string, unknown>;
+    let { query } = body as Record<string, unknown>;
+    if (extensions !== undefined) {
+      const hash = query === undefined && persistedDocumentOf ? persistedHashOf(extensions) : undefined;
+      if (hash === undefined) return undefined;
+      query = persistedDocumentOf!(hash);
+    }
+    if (typeof query !== 'string') return undefined;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
     if (/^\s*mutation\b/.test(query)) return undefined;
     return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
@@ -85,4 +96,16 @@ export class ResultCache {
     this.generation += 1;
     this.answers.clear();
   }
+}
+
+/**
+ * The hash of extensions that are an automatic persisted query's and nothing else (any other
+ * extension may change the answer, so such requests are never replayed).
+ */
+function persistedHashOf(extensions: unknown): string | undefined {
+  if (typeof extensions !== 'object' || extensions === null) return undefined;
+  const { persistedQuery, ...others } = extensions as Record<string, unknown>;
+  if (Object.keys(others).length > 0 || typeof persistedQuery !== 'object' || persistedQuery === null) return undefined;
+  const { version, sha256Hash } = persistedQuery as Record<string, unknown>;
+  return version === 1 && typeof sha256Hash === 'string' ? sha256Hash : undefined;
 }

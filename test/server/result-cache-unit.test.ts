@@ -23,6 +23,22 @@ describe('ResultCache', () => {
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
   });
+
+  it('keys a persisted query sent by hash alone as its text, when the text is held', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024 });
+    const query = '{ customers(first: 1) { edges { cursor } } }';
+    const held = new Map([['h1', query], ['h2', 'mutation { x }']]);
+    const documentOf = (hash: string) => held.get(hash);
+    const byHash = (sha256Hash: string, more: Record<string, unknown> = {}) => ({ variables: { n: 1 }, extensions: { persistedQuery: { version: 1, sha256Hash }, ...more } });
+    expect(cache.keyOf(byHash('h1'), 'tenant', documentOf)).toBe(cache.keyOf({ query, variables: { n: 1 } }, 'tenant'));
+    expect(cache.keyOf(byHash('h1'), 'tenant')).toBeUndefined(); // APQ off
+    expect(cache.keyOf(byHash('unknown'), 'tenant', documentOf)).toBeUndefined();
+    expect(cache.keyOf(byHash('h2'), 'tenant', documentOf)).toBeUndefined();
+    // A registration (Apollo must see it), another extension, another version: not replayed.
+    expect(cache.keyOf({ query, ...byHash('h1') }, 'tenant', documentOf)).toBeUndefined();
+    expect(cache.keyOf(byHash('h1', { other: true }), 'tenant', documentOf)).toBeUndefined();
+    expect(cache.keyOf({ extensions: { persistedQuery: { version: 2, sha256Hash: 'h1' } } }, 'tenant', documentOf)).toBeUndefined();
+  });
 });
 
 describe('dataOf', () => {
