@@ -33,7 +33,7 @@ export const EXPLORER_CSP = [
 /** The page GraphiQL is mounted on; made once, at start-up. */
 export function renderExplorerPage(assets: ExplorerAssets, settings: ExplorerSettings): string {
   const url = (name: string) => `${ASSETS_PATH}/${name}`;
-  return `<!doctype html>
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
