@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_QUERY } from '../../src/graphql/sample-query.ts';
+import { READ_SCOPES, apiKeysFile } from '../support/auth.ts';
 import { toGlobalId } from '../../src/model/global-id.ts';
 import { DatasetLookup } from '../../src/simulators/dataset/dataset-lookup.ts';
 import { CHROMIUM, SKIP_BROWSER_SUITES, launchChromium, type Browser } from '../support/chromium.ts';
@@ -50,6 +51,18 @@ async function showUpstreamReport(page: Page): Promise<void> {
     const line = editor.getValue().split('\n').findIndex((text) => text.startsWith('  "extensions"'));
     editor.scrollIntoView({ line: Math.min(editor.lineCount() - 1, line + 28), ch: 0 });
   }, EDITORS.response);
+}
+
+/** The headers editor's text, replaced: the one editor under the tools whose text names `authorization`. */
+async function setHeaders(page: Page, value: string): Promise<string> {
+  return page.evaluate((text) => {
+    const { document } = globalThis as unknown as { document: { querySelectorAll(selector: string): Iterable<CodeMirrorElement> } };
+    const editor = [...document.querySelectorAll('.graphiql-editor-tool .CodeMirror')].find((element) => element.CodeMirror.getValue().includes('authorization'));
+    if (!editor) return 'no headers editor naming authorization';
+    const before = editor.CodeMirror.getValue();
+    editor.CodeMirror.setValue(text);
+    return before;
+  }, value);
 }
 
 function parsed(text: string): { data?: Record<string, unknown> | null; errors?: unknown[]; extensions?: { upstream?: Record<string, { calls: number } | unknown> } } | undefined {
@@ -153,4 +166,46 @@ describe.skipIf(SKIP_BROWSER_SUITES)('the local explorer in a browser with no in
     expect(elsewhere).toEqual([]);
     expect(problems).toEqual([]);
   }, 90_000);
+});
+
+describe.skipIf(SKIP_BROWSER_SUITES)('the local explorer in a browser, with client auth on', () => {
+  const KEY = 'trib_test_explorer_browser_5b0e2d';
+  let stack: GatewayStack | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    stack = await GatewayStack.start({ API_KEYS_FILE: apiKeysFile([{ key: KEY, client: 'explorer', tenant: 'sample', scopes: READ_SCOPES }]) });
+    browser = await launchChromium('the explorer test');
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('opens with the headers editor asking for a key, refuses without one, and answers queries and subscriptions with it', async () => {
+    const gateway = stack!;
+    const page = await browser!.context.newPage();
+    const responsePane = async () => parsed(await editorValue(page, 'response'));
+    try {
+      await page.goto(gateway.url);
+      await eventually(async () => (await editorValue(page, 'query')) === SAMPLE_QUERY, 5000);
+      await page.locator('.graphiql-execute-button').click();
+      await eventually(async () => (await responsePane())?.errors !== undefined, 5000);
+      expect((await responsePane())?.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+
+      expect(JSON.parse(await setHeaders(page, JSON.stringify({ authorization: `Bearer ${KEY}` })))).toEqual({ authorization: 'Bearer <an API key or a JWT>' });
+      await page.locator('.graphiql-execute-button').click();
+      await eventually(async () => (await responsePane())?.data?.['customers'] !== undefined, 5000);
+      expect((await responsePane())?.errors).toBeUndefined();
+
+      // Over WebSocket, GraphiQL sends the same headers as connection_init's payload.
+      const customer = gateway.dataset.customers.find((c) => c.externalRefs.stripe !== null)!;
+      await setQuery(page, `subscription { paymentChanged(customerId: "${toGlobalId('Customer', customer.id)}") { id } }`);
+      await page.locator('.graphiql-execute-button').click();
+      await eventually(async () => gateway.gateway.events.changes.size === 1, 5000);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 });
