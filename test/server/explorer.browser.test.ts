@@ -37,11 +37,16 @@ async function editorValue(page: Page, editor: Editor): Promise<string> {
   }, EDITORS[editor]);
 }
 
-async function setQuery(page: Page, value: string): Promise<void> {
+/**
+ * Replaces the query editor's text with a named operation, and waits until GraphiQL has parsed it
+ * (its tab takes the name): until then, running would send the new text under the old name.
+ */
+async function setQuery(page: Page, value: string, operationName: string): Promise<void> {
   await page.evaluate(
     ([selector, text]) => (globalThis as unknown as { document: { querySelector(selector: string): CodeMirrorElement } }).document.querySelector(selector!).CodeMirror.setValue(text!),
     [EDITORS.query, value],
   );
+  await until(page, `the ${operationName} tab`, async () => ((await page.locator('.graphiql-tab-active').textContent()) ?? '').includes(operationName));
 }
 
 /** The response pane scrolled so that the end of the data and the upstream report are in view. */
@@ -63,6 +68,32 @@ async function setHeaders(page: Page, value: string): Promise<string> {
     editor.CodeMirror.setValue(text);
     return before;
   }, value);
+}
+
+/**
+ * Runs the operation in the editor. GraphiQL's one button stops an operation while it runs, so
+ * the click waits for the button to offer "Execute" again.
+ */
+async function run(page: Page): Promise<void> {
+  await page.locator('.graphiql-execute-button[aria-label^="Execute"]').click();
+}
+
+/** The answer to the next POST of this named operation, to be awaited after `run`. */
+function nextAnswer(page: Page, operationName: string): Promise<{ status(): number }> {
+  return page.waitForResponse((response) => response.request().method() === 'POST' && (response.request().postData() ?? '').includes(`"operationName":"${operationName}"`));
+}
+
+/**
+ * `eventually` (at most 1000 tries, ten seconds on an idle machine), and when it never holds: a
+ * screenshot and the response pane's text in the error.
+ */
+async function until(page: Page, what: string, probe: () => Promise<boolean>, problems: readonly string[] = []): Promise<void> {
+  try {
+    await eventually(probe, 1000);
+  } catch {
+    await page.screenshot({ path: join(ARTIFACTS, 'explorer-failure.png') });
+    throw new Error(`${what} never showed; the response pane held ${(await editorValue(page, 'response')).slice(0, 500)} (screenshot: test-artifacts/explorer-failure.png); problems: ${problems.join(' | ')}`);
+  }
 }
 
 function parsed(text: string): { data?: Record<string, unknown> | null; errors?: unknown[]; extensions?: { upstream?: Record<string, { calls: number } | unknown> } } | undefined {
@@ -116,23 +147,16 @@ describe.skipIf(SKIP_BROWSER_SUITES)('the local explorer in a browser with no in
       const scope = globalThis as unknown as { document: { addEventListener(type: string, listener: (event: { violatedDirective: string; blockedURI: string }) => void): void }; reportViolation(violation: string): void };
       scope.document.addEventListener('securitypolicyviolation', (event) => scope.reportViolation(`${event.violatedDirective} ${event.blockedURI}`));
     });
-    /** `eventually`, with a screenshot and the response pane when it never held. */
-    const until = async (what: string, probe: () => Promise<boolean>) => {
-      try {
-        await eventually(probe, 5000);
-      } catch {
-        await page.screenshot({ path: join(ARTIFACTS, 'explorer-failure.png') });
-        throw new Error(`${what} never showed; the response pane held ${(await editorValue(page, 'response')).slice(0, 500)} (screenshot: test-artifacts/explorer-failure.png); problems: ${problems.join(' | ')}`);
-      }
-    };
 
     try {
       const response = await page.goto(gateway.url);
       expect(response?.status()).toBe(200);
-      await until('the preloaded query', async () => (await editorValue(page, 'query')) === SAMPLE_QUERY);
+      await until(page, 'the preloaded query', async () => (await editorValue(page, 'query')) === SAMPLE_QUERY, problems);
 
-      await page.locator('.graphiql-execute-button').click();
-      await until('the Customer 360 answer', async () => parsed(await editorValue(page, 'response'))?.extensions?.upstream !== undefined);
+      const answered = nextAnswer(page, 'Customer360');
+      await run(page);
+      expect((await answered).status()).toBe(200);
+      await until(page, 'the Customer 360 answer', async () => parsed(await editorValue(page, 'response'))?.extensions?.upstream !== undefined, problems);
       const shown = parsed(await editorValue(page, 'response'))!;
       expect(shown.errors).toBeUndefined();
       expect((shown.data?.['customers'] as { edges: unknown[] }).edges).toHaveLength(3);
@@ -148,21 +172,21 @@ describe.skipIf(SKIP_BROWSER_SUITES)('the local explorer in a browser with no in
       const lookup = new DatasetLookup(gateway.dataset);
       const customer = gateway.dataset.customers.find((c) => c.externalRefs.stripe !== null && lookup.chargesOf(c.id).some((charge) => charge.status === 'succeeded' && charge.amount_refunded === 0))!;
       const charge = lookup.chargesOf(customer.id).find((c) => c.status === 'succeeded' && c.amount_refunded === 0)!;
-      await setQuery(page, `subscription PaymentChanged {\n  paymentChanged(customerId: "${toGlobalId('Customer', customer.id)}") { id status amountRefunded { minorUnits } }\n}`);
-      await page.locator('.graphiql-execute-button').click();
-      await until('the subscriber', async () => gateway.gateway.events.changes.size === 1);
+      await setQuery(page, `subscription PaymentChanged {\n  paymentChanged(customerId: "${toGlobalId('Customer', customer.id)}") { id status amountRefunded { minorUnits } }\n}`, 'PaymentChanged');
+      await run(page);
+      await until(page, 'the subscriber', async () => gateway.gateway.events.changes.size === 1, problems);
       expect(sockets).toEqual([gateway.url.replace(/^http/, 'ws')]);
       const refund = await request(new URL('/_sim/mutate', gateway.simulators.stripe.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'refund', charge: charge.id }) });
       await refund.body.dump();
       expect(refund.statusCode).toBe(200);
-      await until('the payment change', async () => (parsed(await editorValue(page, 'response'))?.data?.['paymentChanged'] as { id?: string } | undefined)?.id === toGlobalId('Payment', charge.id));
+      await until(page, 'the payment change', async () => (parsed(await editorValue(page, 'response'))?.data?.['paymentChanged'] as { id?: string } | undefined)?.id === toGlobalId('Payment', charge.id), problems);
       const event = parsed(await editorValue(page, 'response'))!.data!['paymentChanged'] as { amountRefunded: { minorUnits: string } };
       expect(event.amountRefunded.minorUnits).toBe(String(charge.amount));
       await page.screenshot({ path: join(ARTIFACTS, 'explorer-subscription.png') });
     } finally {
       await page.close();
     }
-    await eventually(async () => gateway.gateway.events.changes.size === 0, 2000); // the page's socket closed with it
+    await eventually(async () => gateway.gateway.events.changes.size === 0, 1000); // the page's socket closed with it
     expect(elsewhere).toEqual([]);
     expect(problems).toEqual([]);
   }, 90_000);
@@ -189,21 +213,25 @@ describe.skipIf(SKIP_BROWSER_SUITES)('the local explorer in a browser, with clie
     const responsePane = async () => parsed(await editorValue(page, 'response'));
     try {
       await page.goto(gateway.url);
-      await eventually(async () => (await editorValue(page, 'query')) === SAMPLE_QUERY, 5000);
-      await page.locator('.graphiql-execute-button').click();
-      await eventually(async () => (await responsePane())?.errors !== undefined, 5000);
+      await until(page, 'the preloaded query', async () => (await editorValue(page, 'query')) === SAMPLE_QUERY);
+      const refused = nextAnswer(page, 'Customer360');
+      await run(page);
+      expect((await refused).status()).toBe(401);
+      await until(page, 'the refusal', async () => (await responsePane())?.errors !== undefined);
       expect((await responsePane())?.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
 
       expect(JSON.parse(await setHeaders(page, JSON.stringify({ authorization: `Bearer ${KEY}` })))).toEqual({ authorization: 'Bearer <an API key or a JWT>' });
-      await page.locator('.graphiql-execute-button').click();
-      await eventually(async () => (await responsePane())?.data?.['customers'] !== undefined, 5000);
+      const answered = nextAnswer(page, 'Customer360');
+      await run(page);
+      expect((await answered).status()).toBe(200);
+      await until(page, 'the answer', async () => (await responsePane())?.data?.['customers'] !== undefined);
       expect((await responsePane())?.errors).toBeUndefined();
 
       // Over WebSocket, GraphiQL sends the same headers as connection_init's payload.
       const customer = gateway.dataset.customers.find((c) => c.externalRefs.stripe !== null)!;
-      await setQuery(page, `subscription { paymentChanged(customerId: "${toGlobalId('Customer', customer.id)}") { id } }`);
-      await page.locator('.graphiql-execute-button').click();
-      await eventually(async () => gateway.gateway.events.changes.size === 1, 5000);
+      await setQuery(page, `subscription WatchPayments { paymentChanged(customerId: "${toGlobalId('Customer', customer.id)}") { id } }`, 'WatchPayments');
+      await run(page);
+      await until(page, 'the subscriber', async () => gateway.gateway.events.changes.size === 1);
     } finally {
       await page.close();
     }
