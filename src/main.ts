@@ -1,13 +1,5 @@
-import { ConfigError, formatConfigError, loadConfig } from './config.ts';
-
-const SAMPLE_QUERY = `{
-  customers(first: 3) {
-    edges { node { name email
-      payments(first: 2) { edges { node { amount { amount currency } status } } }
-      crmContact { lifecycleStage }
-      deals(first: 2) { edges { node { name stage amount { amount currency } } } } } }
-  }
-}`;
+import { ConfigError, formatConfigError, loadConfig, type GatewayConfig } from './config.ts';
+import { SAMPLE_QUERY } from './graphql/sample-query.ts';
 
 /** Embedded: how to see a change travel from a provider to a subscriber (README, "Events"). */
 function eventsHint(stripeSimulator: string | undefined): string {
@@ -17,6 +9,12 @@ function eventsHint(stripeSimulator: string | undefined): string {
     `then refund one of its charges in the Stripe simulator, which sends the signed webhook to /webhooks/stripe:\n` +
     `  curl -s ${stripeSimulator}/_sim/mutate -H 'content-type: application/json' -d '{"action":"refund","charge":"ch_…"}'\n\n`
   );
+}
+
+function explorerHint(explorer: GatewayConfig['explorer']): string {
+  if (explorer === 'local') return 'Open it in a browser for the explorer (GraphiQL, served from local files), the Customer 360 query below preloaded.\n';
+  if (explorer === 'apollo') return 'Open it in a browser for Apollo Sandbox (loaded from Apollo\'s CDN).\n';
+  return '';
 }
 
 async function main(): Promise<void> {
@@ -36,7 +34,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nTributary is serving ${where} at ${gateway.url}\n` +
       auth +
-      (config.production ? '' : `Open it in a browser for the sandbox.\n`) +
+      explorerHint(config.explorer) +
       `Try:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n` +
       `    -d '{"query":"{ customers(first: 2) { edges { node { name crmContact { email } } } } }"}'\n\nA Customer 360 query:\n${SAMPLE_QUERY}\n\n` +
       eventsHint(running.simulators?.stripe.url),

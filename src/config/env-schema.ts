@@ -17,7 +17,7 @@ import {
 export const ENV_SCHEMA = z.object({
   PORT: integer(4000, 0, 65535).describe('HTTP port of the gateway (default 4000)'),
   HOST: host('0.0.0.0').describe('Interface to listen on: an IP address or a host name (default 0.0.0.0)'),
-  NODE_ENV: text(undefined).describe('`production` hides the sandbox landing page and disables introspection'),
+  NODE_ENV: text(undefined).describe('`production` turns the explorer off unless EXPLORER is set, and disables introspection'),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info').describe('fatal, error, warn, info (default), debug, trace or silent'),
   ACCESS_LOG: onOff(true).describe('on/off: one info line per request with its id, operation, client, tenant, status, duration and upstream calls (default on; /healthz and /readyz at debug)'),
   LOG_REDACT_FIELDS: redactFields().describe('Fields masked in upstream error bodies that reach the logs, comma separated (default email,name,firstname,lastname,phone; none to disable)'),

@@ -23,8 +23,9 @@ export interface RequestAuth {
  * Authenticates every request to /graphql before its body is read (an `onRequest` hook), so an
  * unauthenticated client costs a header check, not a parse. Refusals are 401 with
  * `UNAUTHENTICATED` and a `WWW-Authenticate` challenge; their reason goes to the debug log only.
- * The non-production landing page (a browser's GET of HTML, `landingPage`) stays reachable: it
- * holds no data, and the queries it sends carry the credentials the user types into it.
+ * The landing page (a browser's GET of HTML, `landingPage`: the explorer unless EXPLORER=off)
+ * stays reachable: it holds no data, and the queries it sends carry the credentials the user
+ * types into it.
  */
 export function registerAuthentication(fastify: FastifyInstance, authenticator: Authenticator, options: { landingPage: boolean }): RequestAuth {
   // A slot on every request, declared once so that requests keep one shape: a WeakMap entry per

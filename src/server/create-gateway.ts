@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
@@ -62,6 +61,7 @@ import { listenOn } from './listen-error.ts';
 import { listenForMetrics, metricsUnexposed, registerMetricsRoute } from './metrics-route.ts';
 import { operationMetricsPlugin, resultLookupRecorder } from './operation-metrics-plugin.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
+import { createLandingPage } from './explorer/landing-page.ts';
 
 
 /** The end of a replayed answer that carries no upstream report. */
@@ -195,11 +195,13 @@ async function serve(
   });
   // Before every other hook: a refusal by any of them still carries the request id.
   const accessLog = registerAccessLog(fastify, { enabled: config.logs.accessLog, principalOf: (request) => auth.principalIfAny(request) });
+  // EXPLORER: what a browser's GET of /graphql gets, and the page's CSP, which the hygiene hook sends.
+  const landingPage = createLandingPage({ mode: config.explorer, credentialsRequired: config.clientAuth.apiKeys !== undefined || config.clientAuth.jwt !== undefined });
   // First: CORS preflights carry no credentials, so they are answered before authentication.
-  await registerHttpHygiene(fastify, config.http);
+  await registerHttpHygiene(fastify, config.http, landingPage.contentSecurityPolicy);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
-  const auth = registerAuthentication(fastify, authenticator, { landingPage: !config.production });
+  const auth = registerAuthentication(fastify, authenticator, { landingPage: landingPage.public });
   // Before the result cache's hook: nothing may walk a request's variables before their depth is checked.
   registerRequestLimits(fastify, config.limits);
   const limits = limitRules(config.limits, config.production);
@@ -368,7 +370,7 @@ async function serve(
       // Freshness comes from the entity cache, not from @cacheControl hints; without this Apollo
       // instruments every field of every answer to compute hints nobody reads.
       ApolloServerPluginCacheControlDisabled(),
-      config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      landingPage.plugin,
       ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
       ...(results ? [resultCachePlugin(results)] : []),
       // Off, it is not registered at all: an untraced operation pays nothing for it.
@@ -414,6 +416,7 @@ async function serve(
   // Client auth configured or production: /metrics and the ops data are for operators (docs/operations.md).
   const opsProtected = config.production || config.clientAuth.apiKeys !== undefined || config.clientAuth.jwt !== undefined;
   if (metrics) await registerOpsRoutes(fastify, { registry: metrics.registry, protected: opsProtected, operatorToken: config.metrics.token, authenticate: (request) => auth.tryAuthenticate(request), log: fastify.log, ...(now ? { now } : {}) });
+  await landingPage.registerRoutes(fastify);
   await fastify.register(fastifyApollo(apollo), {
     context: async (request) => contextOf(auth.principalOf(request), resultTicketOf(request), request),
   });

@@ -28,17 +28,19 @@ export function httpServerOptions(http: HttpConfig): Pick<FastifyServerOptions, 
 /**
  * Headers every answer gets, and CORS when CORS_ORIGINS lists origins. Answers carry customer
  * data, so nothing may store them (RFC 9111 §5.2.2.5) and a browser must not sniff or frame them.
- * The JSON answers also get a CSP that allows nothing; the non-production landing page (HTML that
- * loads Apollo's embedded sandbox) gets only `frame-ancestors`, which leaves its scripts alone.
+ * The JSON answers also get a CSP that allows nothing; HTML (the landing page) gets
+ * `landingPagePolicy`, by default only `frame-ancestors`, which leaves Apollo's embedded sandbox
+ * free to load its scripts from Apollo's CDN.
  * CORS preflights are answered in @fastify/cors's onRequest hook, before Apollo: its CSRF
  * prevention still refuses simple requests (a `text/plain` POST), since preflighted ones are the
  * only cross-origin requests it lets through.
  */
-export async function registerHttpHygiene(fastify: FastifyInstance, http: HttpConfig): Promise<void> {
+export async function registerHttpHygiene(fastify: FastifyInstance, http: HttpConfig, landingPagePolicy = "frame-ancestors 'none'"): Promise<void> {
+  const htmlHeaders = { ...COMMON_HEADERS, 'content-security-policy': landingPagePolicy };
   // A callback hook with the headers made once: it runs for every answer, and needs no await.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
-    void reply.headers(String(type ?? '').startsWith('text/html') ? HTML_HEADERS : JSON_HEADERS);
+    void reply.headers(String(type ?? '').startsWith('text/html') ? htmlHeaders : JSON_HEADERS);
     done(null, payload);
   });
   if (http.cors.origins.length === 0) return;
@@ -57,4 +59,3 @@ const COMMON_HEADERS = {
   'x-frame-options': 'DENY',
 };
 const JSON_HEADERS = { ...COMMON_HEADERS, 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" };
-const HTML_HEADERS = { ...COMMON_HEADERS, 'content-security-policy': "frame-ancestors 'none'" };

@@ -28,7 +28,7 @@ const MAX_UNREAD_BYTES = 256 * 1024;
 /**
  * The live ops page: GET /ops (the HTML), /ops/assets/<file> (its script and styles, uPlot's
  * included), /ops/snapshot (one JSON snapshot) and /ops/stream (Server-Sent Events, one snapshot
- * per second). The page and its assets hold no data and are public, like the sandbox page; the
+ * per second). The page and its assets hold no data and are public, like the explorer's page; the
  * data routes, when protected, take METRICS_TOKEN or the same credentials as /graphql, in a
  * header. The page sends them with fetch(), not EventSource, which cannot set a header: a key in
  * a URL would end in access logs.
@@ -65,8 +65,8 @@ export async function registerOpsRoutes(fastify: FastifyInstance, options: OpsRo
   };
 
   await fastify.register(async (ops) => {
-    // In this plugin only, after the gateway's own onSend hook (which gives HTML `frame-ancestors`
-    // alone, for Apollo's sandbox): the page loads its own files and nothing else.
+    // In this plugin only, after the gateway's own onSend hook (which gives HTML the landing
+    // page's policy, the explorer's or Apollo's sandbox's): the page loads its own files and nothing else.
     ops.addHook('onSend', (_request, reply, payload, done) => {
       if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) void reply.header('content-security-policy', PAGE_CSP);
       done(null, payload);

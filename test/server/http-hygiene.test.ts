@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { EXPLORER_CSP } from '../../src/server/explorer/explorer-page.ts';
 import { GatewayStack } from '../support/gateway-stack.ts';
 
 const QUERY = '{ customers(first: 1) { edges { node { name } } } }';
@@ -68,13 +69,13 @@ describe('HTTP hygiene', () => {
     });
   });
 
-  it('leaves the landing page free to load the embedded sandbox', async () => {
+  it('gives the landing page (the local explorer) its own policy, and the same hygiene headers', async () => {
     const response = await request(stack.url, { headers: { accept: 'text/html' } });
     const html = await response.body.text();
     expect(response.statusCode).toBe(200);
-    expect(html).toContain('embeddable-sandbox');
-    expect(response.headers['content-security-policy']).toBe("frame-ancestors 'none'");
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(html).toContain('<title>Tributary explorer</title>');
+    expect(response.headers['content-security-policy']).toBe(EXPLORER_CSP);
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
   });
 
   it('sends no CORS headers when no origin is configured', async () => {

@@ -8,7 +8,7 @@ import type { ClientRateLimiter, RateLimitDecision } from './client-rate-limiter
  * work and before the result cache (a replayed answer is still a request), and answers a refusal
  * itself: HTTP 429 with Retry-After, the RateLimit fields, and a GraphQL-shaped body carrying
  * RATE_LIMITED. Register it before the result cache's hook and after the hook that
- * authenticates, whose principal `principalOf` reads; a request without one (the sandbox's
+ * authenticates, whose principal `principalOf` reads; a request without one (the explorer's
  * landing page, which authentication lets through and which holds no data) spends nothing.
  */
 export function registerRequestRateLimit(fastify: FastifyInstance, limiter: ClientRateLimiter, principalOf: (request: FastifyRequest) => Principal | undefined): void {
