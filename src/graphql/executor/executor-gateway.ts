@@ -18,7 +18,9 @@ export function executorGateway(schema: GraphQLSchema, executor: OperationExecut
         executor({
           document: context.document,
           operation: context.operation,
-          operationName: context.operationName,
+          // The name the client asked for: Apollo's `operationName` is that of the operation it
+          // resolved, null when none matched, and graphql-js would then run a lone operation anyway.
+          operationName: context.request.operationName ?? null,
           variables: context.request.variables,
           contextValue: context.context,
         }),

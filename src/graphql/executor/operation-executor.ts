@@ -8,7 +8,8 @@ export type ExecutorKind = 'jit' | 'graphql-js';
 export interface OperationRequest {
   /** Parsed and validated; Apollo keeps one object per distinct document, so it identifies it. */
   document: DocumentNode;
-  operation: OperationDefinitionNode;
+  /** Absent when the document holds no operation of the name asked for: graphql-js says so. */
+  operation: OperationDefinitionNode | undefined;
   operationName: string | null;
   variables: Record<string, unknown> | undefined;
   contextValue: unknown;
@@ -53,7 +54,7 @@ export function createOperationExecutor(schema: GraphQLSchema, { kind, compileAf
   // form goes with it, so this holds no more than Apollo's bounded store does.
   const slots = new WeakMap<DocumentNode, Map<string, Slot>>();
   return async (request) => {
-    if (request.operation.operation !== 'query') return interpret(request);
+    if (request.operation?.operation !== 'query') return interpret(request);
     let byName = slots.get(request.document);
     if (!byName) slots.set(request.document, (byName = new Map()));
     const name = request.operationName ?? '';

@@ -83,6 +83,22 @@ describe('the compiled executor answers as graphql-js does', () => {
     return expected.body;
   }
 
+  it('an operation name the document does not hold: a request error, not a crash', async () => {
+    const ask = async (stack: GatewayStack) => {
+      const response = await fetch(stack.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer(FULL_KEY) },
+        body: JSON.stringify({ query: '{ __typename }', operationName: 'Nope' }),
+      });
+      return { status: response.status, body: (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] } };
+    };
+    const expected = await ask(reference);
+    expect(expected.body.errors?.[0]?.message).toBe('Unknown operation named "Nope".');
+    expect(expected.body.errors?.[0]?.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+    await ask(jit);
+    expect(await ask(jit)).toEqual(expected);
+  });
+
   it('the Customer 360 page', async () => {
     const answer = await expectSameAnswers(CUSTOMER_360, { first: 20 });
     expect(answer.errors).toBeUndefined();
