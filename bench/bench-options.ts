@@ -27,6 +27,8 @@ export interface BenchOptions {
    * so that the main results' `options` (report.ts) need not carry it.
    */
   events?: boolean;
+  /** Compression mode: warm W1 with no Accept-Encoding, then br, then gzip, against one Tributary (bench/compression.ts). */
+  compression?: boolean;
   /** Soak mode: one system on one workload under load this long, memory sampled throughout. */
   soak?: SoakOptions;
   /** Extra `node` flags for the systems under test (not the simulators), e.g. a V8 heap setting. */
@@ -102,6 +104,9 @@ export const USAGE = `npm run bench -- [options]
   --events                events mode: signed Stripe webhooks as fast as one Tributary takes them
                           (--duration, --connections), then 1,000 graphql-ws subscribers and the
                           time from each event's POST to each delivery; in-process log, then Redis
+  --compression           compression mode: warm W1 against one tributary-warm with no Accept-Encoding,
+                          then br, then gzip (--duration each, two rounds in alternating order):
+                          rates, answer sizes and the gateway's CPU per answer
   --soak <s>              soak mode: one system on one workload for <s> seconds after the warm-up,
                           sampling its RSS and heap (default pair: --only ${SOAK_DEFAULTS.system} --workloads ${SOAK_DEFAULTS.workload})
   --sample <s>            soak mode: seconds between memory samples (default ${SOAK_DEFAULTS.sampleSeconds})
@@ -129,6 +134,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
       out: { type: 'string' },
       fairness: { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
+      compression: { type: 'boolean', default: false },
       soak: { type: 'string' },
       sample: { type: 'string' },
       'node-args': { type: 'string' },
@@ -151,8 +157,8 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     throw new TypeError(`--redis-url only applies with --redis (or --only tributary-redis): ${JSON.stringify(values['redis-url'])}`);
   }
   const workloads = list('--workloads', values.workloads ?? (soak ? SOAK_DEFAULTS.workload : undefined), WORKLOAD_IDS);
-  if ([soak !== undefined, values.fairness, values.events].filter(Boolean).length > 1) {
-    throw new TypeError('--soak, --fairness and --events are different runs: choose one');
+  if ([soak !== undefined, values.fairness, values.events, values.compression].filter(Boolean).length > 1) {
+    throw new TypeError('--soak, --fairness, --events and --compression are different runs: choose one');
   }
   if (soak && (systems.length !== 1 || workloads.length !== 1)) {
     throw new TypeError(`--soak runs one system on one workload: --only ${systems.join(',')} --workloads ${workloads.join(',')}`);
@@ -168,6 +174,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOutDir: string
     outDir: values.out ?? defaultOutDir,
     fairness: values.fairness,
     events: values.events,
+    compression: values.compression,
     // A soak's own length plus the usual allowance for starting, checking and warming up.
     timeLimitSeconds: (soak ? soak.seconds : 0) + base.timeLimitSeconds + (systems.includes('tributary-redis') && !soak ? REDIS_EXTRA_SECONDS : 0),
     ...(soak ? { soak } : {}),

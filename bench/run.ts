@@ -16,6 +16,8 @@
  * beside a flooding one, against one Tributary; results go to bench/results/fairness-*.json.
  * With `--events`, they are replaced by bench/events.ts: signed webhooks into one Tributary, then
  * 1,000 subscribers timed from each event's POST; results go to bench/results/events-*.json.
+ * With `--compression`, they are replaced by bench/compression.ts: warm W1 against one Tributary
+ * with no Accept-Encoding, br and gzip; results go to bench/results/compression-*.json.
  * With `--soak <s>`, steps 2 and 3 are replaced by one long measurement of one system on one
  * workload, its memory sampled throughout (bench/soak.ts); results go to bench/results/soak-*.json.
  * Progress goes to standard error. Every child is killed on SIGINT, SIGTERM, failure or the
@@ -44,6 +46,7 @@ import {
 import { SimAdmin, trafficBetween } from './sim-admin.ts';
 import { renderFairnessMarkdown, runFairness, writeFairnessResults } from './fairness.ts';
 import { renderEventsMarkdown, runEvents, writeEventsResults } from './events.ts';
+import { renderCompressionMarkdown, runCompression, writeCompressionResults } from './compression.ts';
 import { renderSoakMarkdown, runSoak, SOAK_SCHEMA_VERSION, writeSoakResults, type SoakResults } from './soak.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
@@ -149,6 +152,12 @@ async function main(): Promise<void> {
       const results = await runEvents(options, sims, admin, progress);
       process.stdout.write(`${renderEventsMarkdown(results)}\n`);
       progress(`results: ${writeEventsResults(options.outDir, results)}`);
+      return;
+    }
+    if (options.compression) {
+      const results = await runCompression(options, sims, admin, progress);
+      process.stdout.write(`${renderCompressionMarkdown(results)}\n`);
+      progress(`results: ${writeCompressionResults(options.outDir, results)}`);
       return;
     }
 

@@ -26,6 +26,7 @@ import { ResultCache } from './result-cache.ts';
 import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
+import { registerCompression } from './compression.ts';
 import { registerTrustedDocuments } from './trusted-documents/trusted-documents-hook.ts';
 import { createPersistedQueries } from './persisted-queries/persisted-queries.ts';
 import { createClientRateLimiter } from './rate-limit/create-client-rate-limiter.ts';
@@ -199,6 +200,8 @@ async function serve(
   const landingPage = createLandingPage({ mode: config.explorer, credentialsRequired: config.clientAuth.apiKeys !== undefined || config.clientAuth.jwt !== undefined });
   // First: CORS preflights carry no credentials, so they are answered before authentication.
   await registerHttpHygiene(fastify, config.http, landingPage.contentSecurityPolicy);
+  // Before any route: the plugin adds its hook to each route as it is declared.
+  await registerCompression(fastify, config.compression);
   // Before every other hook: nothing reads a request's body or answers it from a cache before
   // knowing who is asking.
   const auth = registerAuthentication(fastify, authenticator, { landingPage: landingPage.public });

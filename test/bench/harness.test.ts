@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseBenchOptions } from '../../bench/bench-options.ts';
 import type { BenchResults, Measured } from '../../bench/report.ts';
 import type { SoakResults } from '../../bench/soak.ts';
+import type { CompressionResults } from '../../bench/compression.ts';
 import { createClient } from '@keyv/redis';
 import { REDIS_URL, redisForTests } from '../support/redis.ts';
 
@@ -181,6 +182,28 @@ describe('the benchmark harness', () => {
     expect(() => parseBenchOptions(['--sample', '2'], out)).toThrow(/--sample only applies with --soak: "2"/);
     expect(() => parseBenchOptions(['--soak', '5'], out)).toThrow(/--soak must be an integer from 10 to 86400: "5"/);
   });
+
+  it('measures warm W1 with no Accept-Encoding, br and gzip against one Tributary, and prints rates and sizes', async () => {
+    const compressionOut = join(out, 'compression');
+    const { code, stdout, stderr } = await runBench(['--compression', '--quick', '--connections', '2', '--out', compressionOut], 80_000);
+    expect(code, stderr).toBe(0);
+    const files = readdirSync(compressionOut).filter((name) => name.startsWith('compression-') && name.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const results = JSON.parse(readFileSync(join(compressionOut, files[0] ?? ''), 'utf8')) as CompressionResults;
+    expect(results.kind).toBe('compression');
+    expect(results.answerBytes.br * 3).toBeLessThan(results.answerBytes.identity);
+    expect(results.answerBytes.gzip * 3).toBeLessThan(results.answerBytes.identity);
+    expect(results.phases.map((phase) => phase.encoding)).toEqual(['identity', 'br', 'gzip', 'gzip', 'br', 'identity']);
+    for (const phase of results.phases) {
+      expect(phase.load.responses, phase.encoding).toBeGreaterThan(0);
+      expect(phase.load.errors.http + phase.load.errors.network, phase.encoding).toBe(0);
+    }
+    // What went over the wire per answer follows what was negotiated.
+    const wire = (encoding: string) => results.phases.find((phase) => phase.encoding === encoding)!.load;
+    expect(wire('br').responseBytes / wire('br').responses * 3).toBeLessThan(wire('identity').responseBytes / wire('identity').responses);
+    expect(stdout).toContain('#### Compression: warm W1');
+    expect(() => parseBenchOptions(['--compression', '--events'], out)).toThrow(/different runs: choose one/);
+  }, 90_000);
 
   it('passes node flags to the systems, and refuses anything that is not a flag', () => {
     expect(parseBenchOptions(['--node-args= --max-semi-space-size=2  --max-old-space-size=160 '], out)).toMatchObject({
