@@ -22,10 +22,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist dist/
 # Files the code reads at run time, relative to itself: the SDL (src/graphql/type-defs.ts reads
-# ../../schema/) and the /ops page's files, which tsc does not copy (src/ops/dashboard-assets.ts
-# looks beside dist/ops/dashboard-assets.js first). uPlot's come from node_modules.
+# ../../schema/), and the /ops page's and the explorer's own files, which tsc does not copy (each
+# module looks for them beside its compiled .js first). uPlot's, GraphiQL's and React's come from
+# node_modules.
 COPY schema schema/
 COPY src/ops/dashboard dist/ops/dashboard/
+COPY src/server/explorer/assets dist/server/explorer/assets/
 # The image's unprivileged user (uid 1000); /app stays owned by root, so it cannot rewrite the code.
 USER node
 EXPOSE 4000 4101 4102 4103

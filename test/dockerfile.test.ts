@@ -44,6 +44,7 @@ describe('Dockerfile', () => {
       ['build', '/app/dist', 'dist/'],
       ['context', 'schema', 'schema/'],
       ['context', 'src/ops/dashboard', 'dist/ops/dashboard/'],
+      ['context', 'src/server/explorer/assets', 'dist/server/explorer/assets/'],
     ]);
   });
 

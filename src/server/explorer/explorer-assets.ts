@@ -65,9 +65,9 @@ function readAsset(path: string): ExplorerAsset {
 }
 
 /**
- * The page's own files sit next to this module in the source tree. The image runs the compiled
- * dist/ (tsc copies no .js/.css that it did not compile), and keeps the source tree beside it:
- * from dist/server/explorer/ they are at ../../../src/server/explorer/assets.
+ * The page's own files sit next to this module in the source tree; tsc copies no .js/.css it did
+ * not compile, so the image copies them beside dist/server/explorer/ (Dockerfile), and a local
+ * `node dist/main.js` finds them in the source tree at ../../../src/server/explorer/assets.
  */
 function ownDir(): string {
   const beside = fileURLToPath(new URL('./assets/', import.meta.url));
