@@ -14,7 +14,8 @@ class Refusal {
 }
 
 const refuse = (message: string) => new Refusal(message);
-const quoted = (raw: string) => JSON.stringify(raw);
+/** A value as a message shows it, user info (`//user:secret@`, `user:pw@host:port`) masked: a URL that did not parse may still hold a password. */
+const quoted = (raw: string) => JSON.stringify(raw.replace(/^([a-z][a-z\d+.-]*:\/\/)?[^/?#@\s]*@/i, '$1…@'));
 
 function variable<T, F>(fallback: F, parse: (raw: string) => T | Refusal) {
   return z
@@ -81,7 +82,8 @@ export const onOff = (fallback: boolean) =>
 
 /**
  * An interface to listen on: an IP address, or a host name by RFC 1123 §2.1 (labels of letters,
- * digits and inner hyphens). Checked here because a bad one otherwise surfaces at bind time as
+ * digits and inner hyphens), underscores allowed too: Docker names containers and compose
+ * services with them, and resolvers answer for such names. Checked here because a bad one otherwise surfaces at bind time as
  * `getaddrinfo ENOTFOUND` with no word of which variable held it.
  */
 export const host = (fallback: string) =>
@@ -89,7 +91,7 @@ export const host = (fallback: string) =>
 
 function isHostName(raw: string): boolean {
   const name = raw.endsWith('.') ? raw.slice(0, -1) : raw;
-  return name.length <= 253 && name.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+  return name.length <= 253 && name.split('.').every((label) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(label));
 }
 
 /** An absolute http(s) URL without user info: credentials belong in the token variables. */

@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { apiKeysFile, tempFile } from '../support/auth.ts';
 
 const run = promisify(execFile);
+/** npm, then tsx compiling the config modules: seconds on a busy machine, so past vitest's 20 s default. */
+const SPAWN_TIMEOUT_MS = 60_000;
 
 /** `npm run config:check` in a clean environment plus `env`: its exit code and output. */
 async function configCheck(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('npm', ['run', '--silent', 'config:check'], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await run('npm', ['run', '--silent', 'config:check'], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: SPAWN_TIMEOUT_MS });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -16,7 +18,7 @@ async function configCheck(env: Record<string, string>): Promise<{ code: number;
   }
 }
 
-describe('npm run config:check', () => {
+describe('npm run config:check', { timeout: SPAWN_TIMEOUT_MS + 5_000 }, () => {
   it('exits 2 listing every problem, one a line, each starting with its variable', async () => {
     const result = await configCheck({ PORT: 'abc', HOST: 'not_a_host', STRIPE_SECRET_KEY: 'pk_live_donotprint' });
     expect(result.code).toBe(2);
