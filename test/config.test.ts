@@ -107,12 +107,12 @@ describe('npm start with bad configuration', () => {
   });
 
   it('prints every problem, one a line, each starting with its variable, when three variables are bad', async () => {
-    const result = await startWith({ PORT: 'abc', HOST: 'not_a_host', LOG_LEVEL: 'loud' });
+    const result = await startWith({ PORT: 'abc', HOST: 'not a host', LOG_LEVEL: 'loud' });
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       'Configuration error: 3 problems',
       'PORT: must be an integer from 0 to 65535, got "abc"',
-      'HOST: must be an IP address or a host name (RFC 1123), got "not_a_host"',
+      'HOST: must be an IP address or a host name (RFC 1123), got "not a host"',
       'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
     ]);
   });

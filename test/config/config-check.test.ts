@@ -20,13 +20,13 @@ async function configCheck(env: Record<string, string>): Promise<{ code: number;
 
 describe('npm run config:check', { timeout: SPAWN_TIMEOUT_MS + 5_000 }, () => {
   it('exits 2 listing every problem, one a line, each starting with its variable', async () => {
-    const result = await configCheck({ PORT: 'abc', HOST: 'not_a_host', STRIPE_SECRET_KEY: 'pk_live_donotprint' });
+    const result = await configCheck({ PORT: 'abc', HOST: 'not a host', STRIPE_SECRET_KEY: 'pk_live_donotprint' });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       'Configuration error: 6 problems',
       'PORT: must be an integer from 0 to 65535, got "abc"',
-      'HOST: must be an IP address or a host name (RFC 1123), got "not_a_host"',
+      'HOST: must be an IP address or a host name (RFC 1123), got "not a host"',
       'CUSTOMERS_API_URL: is required when any provider is configured (remote mode)',
       'CUSTOMERS_API_TOKEN: is required when any provider is configured (remote mode)',
       'STRIPE_SECRET_KEY: must be a Stripe secret or restricted key (sk_test_…, sk_live_…)',

@@ -36,11 +36,15 @@ describe('a bad configuration reports every problem at once', () => {
   });
 
   it('names HOST when it is neither an IP address nor a host name', () => {
-    const error = failure({ HOST: 'not_a_host' });
-    expect(error.problems).toEqual([{ variable: 'HOST', message: 'must be an IP address or a host name (RFC 1123), got "not_a_host"' }]);
+    const error = failure({ HOST: 'not a host' });
+    expect(error.problems).toEqual([{ variable: 'HOST', message: 'must be an IP address or a host name (RFC 1123), got "not a host"' }]);
     for (const bad of ['-gw.internal', 'gw..internal', 'a'.repeat(64), 'http://gw', '10.0.0.1:4000']) expect(variables({ HOST: bad })).toEqual(['HOST']);
     for (const good of ['127.0.0.1', '::', '::1', 'gateway', 'gw-1.internal.example.com', 'localhost.']) expect(loadConfig({ HOST: good }).host).toBe(good);
     expect(variables({ METRICS_HOST: 'metrics host' })).toEqual(['METRICS_HOST']);
+  });
+
+  it('accepts a host name with underscores, as Docker names containers and compose services', () => {
+    expect(loadConfig({ HOST: 'my_gateway.internal' }).host).toBe('my_gateway.internal');
   });
 
   it('reports every bad tenant of TENANTS_FILE, each under TENANTS_FILE with its place, merged with the rest', () => {

@@ -23,8 +23,8 @@ const REDIS_PASSWORD = 'layout-test-redis-password';
 // Bounds, not measurements: on a loaded machine (2 cores, several suites) a start takes 10-20 s
 // and an idle drain a few; docker stop's own bound is 10 s.
 const START_TIMEOUT_MS = 60_000;
-const SIGNAL_DEADLINE_MS = 20_000;
-const PROCESS_TEST_TIMEOUT_MS = 120_000;
+const SIGNAL_DEADLINE_MS = 50_000;
+const PROCESS_TEST_TIMEOUT_MS = 150_000;
 const compose = readComposeFile({ REDIS_PASSWORD });
 
 let dir: string;
