@@ -134,7 +134,8 @@ export interface GatewayConfig {
   /** Answers compressed (gzip, brotli) when the client accepts it and they reach the threshold. */
   compression: { enabled: boolean; thresholdBytes: number };
   /** Automatic persisted queries, kept in the entity cache's store (Redis when configured). */
-  apq: { enabled: boolean; ttlSeconds: number };
+  /** `maxEntries`: most documents in the shared store (Redis), all instances together. */
+  apq: { enabled: boolean; ttlSeconds: number; maxEntries: number };
 }
 
 export interface MetricsConfig {
@@ -287,7 +288,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     metrics: metricsConfig(env, v, problems),
     explorer: v.EXPLORER ?? (production ? 'off' : 'local'),
     compression: { enabled: v.COMPRESSION, thresholdBytes: v.COMPRESSION_THRESHOLD_BYTES },
-    apq: { enabled: v.APQ, ttlSeconds: v.APQ_TTL_SECONDS },
+    apq: { enabled: v.APQ, ttlSeconds: v.APQ_TTL_SECONDS, maxEntries: v.APQ_MAX_ENTRIES },
   };
   applyTenancy(config, env, v, problems);
   problems.throwIfAny();

@@ -133,6 +133,7 @@ export const ENV_SCHEMA = z.object({
   COMPRESSION_THRESHOLD_BYTES: integer(1024, 0, 100 * 1024 * 1024).describe('Smallest answer that is compressed (default 1024)'),
   APQ: onOff(true).describe('on/off: automatic persisted queries, their documents kept in the entity cache\'s store, Redis when configured, shared by every instance (default on; off when TRUSTED_DOCUMENTS=enforce)'),
   APQ_TTL_SECONDS: integer(86_400, 1, 31_536_000).describe('How long a registered persisted query is kept after its last registration (default 86400: 24 h)'),
+  APQ_MAX_ENTRIES: integer(2000, 1, 1e6).describe('Most persisted queries kept in Redis for all instances together; past it the oldest registrations go first (default 2000)'),
 });
 
 /** The environment as given: process.env, or a test's own object. */

@@ -30,7 +30,7 @@ export function createPersistedQueries(config: GatewayConfig, redis: RedisConnec
     maxDocumentBytes: config.limits.maxQueryBytes,
     // Every token takes a character at least: most documents need no count (as in request-limits.ts).
     admitsShared: (document) => document.length <= maxTokens || (countTokens(document, maxTokens) ?? 0) <= maxTokens,
-    ...(redis ? { shared: { redis, keyPrefix: config.cache.keyPrefix } } : {}),
+    ...(redis ? { shared: { redis, keyPrefix: config.cache.keyPrefix, maxEntries: config.apq.maxEntries } } : {}),
     onWriteError: (error) => log.warn({ err: error }, 'persisted queries could not be shared through Redis; they are kept in this process until it is back'),
   });
   return { option: { cache, ttl: config.apq.ttlSeconds }, cache, heldDocumentOf: (hash) => cache.peek(hash), plugins: [sharedRegistrationPlugin(cache)] };

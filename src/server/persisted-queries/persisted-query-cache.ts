@@ -1,6 +1,7 @@
 import type { PersistedQueryOptions } from '@apollo/server';
 import { LRUCache } from 'lru-cache';
 import type { RedisConnection } from '../../upstream/redis/redis-connection.ts';
+import { SharedDocumentStore } from './shared-document-store.ts';
 
 /**
  * Apollo's `KeyValueCache<string>`, named through @apollo/server's own options: the interface's
@@ -22,8 +23,11 @@ export interface PersistedQueryCacheOptions {
   admitsShared?: (document: string) => boolean;
   /** Estimated heap bytes (keys and documents) the in-process LRU keeps. */
   localMaxBytes?: number;
-  /** The store every instance shares, documents under `<keyPrefix>:apq:<sha256>`; absent: in process only. */
-  shared?: { redis: RedisConnection; keyPrefix: string };
+  /**
+   * The store every instance shares, documents under `<keyPrefix>:{apq}:<sha256>`, at most
+   * `maxEntries` of them (APQ_MAX_ENTRIES, default 2000); absent: in process only.
+   */
+  shared?: { redis: RedisConnection; keyPrefix: string; maxEntries?: number };
   /** Told of the first failed shared write after a success (or the first ever): once per outage. */
   onWriteError?: (error: unknown) => void;
   /** Milliseconds on a monotonic clock, for the in-process TTLs; injected by tests. */
@@ -32,6 +36,7 @@ export interface PersistedQueryCacheOptions {
 
 const DEFAULTS = {
   localMaxBytes: 8 * 1024 * 1024, // 8 MiB: some 250 documents of the largest default size (16 KiB), thousands of usual ones
+  sharedMaxEntries: 2000, // at most 2000 × 16 KiB = 31 MiB of Redis with the default MAX_QUERY_BYTES
 } as const;
 
 /**
@@ -54,14 +59,14 @@ const APOLLO_KEY = /^apq:([0-9a-f]{64})$/;
  * the answer served all the same. Apollo awaits neither a write nor its failure; `written` lets a
  * plugin hold the registering answer until the write is done (persisted-queries.ts).
  *
- * Each Redis command touches one key, so keys carry no hash tag: on a Redis Cluster they spread
- * over every slot instead of filling one node.
+ * How many documents Redis holds is capped, for every instance together (SharedDocumentStore).
  */
 export class PersistedQueryCache implements ApolloKeyValueCache {
   private readonly local: LRUCache<string, string>;
   private readonly pending = new Map<string, Promise<void>>();
   private readonly maxTtlSeconds: number;
   private readonly maxDocumentBytes: number;
+  private readonly shared: { redis: RedisConnection; store: SharedDocumentStore } | undefined;
   private failing = false;
 
   constructor(private readonly options: PersistedQueryCacheOptions) {
@@ -70,7 +75,8 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
     if (!(Number.isInteger(maxDocumentBytes) && maxDocumentBytes > 0)) throw new TypeError(`maxDocumentBytes must be a positive integer: ${maxDocumentBytes}`);
     const localMaxBytes = options.localMaxBytes ?? DEFAULTS.localMaxBytes;
     if (!(Number.isInteger(localMaxBytes) && localMaxBytes > 0)) throw new TypeError(`localMaxBytes must be a positive integer: ${localMaxBytes}`);
-    if (options.shared && /[{}]/.test(options.shared.keyPrefix)) throw new TypeError(`keyPrefix must not contain a hash tag's braces: ${options.shared.keyPrefix}`);
+    const { shared } = options;
+    this.shared = shared && { redis: shared.redis, store: new SharedDocumentStore(shared.keyPrefix, shared.maxEntries ?? DEFAULTS.sharedMaxEntries) };
     this.maxTtlSeconds = maxTtlSeconds;
     this.maxDocumentBytes = maxDocumentBytes;
     // Two bytes a character (UTF-16) for the hash and the text, plus the LRU's own node. An
@@ -84,7 +90,7 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
 
   /** Where the shared store keeps the document of `hash`; undefined without Redis. */
   sharedKeyOf(hash: string): string | undefined {
-    return this.options.shared && `${this.options.shared.keyPrefix}:apq:${hash}`;
+    return this.shared?.store.keyOf(hash);
   }
 
   /** The document of `hash` if this process holds it, without waiting (the result cache's lookup). */
@@ -96,10 +102,11 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
     const hash = APOLLO_KEY.exec(key)?.[1];
     if (hash === undefined) return undefined;
     const held = this.local.get(hash);
-    if (held !== undefined || !this.options.shared) return held;
+    const { shared } = this;
+    if (held !== undefined || !shared) return held;
     let document: string | null;
     try {
-      document = await this.options.shared.redis.run((client) => client.get(this.sharedKeyOf(hash)!));
+      document = await shared.redis.run((client) => shared.store.get(client, hash));
     } catch {
       return undefined; // the connection logs Redis's state; a miss is all Apollo needs to know
     }
@@ -115,9 +122,9 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
     if (hash === undefined || !this.fits(document)) return;
     const ttlSeconds = this.ttlSecondsOf(options);
     this.local.set(hash, document, { ttl: ttlSeconds * 1000 });
-    const { shared } = this.options;
+    const { shared } = this;
     if (!shared) return;
-    const write = shared.redis.run((client) => client.set(this.sharedKeyOf(hash)!, document, { expiration: { type: 'EX', value: ttlSeconds } })).then(
+    const write = shared.redis.run((client) => shared.store.set(client, hash, document, ttlSeconds)).then(
       () => {
         this.failing = false;
       },
@@ -135,10 +142,10 @@ export class PersistedQueryCache implements ApolloKeyValueCache {
     const hash = APOLLO_KEY.exec(key)?.[1];
     if (hash === undefined) return false;
     const held = this.local.delete(hash);
-    const { shared } = this.options;
+    const { shared } = this;
     if (!shared) return held;
     try {
-      return (await shared.redis.run((client) => client.del(this.sharedKeyOf(hash)!))) > 0 || held;
+      return (await shared.redis.run((client) => shared.store.delete(client, hash))) || held;
     } catch {
       return held;
     }
