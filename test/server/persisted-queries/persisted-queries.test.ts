@@ -150,7 +150,7 @@ describe.skipIf(!redisUp)('a persisted query in Redis', () => {
   let stack: GatewayStack;
   let strict: GatewayStack;
   beforeAll(async () => {
-    stack = await GatewayStack.start({ REDIS_URL, CACHE_KEY_PREFIX: prefix, APQ_TTL_SECONDS: '600' });
+    stack = await GatewayStack.start({ REDIS_URL, CACHE_KEY_PREFIX: prefix, APQ_TTL_SECONDS: '600', APQ_MAX_ENTRIES: '3' });
     strict = await GatewayStack.start({ REDIS_URL, CACHE_KEY_PREFIX: prefix, MAX_QUERY_TOKENS: '10' });
   });
   afterAll(async () => {
@@ -158,14 +158,14 @@ describe.skipIf(!redisUp)('a persisted query in Redis', () => {
     await strict?.close();
   });
 
-  it('is its text under <CACHE_KEY_PREFIX>:apq:<sha256>, kept for APQ_TTL_SECONDS', async () => {
+  it('is its text under <CACHE_KEY_PREFIX>:{apq}:<sha256>, kept for APQ_TTL_SECONDS', async () => {
     const query = '{ customers(first: 1) { edges { node { name } } } }';
     expect((await post(stack.url, query, { register: true })).body.errors).toBeUndefined();
     const client = createClient({ url: REDIS_URL });
     await client.connect();
     try {
-      const key = `${prefix}:apq:${sha256(query)}`;
-      expect(await client.keys(`${prefix}:apq:*`)).toEqual([key]);
+      const key = `${prefix}:{apq}:${sha256(query)}`;
+      expect((await client.keys(`${prefix}:{apq}:*`)).sort()).toEqual([key, `${prefix}:{apq}:index`].sort());
       expect(await client.get(key)).toBe(query);
       const ttl = await client.ttl(key);
       expect(ttl).toBeGreaterThan(590);
@@ -180,6 +180,20 @@ describe.skipIf(!redisUp)('a persisted query in Redis', () => {
     expect((await post(stack.url, query, { register: true })).body.errors).toBeUndefined();
     expect(codeOf(await post(strict.url, query, { register: true }))).toBe('TOO_MANY_TOKENS');
     expect(codeOf(await post(strict.url, query))).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('is one of at most APQ_MAX_ENTRIES in Redis, the oldest registrations going first', async () => {
+    const queries = [1, 2, 3, 4, 5].map((n) => `{ customers(first: ${n}) { edges { cursor } } }`);
+    for (const query of queries) expect((await post(stack.url, query, { register: true })).body.errors).toBeUndefined();
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    try {
+      expect(await client.zCard(`${prefix}:{apq}:index`)).toBe(3);
+      const held = await Promise.all(queries.map((query) => client.get(`${prefix}:{apq}:${sha256(query)}`)));
+      expect(held).toEqual([null, null, ...queries.slice(2)]);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -100,7 +100,7 @@ describe.skipIf(!redisUp)('a persisted query cache shared through Redis', () => 
     for (const connection of connections.splice(0)) await connection.close();
   });
 
-  it('finds on one instance what another registered, under <prefix>:apq:<sha256>, as plain text with the capped TTL', async () => {
+  it('finds on one instance what another registered, under <prefix>:{apq}:<sha256>, as plain text with the capped TTL', async () => {
     const keyPrefix = uniquePrefix('apq-cache');
     const a = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(REDIS_URL), keyPrefix } });
     const b = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(REDIS_URL), keyPrefix } });
@@ -113,15 +113,16 @@ describe.skipIf(!redisUp)('a persisted query cache shared through Redis', () => 
     const client = createClient({ url: REDIS_URL });
     await client.connect();
     try {
-      const key = `${keyPrefix}:apq:${sha256(document)}`;
+      const key = `${keyPrefix}:{apq}:${sha256(document)}`;
+      const index = `${keyPrefix}:{apq}:index`;
       expect(a.sharedKeyOf(sha256(document))).toBe(key);
-      expect(await client.keys(`${keyPrefix}*`)).toEqual([key]);
+      expect((await client.keys(`${keyPrefix}*`)).sort()).toEqual([key, index].sort());
       expect(await client.get(key)).toBe(document);
       const ttl = await client.ttl(key);
       expect(ttl).toBeGreaterThan(590);
       expect(ttl).toBeLessThanOrEqual(600);
       expect(await a.delete(apolloKey(document))).toBe(true);
-      expect(await client.exists(key)).toBe(0);
+      expect(await client.exists([key, index])).toBe(0);
     } finally {
       await client.close();
     }
@@ -157,31 +158,50 @@ describe.skipIf(!redisUp)('a persisted query cache shared through Redis', () => 
     });
     afterAll(() => redis?.stop());
 
+    /**
+     * Redis answers nobody for 3 s (DEBUG SLEEP), long enough on a busy machine for what the test
+     * does meanwhile. A fresh connection's PING left unanswered for its usual 500 ms shows the
+     * stall has begun: on an idle Redis that takes well under a millisecond. The test then waits
+     * the stall out, whatever happened, so the next one starts on a Redis that answers.
+     */
+    async function duringStall(during: () => Promise<void>): Promise<void> {
+      const stalled = redis.stall(3);
+      const overTooSoon = stalled.then(() => {
+        throw new Error('Redis answered again before the stall was seen');
+      });
+      try {
+        await Promise.race([overTooSoon, eventually(async () => !(await ping(redis.url)))]);
+        await during();
+      } finally {
+        await stalled;
+      }
+    }
+
     it('answers a read that times out as a miss, and finds the document once Redis answers again', async () => {
       const keyPrefix = uniquePrefix('apq-stall');
-      const a = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url), keyPrefix } });
+      const a = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url, { commandTimeoutMs: 5000 }), keyPrefix } });
       const b = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url, { commandTimeoutMs: 50 }), keyPrefix } });
       const document = '{ stalled }';
       await a.set(apolloKey(document), document);
-      const stalled = redis.stall(0.5);
-      await eventually(async () => !(await ping(redis.url, 20)));
-      await expect(b.get(apolloKey(document))).resolves.toBeUndefined();
-      await stalled;
+      await duringStall(async () => {
+        await expect(b.get(apolloKey(document))).resolves.toBeUndefined();
+      });
       await eventually(async () => (await b.get(apolloKey(document))) === document);
     });
 
     it('says when a shared write has landed: not while Redis is stalled, once it answers', async () => {
       const keyPrefix = uniquePrefix('apq-written');
-      const cache = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url, { commandTimeoutMs: 5000 }), keyPrefix } });
+      const cache = new PersistedQueryCache({ maxTtlSeconds: 600, maxDocumentBytes: 1000, shared: { redis: await connect(redis.url, { commandTimeoutMs: 10_000 }), keyPrefix } });
       const document = '{ slowly }';
-      const stalled = redis.stall(0.3);
-      await eventually(async () => !(await ping(redis.url, 20)));
       let landed = false;
-      void cache.set(apolloKey(document), document);
-      const written = cache.written(sha256(document)).then(() => (landed = true));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(landed).toBe(false);
-      await stalled;
+      let written: Promise<unknown> = Promise.resolve();
+      await duringStall(async () => {
+        void cache.set(apolloKey(document), document);
+        written = cache.written(sha256(document)).then(() => (landed = true));
+        // Still stalled after the write was sent: Redis cannot have taken it, so it has not landed.
+        expect(await ping(redis.url)).toBe(false);
+        expect(landed).toBe(false);
+      });
       await written;
       const client = createClient({ url: redis.url });
       await client.connect();
