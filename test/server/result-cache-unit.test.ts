@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/server/result-cache.ts';
-import { dataOf, ownBytes } from '../../src/server/result-cache-hooks.ts';
+import { dataOf } from '../../src/server/result-cache-hooks.ts';
+import { ownBytes } from '../../src/server/own-bytes.ts';
 
 describe('ResultCache', () => {
   const body = { query: '{ customers(first: 50) { edges { node { id } } } }' };
