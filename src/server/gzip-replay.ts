@@ -39,7 +39,7 @@ export function gzipAnswer(prefix: GzipPrefix, closing: Buffer): Buffer {
   at += prefix.deflated.copy(answer, at);
   at += last.copy(answer, at);
   // RFC 1952 §2.3.1: CRC-32, then the size of the input modulo 2^32, both little-endian.
-  at = answer.writeUInt32LE(crc32(closing, prefix.crc), at);
+  at = answer.writeUInt32LE(crcAfter(prefix.crc, closing), at);
   answer.writeUInt32LE((prefix.length + closing.length) >>> 0, at);
   return answer;
 }
@@ -81,6 +81,14 @@ function finalBlocksOf(closing: Buffer): Buffer {
   let blocks = finalBlocks.get(closing);
   if (blocks === undefined) finalBlocks.set(closing, (blocks = ownBytes(deflateRawSync(closing, { level: GZIP_LEVEL }))));
   return blocks;
+}
+
+/**
+ * `crc` continued over `bytes`. Not called on no bytes: an empty buffer may have no memory behind
+ * it, and zlib's crc32 given no buffer answers its initial value, 0, whatever `crc` was (Node 20).
+ */
+function crcAfter(crc: number, bytes: Buffer): number {
+  return bytes.length === 0 ? crc : crc32(bytes, crc);
 }
 
 /** A coding's `q` (RFC 9110 §12.4.2), 1 when absent; a malformed one refuses, as identity is always safe. */
