@@ -12,7 +12,7 @@ import type { GatewayConfig } from '../config.ts';
  * what 1 does.
  */
 const BROTLI_QUALITY = 3;
-const GZIP_LEVEL = 3;
+export const GZIP_LEVEL = 3; // also the result cache's gzip replays' (gzip-replay.ts)
 
 /**
  * Answers up to this size are compressed in one synchronous call, larger ones through the

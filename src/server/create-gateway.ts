@@ -23,7 +23,8 @@ import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
-import { ownBytes, registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
+import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
+import { ownBytes } from './own-bytes.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
 import { registerCompression } from './compression.ts';
@@ -219,7 +220,9 @@ async function serve(
   if (trusted.mode !== 'off') registerTrustedDocuments(fastify, { mode: trusted.mode, operations: trusted.operations, log: fastify.log });
   const persisted = createPersistedQueries(config, stack.redis, fastify.log);
   // Replaying answers is only right while they are built from cached, fresh entities.
-  const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, ...(now ? { now } : {}) }) : undefined;
+  // Answers the plugin would compress are kept compressed too: replays in gzip then cost no compression.
+  const gzipFromBytes = config.compression.enabled ? config.compression.thresholdBytes : undefined;
+  const results = config.cache.enabled && config.cache.resultMaxBytes > 0 ? new ResultCache({ maxBytes: config.cache.resultMaxBytes, gzipFromBytes, ...(now ? { now } : {}) }) : undefined;
   // Right after authentication (an onRequest hook): a replayed answer is still a request.
   const limiter = createClientRateLimiter({ config, redis: stack.redis, now });
   // Undefined for the landing page, which authentication lets through without a principal.

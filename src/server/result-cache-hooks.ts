@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptsGzip, gzipAnswer } from './gzip-replay.ts';
 import type { OperationContext } from './operation-context.ts';
+import { ownBytes } from './own-bytes.ts';
 import type { KeptAnswer, KeptOperation, ResultCache } from './result-cache.ts';
 import { createSchemaOnlyTest } from './schema-only-answer.ts';
 
@@ -47,17 +49,28 @@ export function registerResultCache(
   fastify.addHook('preHandler', (request, reply, done) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/graphql') return done();
     let answer: Buffer | undefined;
+    let gzip = false;
     try {
       const key = cache.keyOf(request.body, partitionOf(request), persistedDocumentOf);
       const hit: KeptAnswer | undefined = key === undefined ? undefined : cache.get(key);
-      if (hit !== undefined) answer = Buffer.concat([hit.data, closingOf(request, hit.estimate)]);
-      else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
+      if (hit !== undefined) {
+        const closing = closingOf(request, hit.estimate);
+        // gzip even for a client that prefers br: every client that accepts br accepts gzip, and
+        // only gzip can be sent without compressing the whole answer again. Answers that run
+        // keep @fastify/compress's choice; a client that refuses gzip gets the plugin's too.
+        const prefix = hit.gzip !== undefined && acceptsGzip(request.headers['accept-encoding'], request.headers['x-no-compression'] !== undefined) ? hit.gzip : undefined;
+        answer = prefix ? gzipAnswer(prefix, closing) : Buffer.concat([hit.data, closing]);
+        gzip = prefix !== undefined;
+      } else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
       if (key !== undefined) onLookup(hit, reply);
     } catch (error) {
       return done(error as Error);
     }
     if (answer === undefined) return done();
     onReplay?.(request);
+    // Already encoded: the plugin's onSend passes on any reply whose Content-Encoding is not
+    // identity; compression.ts's own hook adds `Vary: accept-encoding` to it, as to every JSON answer.
+    if (gzip) void reply.header('content-encoding', 'gzip');
     // Answered here: the hook chain stops without `done`.
     void reply.type('application/json; charset=utf-8').send(answer);
   });
@@ -75,18 +88,6 @@ export function registerResultCache(
 }
 
 const DATA_START = Buffer.from('{"data":');
-
-/**
- * `view` in memory of its own when it shares more than a little: an answer under 4 KiB is
- * encoded into Node's shared 8 KiB pool, so a view would keep that whole slab (and whatever else
- * it holds) alive, uncounted by the cache's size; a large one's view keeps only its extensions.
- */
-export function ownBytes(view: Buffer): Buffer {
-  if (view.byteOffset === 0 && view.buffer.byteLength - view.length <= 1024) return view;
-  const own = Buffer.allocUnsafeSlow(view.length);
-  view.copy(own);
-  return own;
-}
 
 /**
  * `{"data":…` (without its closing brace) out of the bytes of Apollo's

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
 export interface KeptAnswer {
@@ -8,6 +9,8 @@ export interface KeptAnswer {
   readonly estimate: string | undefined;
   /** Counts a replay of the answer as a request of the operation that made it (metrics). */
   readonly operation?: KeptOperation | undefined;
+  /** The data compressed once, for replays in gzip; set by the cache (`gzipFromBytes`). */
+  readonly gzip?: GzipPrefix | undefined;
 }
 
 export interface KeptOperation {
@@ -20,6 +23,12 @@ export interface ResultCacheOptions {
   maxBytes: number;
   /** Milliseconds since the epoch; the clock answers' freshness is measured on. */
   now?: () => number;
+  /**
+   * Answers whose data has at least this many bytes are also kept compressed, so that a replay
+   * in gzip costs no compression (gzip-replay.ts); undefined (COMPRESSION=off): none. Measured on
+   * the data alone, so that every answer replayed in gzip is over the threshold.
+   */
+  gzipFromBytes?: number | undefined;
 }
 
 /**
@@ -35,13 +44,17 @@ export class ResultCache {
   private generation = 0;
 
   readonly now: () => number;
+  private readonly gzipFromBytes: number;
 
   constructor(options: ResultCacheOptions) {
     this.now = options.now ?? Date.now;
+    const { gzipFromBytes = Infinity } = options;
+    if (!(gzipFromBytes >= 0)) throw new TypeError(`gzipFromBytes must be a number of bytes, 0 or more: ${gzipFromBytes}`);
+    this.gzipFromBytes = gzipFromBytes;
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
     this.answers = new LRUCache<string, KeptAnswer>({
       maxSize: options.maxBytes,
-      sizeCalculation: (answer, key) => answer.data.buffer.byteLength + 2 * ((answer.estimate?.length ?? 0) + key.length),
+      sizeCalculation: (answer, key) => answer.data.buffer.byteLength + (answer.gzip?.deflated.buffer.byteLength ?? 0) + 2 * ((answer.estimate?.length ?? 0) + key.length),
       perf: { now: this.now },
     });
   }
@@ -82,14 +95,16 @@ export class ResultCache {
 
   /**
    * `answer.data`: the UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`), kept for
-   * `ttlMs` unless the cache was cleared since `ticket` was taken. Bytes, not a string: outside
+   * `ttlMs` unless the cache was cleared since `ticket` was taken; compressed too when it is
+   * large enough (`gzipFromBytes`), here, where it is sure to be kept. Bytes, not a string: outside
    * V8's heap they are neither copied by its collector nor counted in the size it grows the heap
    * from, and a replay writes them to the socket without encoding them again.
    */
   set(ticket: string, answer: KeptAnswer, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
-    this.answers.set(ticket.slice(split + 1), answer, { ttl: ttlMs });
+    const gzip = answer.data.length >= this.gzipFromBytes ? gzipPrefixOf(answer.data) : undefined;
+    this.answers.set(ticket.slice(split + 1), { ...answer, gzip }, { ttl: ttlMs });
   }
 
   clear(): void {

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { gzipAnswer } from '../../src/server/gzip-replay.ts';
 import { ResultCache } from '../../src/server/result-cache.ts';
-import { dataOf, ownBytes } from '../../src/server/result-cache-hooks.ts';
+import { dataOf } from '../../src/server/result-cache-hooks.ts';
+import { ownBytes } from '../../src/server/own-bytes.ts';
 
 describe('ResultCache', () => {
   const body = { query: '{ customers(first: 50) { edges { node { id } } } }' };
@@ -22,6 +26,31 @@ describe('ResultCache', () => {
     for (const key of keys) cache.set(cache.ticket(key), { data: Buffer.from('{"data":{}'), estimate: undefined }, 60_000);
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps data of at least gzipFromBytes compressed as well, for gzip replays', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024 });
+    const [small, large] = [cache.keyOf({ query: '{ a }' })!, cache.keyOf({ query: '{ b }' })!];
+    cache.set(cache.ticket(small), { data: Buffer.from(`{"data":{"a":"${'x'.repeat(1007)}"}`), estimate: undefined }, 60_000); // 1,023 bytes
+    cache.set(cache.ticket(large), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(1008)}"}`), estimate: undefined }, 60_000); // 1,024 bytes
+    expect([cache.get(small)?.data.length, cache.get(large)?.data.length]).toEqual([1_023, 1_024]);
+    expect(cache.get(small)?.gzip).toBeUndefined();
+    const kept = cache.get(large)!;
+    expect(gunzipSync(gzipAnswer(kept.gzip!, Buffer.from('}\n'))).equals(Buffer.concat([kept.data, Buffer.from('}\n')]))).toBe(true);
+    const off = new ResultCache({ maxBytes: 1024 * 1024 }); // COMPRESSION=off
+    off.set(off.ticket(large), kept, 60_000);
+    expect(off.get(large)?.gzip).toBeUndefined();
+    expect(() => new ResultCache({ maxBytes: 1024, gzipFromBytes: -1 })).toThrow(TypeError);
+  });
+
+  it('counts the compressed copy in its size', () => {
+    // Random bytes do not deflate: kept compressed, the answer takes twice its size.
+    const data = Buffer.concat([Buffer.from('{"data":'), randomBytes(6_000)]);
+    const plain = new ResultCache({ maxBytes: 10_000 });
+    const gzipped = new ResultCache({ maxBytes: 10_000, gzipFromBytes: 1024 });
+    for (const cache of [plain, gzipped]) cache.set(cache.ticket(cache.keyOf(body)!), { data, estimate: undefined }, 60_000);
+    expect(plain.get(plain.keyOf(body)!)).toBeDefined();
+    expect(gzipped.get(gzipped.keyOf(body)!)).toBeUndefined();
   });
 
   it('keys a persisted query sent by hash alone as its text, when the text is held', () => {
