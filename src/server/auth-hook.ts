@@ -1,3 +1,4 @@
+import Negotiator from 'negotiator';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { AuthOutcome, Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -90,11 +91,18 @@ function unavailable(reply: FastifyReply): FastifyReply {
     });
 }
 
+/** What Apollo chooses between for a GET (its `prefersHTML`): the landing page only when HTML wins. */
+const GET_MEDIA_TYPES = ['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html'];
+
 /**
- * A browser opening the page: a GET of HTML with no parameters at all. Any parameter (`query`,
- * but also a persisted query's `extensions` or a `documentId`) names an operation, which must
- * be authenticated.
+ * A browser opening the page: a GET with no parameters at all whose Accept prefers HTML, decided
+ * as Apollo decides it (negotiator), so that nothing let through here reaches Apollo as anything
+ * but the page (`Accept: application/json, text/html` is a JSON request, and authenticated). Any
+ * parameter (`query`, but also a persisted query's `extensions` or a `documentId`) names an
+ * operation, which must be authenticated.
  */
 function isLandingPage(request: FastifyRequest): boolean {
-  return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html') && !request.url.includes('?');
+  const accept = request.headers.accept;
+  if (request.method !== 'GET' || !accept || request.url.includes('?')) return false;
+  return new Negotiator({ headers: { accept } }).mediaType(GET_MEDIA_TYPES) === 'text/html';
 }

@@ -154,6 +154,13 @@ describe('the local explorer with client auth on', () => {
     expect((await stack.post('{ __typename }')).status).toBe(401);
     expect((await stack.post('{ __typename }', {}, { authorization: `Bearer ${KEY}` })).status).toBe(200);
   });
+
+  it('lets through without a credential only a GET that prefers HTML, as Apollo decides it', async () => {
+    // JSON first: Apollo answers it as a GraphQL request, so it needs a credential (401, not a 500 from a missing principal).
+    const jsonFirst = await get(stack.url, 'application/json, text/html');
+    expect([jsonFirst.status, JSON.parse(jsonFirst.text).errors[0].extensions.code]).toEqual([401, 'UNAUTHENTICATED']);
+    expect((await get(stack.url, 'text/html, application/json;q=0.9')).status).toBe(200);
+  });
 });
 
 describe('EXPLORER=apollo', () => {
