@@ -22,7 +22,7 @@ export const GZIP_LEVEL = 3; // also the result cache's gzip replays' (gzip-repl
  * answers a second (a bare Fastify sending that page, measured in process). At these levels one
  * call holds the event loop 5 to 8 µs per KiB: up to 2 ms at this bound.
  */
-const SYNC_MAX_BYTES = 256 * 1024; // 256 KiB
+export const SYNC_MAX_BYTES = 256 * 1024; // 256 KiB
 
 /**
  * What may be compressed: JSON (GraphQL answers, /readyz, errors) and text (the ops page and its

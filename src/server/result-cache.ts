@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
+import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
 export interface KeptAnswer {
@@ -45,12 +46,14 @@ export class ResultCache {
 
   readonly now: () => number;
   private readonly gzipFromBytes: number;
+  private readonly maxBytes: number;
 
   constructor(options: ResultCacheOptions) {
     this.now = options.now ?? Date.now;
     const { gzipFromBytes = Infinity } = options;
     if (!(gzipFromBytes >= 0)) throw new TypeError(`gzipFromBytes must be a number of bytes, 0 or more: ${gzipFromBytes}`);
     this.gzipFromBytes = gzipFromBytes;
+    this.maxBytes = options.maxBytes;
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
     this.answers = new LRUCache<string, KeptAnswer>({
       maxSize: options.maxBytes,
@@ -103,7 +106,10 @@ export class ResultCache {
   set(ticket: string, answer: KeptAnswer, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
-    const gzip = answer.data.length >= this.gzipFromBytes ? gzipPrefixOf(answer.data) : undefined;
+    // Compressed here on the event loop: only answers the compression plugin would also compress
+    // in one call (larger ones it streams; their replays stay identity for it to compress), and
+    // only ones the cache can hold at all.
+    const gzip = answer.data.length >= this.gzipFromBytes && answer.data.length <= GZIP_KEPT_MAX_BYTES && answer.data.length < this.maxBytes ? gzipPrefixOf(answer.data) : undefined;
     this.answers.set(ticket.slice(split + 1), { ...answer, gzip }, { ttl: ttlMs });
   }
 

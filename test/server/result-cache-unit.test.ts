@@ -43,6 +43,18 @@ describe('ResultCache', () => {
     expect(() => new ResultCache({ maxBytes: 1024, gzipFromBytes: -1 })).toThrow(TypeError);
   });
 
+  it('keeps no compressed copy of data the compression plugin would stream (over 256 KiB), nor of data the cache cannot hold', () => {
+    const cache = new ResultCache({ maxBytes: 4 * 1024 * 1024, gzipFromBytes: 1024 });
+    const key = cache.keyOf({ query: '{ big }' })!;
+    cache.set(cache.ticket(key), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(256 * 1024)}"}`), estimate: undefined }, 60_000);
+    expect(cache.get(key)?.data.length).toBeGreaterThan(256 * 1024);
+    expect(cache.get(key)?.gzip).toBeUndefined();
+    const small = new ResultCache({ maxBytes: 2048, gzipFromBytes: 1024 });
+    const data = Buffer.from(`{"data":{"b":"${'x'.repeat(3000)}"}`);
+    small.set(small.ticket(key), { data, estimate: undefined }, 60_000);
+    expect(small.get(key)).toBeUndefined();
+  });
+
   it('counts the compressed copy in its size', () => {
     // Random bytes do not deflate: kept compressed, the answer takes twice its size.
     const data = Buffer.concat([Buffer.from('{"data":'), randomBytes(6_000)]);
