@@ -58,7 +58,7 @@ export function registerResultCache(
         // gzip even for a client that prefers br: every client that accepts br accepts gzip, and
         // only gzip can be sent without compressing the whole answer again. Answers that run
         // keep @fastify/compress's choice; a client that refuses gzip gets the plugin's too.
-        const prefix = hit.gzip !== undefined && acceptsGzip(request.headers['accept-encoding'], request.headers['x-no-compression'] !== undefined) ? hit.gzip : undefined;
+        const prefix = acceptsGzip(request.headers['accept-encoding'], request.headers['x-no-compression'] !== undefined) ? cache.gzipOf(key!, hit) : undefined;
         answer = prefix ? gzipAnswer(prefix, closing) : Buffer.concat([hit.data, closing]);
         gzip = prefix !== undefined;
       } else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });

@@ -28,41 +28,51 @@ describe('ResultCache', () => {
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
   });
 
-  it('keeps data of at least gzipFromBytes compressed as well, for gzip replays', () => {
-    const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024 });
+  it('compresses data of at least gzipFromBytes at its first replay in gzip, and keeps that copy with it', () => {
+    let now = 1_000; // lru-cache takes an entry that started at 0 for one without expiry
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024, now: () => now });
     const [small, large] = [cache.keyOf({ query: '{ a }' })!, cache.keyOf({ query: '{ b }' })!];
     cache.set(cache.ticket(small), { data: Buffer.from(`{"data":{"a":"${'x'.repeat(1007)}"}`), estimate: undefined }, 60_000); // 1,023 bytes
     cache.set(cache.ticket(large), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(1008)}"}`), estimate: undefined }, 60_000); // 1,024 bytes
     expect([cache.get(small)?.data.length, cache.get(large)?.data.length]).toEqual([1_023, 1_024]);
-    expect(cache.get(small)?.gzip).toBeUndefined();
-    const kept = cache.get(large)!;
-    expect(gunzipSync(gzipAnswer(kept.gzip!, Buffer.from('}\n'))).equals(Buffer.concat([kept.data, Buffer.from('}\n')]))).toBe(true);
+    expect(cache.get(large)?.gzip).toBeUndefined(); // nothing compressed until a replay asks for gzip
+    expect(cache.gzipOf(small, cache.get(small)!)).toBeUndefined();
+    const first = cache.get(large)!;
+    const prefix = cache.gzipOf(large, first)!;
+    expect(gunzipSync(gzipAnswer(prefix, Buffer.from('}\n'))).equals(Buffer.concat([first.data, Buffer.from('}\n')]))).toBe(true);
+    const again = cache.get(large)!;
+    expect(again.gzip).toBe(prefix);
+    expect(cache.gzipOf(large, again)).toBe(prefix); // compressed once
+    now = 60_999; // the copy kept the answer's expiry, not a new one
+    expect(cache.get(large)).toBeDefined();
+    now = 61_001;
+    expect(cache.get(large)).toBeUndefined();
     const off = new ResultCache({ maxBytes: 1024 * 1024 }); // COMPRESSION=off
-    off.set(off.ticket(large), kept, 60_000);
-    expect(off.get(large)?.gzip).toBeUndefined();
+    off.set(off.ticket(large), first, 60_000);
+    expect(off.gzipOf(large, off.get(large)!)).toBeUndefined();
     expect(() => new ResultCache({ maxBytes: 1024, gzipFromBytes: -1 })).toThrow(TypeError);
   });
 
-  it('keeps no compressed copy of data the compression plugin would stream (over 256 KiB), nor of data the cache cannot hold', () => {
+  it('compresses no data the compression plugin would stream (over 256 KiB)', () => {
     const cache = new ResultCache({ maxBytes: 4 * 1024 * 1024, gzipFromBytes: 1024 });
     const key = cache.keyOf({ query: '{ big }' })!;
     cache.set(cache.ticket(key), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(256 * 1024)}"}`), estimate: undefined }, 60_000);
     expect(cache.get(key)?.data.length).toBeGreaterThan(256 * 1024);
+    expect(cache.gzipOf(key, cache.get(key)!)).toBeUndefined();
     expect(cache.get(key)?.gzip).toBeUndefined();
-    const small = new ResultCache({ maxBytes: 2048, gzipFromBytes: 1024 });
-    const data = Buffer.from(`{"data":{"b":"${'x'.repeat(3000)}"}`);
-    small.set(small.ticket(key), { data, estimate: undefined }, 60_000);
-    expect(small.get(key)).toBeUndefined();
   });
 
   it('counts the compressed copy in its size', () => {
-    // Random bytes do not deflate: kept compressed, the answer takes twice its size.
+    // Random bytes do not deflate: with its compressed copy, the answer takes twice its size.
     const data = Buffer.concat([Buffer.from('{"data":'), randomBytes(6_000)]);
-    const plain = new ResultCache({ maxBytes: 10_000 });
-    const gzipped = new ResultCache({ maxBytes: 10_000, gzipFromBytes: 1024 });
-    for (const cache of [plain, gzipped]) cache.set(cache.ticket(cache.keyOf(body)!), { data, estimate: undefined }, 60_000);
-    expect(plain.get(plain.keyOf(body)!)).toBeDefined();
-    expect(gzipped.get(gzipped.keyOf(body)!)).toBeUndefined();
+    const cache = new ResultCache({ maxBytes: 10_000, gzipFromBytes: 1024 });
+    const key = cache.keyOf(body)!;
+    cache.set(cache.ticket(key), { data, estimate: undefined }, 60_000);
+    const kept = cache.get(key)!;
+    expect(kept).toBeDefined();
+    const prefix = cache.gzipOf(key, kept);
+    expect(prefix).toBeDefined(); // this replay still gets it
+    expect(cache.get(key)).toBeUndefined(); // but the pair no longer fits
   });
 
   it('keys a persisted query sent by hash alone as its text, when the text is held', () => {
