@@ -21,7 +21,10 @@ export const Customer: CustomerResolvers = {
     ctx.customers.byStripeRef.prime(customer.stripeRef, customer);
     return paymentsOf(ctx.stripe, customer.stripeRef, { first, afterId, status: args.status ?? null });
   },
-  crmContact: (customer, _args, ctx) => ctx.hubspot.contactOfCustomer.load(customer),
+  crmContact: (customer, _args, ctx) => {
+    const held = ctx.hubspot.contactOfCustomerNow(customer);
+    return held !== undefined ? held : ctx.hubspot.contactOfCustomer.load(customer);
+  },
   deals: (customer, args, ctx) => {
     const first = checkFirst(args.first, 10);
     const afterId = decodeCursor(DEAL_CURSOR_SCOPE, args.after);

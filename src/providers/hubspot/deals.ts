@@ -21,15 +21,39 @@ function sortedIds(ids: readonly string[]): readonly string[] {
  * A customer's deals, ordered by HubSpot id (associations come unordered). Only the requested
  * page is read from the deals batch endpoint.
  */
-export async function dealsOf(
+export function dealsOf(
   loaders: HubSpotLoaders,
   customer: CustomerModel,
   first: number,
   afterId: string | null,
-): Promise<Connection<DealModel>> {
-  const ids = sortedIds(await loaders.dealIdsOfCustomer(customer));
+): Connection<DealModel> | Promise<Connection<DealModel>> {
+  // Everything held fresh: the page at once, with no promise for graphql-jit to wait on.
+  const heldIds = loaders.dealIdsOfCustomerNow(customer);
+  if (heldIds !== undefined) {
+    const { ids, start, pageIds } = pageOf(heldIds, first, afterId);
+    const deals: DealModel[] = [];
+    let held = true;
+    for (const id of pageIds) {
+      const deal = loaders.dealNow(id);
+      if (deal === undefined) {
+        held = false;
+        break;
+      }
+      if (deal !== null) deals.push(deal);
+    }
+    if (held) return toConnection(DEAL_CURSOR_SCOPE, deals, { first, hasMore: start + first < ids.length, hasPreviousPage: start > 0 });
+  }
+  return dealsLoaded(loaders, customer, first, afterId);
+}
+
+function pageOf(unordered: readonly string[], first: number, afterId: string | null) {
+  const ids = sortedIds(unordered);
   const start = afterId === null ? 0 : ids.filter((id) => BigInt(id) <= BigInt(afterId)).length;
-  const pageIds = ids.slice(start, start + first);
+  return { ids, start, pageIds: ids.slice(start, start + first) };
+}
+
+async function dealsLoaded(loaders: HubSpotLoaders, customer: CustomerModel, first: number, afterId: string | null): Promise<Connection<DealModel>> {
+  const { ids, start, pageIds } = pageOf(await loaders.dealIdsOfCustomer(customer), first, afterId);
   const loaded = await loaders.dealById.loadMany(pageIds);
   const deals: DealModel[] = [];
   for (const deal of loaded) {

@@ -3,6 +3,7 @@ import type { CrmContactModel, CustomerModel, DealModel } from '../../model/type
 import { mapOrBadResponse } from '../../errors.ts';
 import type { ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
+import { LoaderWithNow } from '../../upstream/loader-now.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
 import { HUBSPOT_BATCH_SIZE, type HubSpotClient } from './client.ts';
 import { toCrmContact, toDeal } from './mapper.ts';
@@ -22,6 +23,14 @@ export interface HubSpotLoaders {
    * trips follow (associations, deals), go out ahead of the calls of fields resolved before them.
    */
   prefetchContacts(customers: readonly CustomerModel[]): void;
+  /**
+   * What `contactOfCustomer`, `dealIdsOfCustomer` and `dealById` would give, when every entity
+   * it takes is held by this operation or held fresh by the cache: at once, with no promise (see
+   * LoaderWithNow); undefined when any is not, and the loaders are used then.
+   */
+  contactOfCustomerNow(customer: CustomerModel): CrmContactModel | null | undefined;
+  dealIdsOfCustomerNow(customer: CustomerModel): string[] | undefined;
+  dealNow(id: string): DealModel | null | undefined;
 }
 
 export interface HubSpotLoaderOptions {
@@ -33,7 +42,7 @@ export interface HubSpotLoaderOptions {
 
 export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: HubSpotLoaderOptions): HubSpotLoaders {
   const options = { maxBatchSize: HUBSPOT_BATCH_SIZE };
-  const contactById = new DataLoader<string, CrmContactModel | null>(async (ids) => {
+  const contacts = new LoaderWithNow<CrmContactModel | null>(async (ids) => {
     const found = await cache.load<WireObject>(
       'hubspot.contact',
       ids,
@@ -41,11 +50,12 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       call,
     );
     return ids.map((id) => mapOutcome(found.get(id), toCrmContact));
-  }, options);
+  }, (id) => cache.freshNow<WireObject, CrmContactModel | null>('hubspot.contact', id, call, (wire) => acceptedOutcome(wire, toCrmContact)), options);
+  const contactById = contacts.loader;
 
   // Emails map to contact ids (pointers), so invalidating a contact by id is enough. The contacts
   // the lookup returned are stored and primed, so following the pointer costs no second call.
-  const contactIdByEmail = new DataLoader<string, string | null>(async (emails) => {
+  const contactIds = new LoaderWithNow<string | null>(async (emails) => {
     const found = await cache.load<string>(
       'hubspot.contactByEmail',
       emails,
@@ -61,7 +71,8 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       call,
     );
     return emails.map((email) => found.get(email) ?? null);
-  }, { ...options, cacheKeyFn: (email) => email.toLowerCase() });
+  }, (email) => cache.freshNow<string, string | null>('hubspot.contactByEmail', email, call, (id) => id), { ...options, cacheKeyFn: (email) => email.toLowerCase() });
+  const contactIdByEmail = contactIds.loader;
 
   // One loader over both lookups, so crmContact has one key per customer; the deals lookups do not
   // go through it (dealIdsOfCustomer), so that neither read waits for the other.
@@ -99,7 +110,7 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     );
   };
 
-  const dealIdsOfContact = new DataLoader<string, string[]>(async (contactIds) => {
+  const dealIds = new LoaderWithNow<string[]>(async (contactIds) => {
     const found = await cache.load<string[]>(
       'hubspot.dealIds',
       contactIds,
@@ -113,7 +124,8 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
       const outcome = found.get(id);
       return outcome instanceof Error ? outcome : (outcome ?? []);
     });
-  }, { ...options, batchScheduleFn: dealIdsSchedule });
+  }, (contactId) => cache.freshNow<string[], string[]>('hubspot.dealIds', contactId, call, (ids) => ids ?? []), { ...options, batchScheduleFn: dealIdsSchedule });
+  const dealIdsOfContact = dealIds.loader;
 
   // Read with the contact, not after it; kept only when the contact exists, as when the read
   // followed it.
@@ -139,31 +151,59 @@ export function createHubSpotLoaders({ client, cache, call, defaultCurrency }: H
     return ids;
   };
 
-  const dealById = new DataLoader<string, DealModel | null>(async (ids) => {
+  const toDealModel = (deal: WireObject) => toDeal(deal, defaultCurrency);
+  const deals = new LoaderWithNow<DealModel | null>(async (ids) => {
     const found = await cache.load<WireObject>(
       'hubspot.deal',
       ids,
       async (missing, _known, callCtx) => ({ found: byId(missing, await client.readDeals(missing, callCtx)) }),
       call,
     );
-    return ids.map((id) => mapOutcome(found.get(id), (deal) => toDeal(deal, defaultCurrency)));
-  }, options);
+    return ids.map((id) => mapOutcome(found.get(id), toDealModel));
+  }, (id) => cache.freshNow<WireObject, DealModel | null>('hubspot.deal', id, call, (wire) => acceptedOutcome(wire, toDealModel)), options);
+  const dealById = deals.loader;
 
   const prefetchContacts = (customers: readonly CustomerModel[]) => {
     for (const customer of customers) {
-      const started = customer.hubspotRef !== null ? contactById.load(customer.hubspotRef) : contactIdByEmail.load(customer.email.toLowerCase());
+      const ref = customer.hubspotRef;
+      const email = customer.email.toLowerCase();
+      // Held already (counted now, as the load would have been): nothing to start.
+      if ((ref !== null ? contacts.now(ref) : contactIds.now(email)) !== undefined) continue;
+      const started = ref !== null ? contactById.load(ref) : contactIdByEmail.load(email);
       // Whoever asks for it later gets the same promise, and its error.
       started.catch(() => undefined);
     }
   };
 
-  return { contactById, contactOfCustomer, dealIdsOfContact, dealIdsOfCustomer, dealById, prefetchContacts };
+  const contactIdNow = (customer: CustomerModel) => customer.hubspotRef ?? contactIds.now(customer.email.toLowerCase());
+  const contactOfCustomerNow = (customer: CustomerModel) => {
+    const id = contactIdNow(customer);
+    return id === undefined || id === null ? id : contacts.now(id);
+  };
+  // As dealIdsWith: the contact and its associations are both read, and no contact means no deals.
+  const dealIdsOfCustomerNow = (customer: CustomerModel) => {
+    const id = contactIdNow(customer);
+    if (id === undefined) return undefined;
+    if (id === null) return [];
+    const contact = contacts.now(id);
+    const ids = dealIds.now(id);
+    if (contact === undefined || ids === undefined) return undefined;
+    return contact === null ? [] : ids;
+  };
+
+  return { contactById, contactOfCustomer, dealIdsOfContact, dealIdsOfCustomer, dealById, prefetchContacts, contactOfCustomerNow, dealIdsOfCustomerNow, dealNow: (id) => deals.now(id) };
 }
 
 /** HubSpot answers in its own order and leaves out what it does not have. */
 function byId(ids: readonly string[], objects: readonly WireObject[]): Map<string, { value: WireObject | null }> {
   const found = new Map(objects.map((object) => [object.id, object]));
   return new Map(ids.map((id) => [id, { value: found.get(id) ?? null }]));
+}
+
+/** A fresh cached object's model for LoaderWithNow; undefined (left to the loader, which reports it) when it does not map. */
+function acceptedOutcome<T>(wire: WireObject | null, map: (object: WireObject) => T): T | null | undefined {
+  const outcome = mapOutcome(wire, map);
+  return outcome instanceof Error ? undefined : outcome;
 }
 
 function mapOutcome<T>(outcome: WireObject | null | Error | undefined, map: (object: WireObject) => T): T | null | Error {

@@ -3,6 +3,7 @@ import { mapOrBadResponse } from '../../errors.ts';
 import type { PaymentModel } from '../../model/types.ts';
 import type { FetchedEntity, ProviderCache } from '../../upstream/cache/entity-cache.ts';
 import { loadEach } from '../../upstream/load-each.ts';
+import { LoaderWithNow } from '../../upstream/loader-now.ts';
 import type { CallContext } from '../../upstream/call-context.ts';
 import type { StripeClient, WireChargePage } from './client.ts';
 import { searchFirstPages } from './charge-search.ts';
@@ -42,6 +43,8 @@ function pageOf(wire: WireChargePage): ChargePage | Error {
 export interface StripeLoaders {
   /** Key: `<stripe customer id>` or `<stripe customer id> <starting_after charge id>`. */
   chargePage: DataLoader<string, ChargePage>;
+  /** The page of `chargePage`'s key when this operation holds it or the cache holds it fresh, with no promise; else undefined. */
+  chargePageNow(key: string): ChargePage | undefined;
   chargeById: DataLoader<string, PaymentModel | null>;
 }
 
@@ -58,7 +61,7 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
       return outcome instanceof Error ? outcome : outcome ? mapOrBadResponse('stripe', outcome, toPayment) : null;
     });
   });
-  const chargePage = new DataLoader<string, ChargePage>(async (keys) => {
+  const chargePages = new LoaderWithNow<ChargePage>(async (keys) => {
     const found = await cache.load<WireChargePage>(
       'stripe.charges',
       keys,
@@ -87,8 +90,15 @@ export function createStripeLoaders(client: StripeClient, cache: ProviderCache, 
       for (const payment of page.payments) chargeById.prime(payment.id, payment);
       return page;
     });
+  }, (key) => {
+    const page = cache.freshNow<WireChargePage, ChargePage>('stripe.charges', key, call, (wire) => {
+      const mapped = wire === null ? EMPTY_PAGE : pageOf(wire);
+      return mapped instanceof Error ? undefined : mapped;
+    });
+    if (page) for (const payment of page.payments) chargeById.prime(payment.id, payment);
+    return page;
   });
-  return { chargePage, chargeById };
+  return { chargePage: chargePages.loader, chargePageNow: (key) => chargePages.now(key), chargeById };
 }
 
 function settled<V>(ids: readonly string[], outcomes: ReadonlyArray<V | null | Error>): Map<string, FetchedEntity<V> | Error> {

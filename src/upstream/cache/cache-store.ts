@@ -18,6 +18,12 @@ export interface CacheStore {
    */
   getMany<V>(keys: readonly string[], acceptLocal?: (value: V) => boolean): Promise<Array<V | undefined>>;
   /**
+   * The value held for `key` right now, for a store that holds its values in this process (the
+   * in-process store): a fresh hit then costs the reader no promise (EntityCache.freshNow).
+   * Absent where a read must wait (Redis, the tiered store) or where nothing is kept.
+   */
+  getNow?<V>(key: string): V | undefined;
+  /**
    * Stores `value` for `ttlMs`, unless `key` was invalidated (or the store cleared) since the
    * fetch that produced the value began, `fetchAgeMs` ago: a fetch begun before an invalidation
    * must not write its old answer back after it.
@@ -85,6 +91,7 @@ export function createMemoryStore({ maxEntries, maxBytes, now: injected }: Memor
     kind: 'memory',
     remembers: true,
     getMany: async <V>(keys: readonly string[]) => keys.map((key) => lru.get(key) as V | undefined),
+    getNow: <V>(key: string) => lru.get(key) as V | undefined,
     getManyExpiring: async <V>(keys: readonly string[]) =>
       keys.map((key) => {
         const value = lru.get(key) as V | undefined;
