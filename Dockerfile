@@ -38,6 +38,6 @@ EXPOSE 4000 4101 4102 4103
 # Healthy: /readyz answers 200 (503 from the first moment of a drain), on the PORT the gateway uses.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The gateway as the bench's soak measures it: compiled (no tsx loader, ~50 MiB less), with V8
-# collecting before its heap grows far past what survives and a young generation of 6 MiB semi-spaces
+# collecting before its heap grows far past what survives and a young generation of 4 MiB semi-spaces
 # (W3 peaks under 200 MiB with RESULT_CACHE_MAX_BYTES at its default; README, docs/performance.md).
-CMD ["node", "--heap-growing-percent=30", "--max-semi-space-size=6", "dist/main.js"]
+CMD ["node", "--heap-growing-percent=30", "--max-semi-space-size=4", "dist/main.js"]
