@@ -59,7 +59,7 @@ export function registerResultCache(
         // only gzip can be sent without compressing the whole answer again. Answers that run
         // keep @fastify/compress's choice; a client that refuses gzip gets the plugin's too.
         const prefix = acceptsGzip(request.headers['accept-encoding'], request.headers['x-no-compression'] !== undefined) ? cache.gzipOf(key!, hit) : undefined;
-        answer = prefix ? gzipAnswer(prefix, closing) : Buffer.concat([hit.data, closing]);
+        answer = prefix ? gzipAnswer(prefix, closing) : cache.answerWith(key!, hit, closing);
         gzip = prefix !== undefined;
       } else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
       if (key !== undefined) onLookup(hit, reply);

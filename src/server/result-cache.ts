@@ -12,6 +12,8 @@ export interface KeptAnswer {
   readonly operation?: KeptOperation | undefined;
   /** The data compressed once, for replays in gzip; set by the cache at the first (`gzipOf`). */
   readonly gzip?: GzipPrefix | undefined;
+  /** The whole answer of the last replay and the closing it ended with; set by the cache (`answerWith`). */
+  readonly replayed?: { readonly closing: Buffer; readonly answer: Buffer } | undefined;
 }
 
 export interface KeptOperation {
@@ -58,6 +60,7 @@ export class ResultCache {
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
     this.answers = new LRUCache<string, KeptAnswer>({
       maxSize: options.maxBytes,
+      // `data` is a view of `replayed.answer` once replayed (answerWith): one buffer, counted once.
       sizeCalculation: (answer, key) => answer.data.buffer.byteLength + (answer.gzip?.deflated.buffer.byteLength ?? 0) + 2 * ((answer.estimate?.length ?? 0) + key.length),
       perf: { now: this.now },
       // lru-cache reuses one reading of the clock for 1 ms of real time, which an injected clock
@@ -110,6 +113,25 @@ export class ResultCache {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
     this.answers.set(ticket.slice(split + 1), answer, { ttl: ttlMs });
+  }
+
+  /**
+   * The bytes of a replay of `answer` (just read at `key`) ending with `closing`: made at the first
+   * replay with that closing and kept, the data then a view of them, so that later replays with
+   * the same closing (closings are made once per tenant report and estimate, so the same object)
+   * allocate nothing. A new 63 KB buffer per replay of a Customer 360 page was external memory
+   * that, with the larger young generation the image runs, set off full collections: warm W1
+   * replays fell from ~4,400 to ~2,450 a second.
+   */
+  answerWith(key: string, answer: KeptAnswer, closing: Buffer): Buffer {
+    if (answer.replayed?.closing === closing) return answer.replayed.answer;
+    // Memory of its own (not Node's shared pool, which a small answer would keep alive): see ownBytes.
+    const whole = Buffer.allocUnsafeSlow(answer.data.length + closing.length);
+    answer.data.copy(whole, 0);
+    closing.copy(whole, answer.data.length);
+    const replayed = { ...answer, data: whole.subarray(0, answer.data.length), replayed: { closing, answer: whole } };
+    if (this.answers.peek(key) === answer) this.answers.set(key, replayed, { noUpdateTTL: true });
+    return whole;
   }
 
   /**

@@ -75,6 +75,23 @@ describe('ResultCache', () => {
     expect(cache.get(key)).toBeUndefined(); // but the pair no longer fits
   });
 
+  it('makes the bytes of a replay once per closing, and keeps them in place of the data', () => {
+    let now = 1_000;
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, now: () => now });
+    const key = cache.keyOf(body)!;
+    cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"a":1}'), estimate: undefined }, 60_000);
+    const [closing, other] = [Buffer.from('}\n'), Buffer.from(',"extensions":{}}\n')];
+    const first = cache.answerWith(key, cache.get(key)!, closing);
+    expect(first.toString()).toBe('{"data":{"a":1}}\n');
+    const kept = cache.get(key)!;
+    expect(kept.data.toString()).toBe('{"data":{"a":1}');
+    expect(cache.answerWith(key, kept, closing)).toBe(first); // the same bytes: nothing allocated
+    expect(cache.answerWith(key, cache.get(key)!, Buffer.from('}\n')).equals(first)).toBe(true); // an equal closing of another tenant
+    expect(cache.answerWith(key, cache.get(key)!, other).toString()).toBe('{"data":{"a":1},"extensions":{}}\n');
+    now = 61_001; // the entry kept its expiry
+    expect(cache.get(key)).toBeUndefined();
+  });
+
   it('keys a persisted query sent by hash alone as its text, when the text is held', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024 });
     const query = '{ customers(first: 1) { edges { cursor } } }';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CacheOutcome, Telemetry } from '../../../src/telemetry.ts';
 import { noTelemetry } from '../../../src/telemetry.ts';
 import { defaultPolicies } from '../../../src/upstream/cache/cache-policy.ts';
-import { createMemoryStore } from '../../../src/upstream/cache/cache-store.ts';
+import { createMemoryStore, type CacheStore } from '../../../src/upstream/cache/cache-store.ts';
 import { createNullStore } from '../../../src/upstream/cache/null-store.ts';
 import { EntityCache, type Fetcher } from '../../../src/upstream/cache/entity-cache.ts';
 import { CallContext } from '../../../src/upstream/call-context.ts';
@@ -12,7 +12,7 @@ type Charge = { id: string; n: number };
 const fetcher: Fetcher<Charge> = async (ids) => ({ found: new Map(ids.map((id) => [id, { value: { id, n: 1 } }])) });
 const same = (value: Charge | null) => value;
 
-function setup(store = createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024, now: () => now })) {
+function setup(store: CacheStore = createMemoryStore({ maxEntries: 100, maxBytes: 1024 * 1024, now: () => now })) {
   const lookups: Array<[CacheOutcome, number]> = [];
   const telemetry: Telemetry = { ...noTelemetry, cacheLookup: (_provider, _resource, outcome, count) => lookups.push([outcome, count]) };
   const cache = new EntityCache({ store, policies: defaultPolicies(), maxFetchMs: 5000, onBackgroundError: () => undefined, now: () => now, telemetry });
