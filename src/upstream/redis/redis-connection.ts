@@ -51,10 +51,15 @@ export class RedisConnection {
   private readonly health: RedisHealth;
   private readonly subscribers: RedisCommandClient[] = [];
   private readonly timers: Timers;
+  /** Commands answered so far (by a reply or a Redis error): how withTimeout tells a busy socket from a silent one. */
+  private answers = 0;
+  /** For telling a timer that fired late (a busy event loop) from one on time. */
+  private readonly clock: () => number;
 
   constructor(private readonly options: RedisConnectionOptions) {
     const { commandTimeoutMs } = options;
     if (!(Number.isFinite(commandTimeoutMs) && commandTimeoutMs > 0)) throw new TypeError(`commandTimeoutMs must be a positive number: ${commandTimeoutMs}`);
+    this.clock = options.now ?? (() => performance.now());
     this.timers = options.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
     this.health = new RedisHealth({
       probe: () => this.withTimeout(this.client.ping()).then(() => undefined),
@@ -190,14 +195,46 @@ export class RedisConnection {
 
   // Private: the timeout every command and probe races, and the log of state changes.
 
+  /**
+   * Fails a command only when Redis has been silent for a whole timeout that this process was
+   * free to notice. A command waits behind every command written before it on the same socket,
+   * and behind this process's own work (it is written, and its answer read, only when the event
+   * loop gets to it): timing each command alone made a gateway whose CPU was saturated time out
+   * answers that Redis had sent in microseconds, take a live Redis "down" every second or so, and
+   * wait a whole quota window each time (the Redis bench ran at a twentieth of the in-process
+   * rate). So when the timer fires, the answers already on the socket are read first (a
+   * setImmediate runs after the poll phase that reads them), and the command gets another
+   * timeout if some other command was answered meanwhile (a stalled Redis answers nothing) or if
+   * the timer fired late by half a timeout or more (the event loop was busy, so the wait says
+   * nothing about Redis). At most MAX_EXTENSIONS more, so that a command to one stalled node of a
+   * cluster, whose other nodes keep answering, does not wait forever.
+   */
   private async withTimeout<T>(pending: Promise<T>, commandTimeoutMs = this.options.commandTimeoutMs): Promise<T> {
     let timer: unknown;
+    let settled = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.timers.setTimeout(() => reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms`)), commandTimeoutMs);
+      let heard = this.answers;
+      let extensions = 0;
+      const arm = () => {
+        const armedAt = this.clock();
+        timer = this.timers.setTimeout(() => {
+          const late = this.clock() - armedAt - commandTimeoutMs >= commandTimeoutMs / 2;
+          setImmediate(() => {
+            if (settled) return;
+            if ((this.answers !== heard || late) && extensions < MAX_EXTENSIONS) {
+              heard = this.answers;
+              extensions += 1;
+              arm();
+            } else reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms`));
+          });
+        }, commandTimeoutMs);
+      };
+      arm();
     });
     try {
-      return await Promise.race([pending, timeout]);
+      return await Promise.race([pending.finally(() => (this.answers += 1)), timeout]);
     } finally {
+      settled = true;
       this.timers.clearTimeout(timer);
     }
   }
@@ -219,6 +256,9 @@ export class RedisConnection {
     }
   }
 }
+
+/** Timeouts beyond the first a command may get while Redis answers others (see withTimeout). */
+const MAX_EXTENSIONS = 9;
 
 function isUnavailable(error: unknown): error is RedisUnavailableError {
   return (error as { code?: unknown } | null)?.code === 'REDIS_UNAVAILABLE';

@@ -1,3 +1,4 @@
+import { createClient } from '@keyv/redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisConnection } from '../../../src/upstream/redis/redis-connection.ts';
 import { PrivateRedis, redisForTests } from '../../support/redis.ts';
@@ -68,5 +69,47 @@ describe.skipIf(!redisUp)('RedisConnection when Redis stalls on a healthy socket
     expect(connection.available).toBe(true);
     expect(await connection.run((client) => client.ping())).toBe('PONG');
     expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(0);
+  });
+
+  it('stays in use when this process, not Redis, was too busy to read the answers in time', async () => {
+    const commands = Array.from({ length: 5 }, (_, i) => connection.run((client) => client.set(`busy-${i}`, String(i))));
+    // The event loop held past three timeouts, as a saturated gateway holds it: Redis answered
+    // at once, and every timer is overdue by the time the loop reads the socket.
+    const until = performance.now() + 3 * COMMAND_TIMEOUT_MS;
+    while (performance.now() < until);
+    await expect(Promise.all(commands)).resolves.toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
+
+    expect(connection.available).toBe(true);
+    expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(0);
+  });
+
+  it('waits for a command queued behind others while Redis keeps answering them', async () => {
+    // A timeout far above the pace below, so that a busy machine's scheduling cannot make Redis
+    // look silent for one; the PING still waits longer than one.
+    const timeoutMs = 500;
+    const patient = new RedisConnection({ url: redis.url, commandTimeoutMs: timeoutMs, logger: { warn: (m) => logs.push(`warn: ${m}`), info: () => undefined } });
+    await patient.connect();
+    const pusher = createClient({ url: redis.url });
+    await pusher.connect();
+    try {
+      expect(await eventually(() => patient.available)).toBe(true);
+      // Blocking pops hold this connection's later commands; another client frees one every
+      // 20 ms, so the PING behind them is answered only after 30 × 20 ms, more than one of its
+      // timeouts, though Redis never went a timeout without answering this connection.
+      const pops = Array.from({ length: 30 }, (_, i) => patient.run((client) => client.blPop(`queue-${i}`, 0)));
+      const ping = patient.run((client) => client.ping());
+      for (let i = 0; i < 30; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await pusher.lPush(`queue-${i}`, 'x');
+      }
+
+      await expect(Promise.all(pops)).resolves.toHaveLength(30);
+      await expect(ping).resolves.toBe('PONG');
+      expect(patient.available).toBe(true);
+      expect(logs.filter((line) => line.includes('redis unavailable'))).toHaveLength(0);
+    } finally {
+      await pusher.close();
+      await patient.close();
+    }
   });
 });
