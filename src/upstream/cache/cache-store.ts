@@ -19,8 +19,9 @@ export interface CacheStore {
   getMany<V>(keys: readonly string[], acceptLocal?: (value: V) => boolean): Promise<Array<V | undefined>>;
   /**
    * The value held for `key` right now, for a store that holds its values in this process (the
-   * in-process store): a fresh hit then costs the reader no promise (EntityCache.freshNow).
-   * Absent where a read must wait (Redis, the tiered store) or where nothing is kept.
+   * in-process store, and the tiered store's local copy while it may answer first): a fresh hit
+   * then costs the reader no promise (EntityCache.freshNow). Absent, or undefined for every key,
+   * where a read must wait (Redis) or where nothing is kept.
    */
   getNow?<V>(key: string): V | undefined;
   /**

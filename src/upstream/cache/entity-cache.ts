@@ -193,7 +193,7 @@ export class EntityCache {
    * @internal The value of `key` when the in-process store holds it fresh, counted as a hit as
    * `load` counts one, without a promise, a batch or a DataLoader dispatch: a warm Customer 360
    * page made ~450 such loads, each a promise graphql-jit then waited on (docs/performance.md).
-   * Undefined whenever `load` would do anything else (stale, missing, a shared store, a
+   * Undefined whenever `load` would do anything else (stale, missing, only in Redis, a
    * revalidation, a traced operation whose batches are spans): then the caller loads.
    * `accept`: the value's model, or undefined to refuse it (nothing is counted then).
    */

@@ -101,6 +101,9 @@ export function createTieredStore(shared: ExpiringStore, local: CacheStore, { no
     remembers: true,
     local,
     localFirst: false,
+    // While the local copy may answer first, it may answer at once: EntityCache.freshNow accepts
+    // only what `acceptLocal` would (fresh by the age the entry had in Redis).
+    ...(local.getNow ? { getNow: <V>(key: string) => (api.localFirst ? local.getNow!<V>(key) : undefined) } : {}),
     getMany: async <V>(keys: readonly string[], acceptLocal?: (value: V) => boolean) => {
       if (acceptLocal && api.localFirst) return localFirstRead(keys, acceptLocal);
       try {

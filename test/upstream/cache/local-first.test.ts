@@ -111,6 +111,31 @@ describe('a tiered store reading its local copy first', () => {
   });
 });
 
+describe('an entity the local copy of a shared store holds fresh', () => {
+  it('is answered at once while the copy may answer first, as a read of it would be, and otherwise left to a load', async () => {
+    const { shared, tiered, advance } = setup();
+    let elapsed = 0;
+    const cache = new EntityCache({ store: tiered, policies: defaultPolicies(), maxFetchMs: 5_000, onBackgroundError: () => undefined, now: () => 1_000 + elapsed });
+    const customers = cache.scope('customers', 'token');
+    const fetcher: Fetcher<{ id: string }> = async (ids) => ({ found: new Map(ids.map((id) => [id, { value: { id } }])) });
+    const call = () => new CallContext(new UpstreamReport(), 5_000);
+    const now = (c: CallContext) => customers.freshNow('customers.customer', 'c1', c, (value: { id: string } | null) => value ?? undefined);
+    await customers.load('customers.customer', ['c1'], fetcher, call()); // stored in both tiers
+
+    expect(now(call())).toBeUndefined(); // the channel not known to be listening: Redis first
+    const redisReads = shared.state.reads;
+    tiered.localFirst = true;
+    const reading = call();
+    expect(now(reading)).toEqual({ id: 'c1' });
+    expect(reading.report.toJSON()).toMatchObject({ customers: { cacheHits: 1 } });
+    expect(shared.state.reads).toBe(redisReads);
+
+    advance(61_000);
+    elapsed += 61_000; // customers.customer is fresh for 60 s: past it, Redis may hold a newer one
+    expect(now(call())).toBeUndefined();
+  });
+});
+
 describe.skipIf(!redisUp)('an entity read from the local copy of a Redis store', () => {
   const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
