@@ -1,18 +1,22 @@
 import { LRUCache } from 'lru-cache';
+import { constants, inflateRawSync } from 'node:zlib';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
 import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
 export interface KeptAnswer {
-  /** The UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`). */
-  readonly data: Buffer;
+  /**
+   * The UTF-8 bytes of `{"data":…` without its closing brace (see `dataOf`); absent when the
+   * answer is kept compressed only (`gzip`, see ResultCache.set).
+   */
+  readonly data?: Buffer | undefined;
   /** The JSON of the operation's estimate, which depends only on what the key holds. */
   readonly estimate: string | undefined;
   /** Counts a replay of the answer as a request of the operation that made it (metrics). */
   readonly operation?: KeptOperation | undefined;
-  /** The data compressed once, for replays in gzip; set by the cache at the first (`gzipOf`). */
+  /** The data compressed once: as it is kept (large answers), or at its first replay in gzip (`gzipOf`). */
   readonly gzip?: GzipPrefix | undefined;
-  /** The whole answer of the last replay and the closing it ended with; set by the cache (`answerWith`). */
+  /** An uncompressed answer's whole last replay and the closing it ended with; set by the cache (`answerWith`). */
   readonly replayed?: { readonly closing: Buffer; readonly answer: Buffer } | undefined;
 }
 
@@ -33,6 +37,22 @@ export interface ResultCacheOptions {
    * over the threshold.
    */
   gzipFromBytes?: number | undefined;
+  /**
+   * Answers whose data has at least this many bytes (and at most 256 KiB) are kept compressed
+   * only (default 16 KiB; Infinity: none); see `set`.
+   */
+  compressFromBytes?: number | undefined;
+}
+
+const DEFAULT_COMPRESS_FROM_BYTES = 16 * 1024; // 16 KiB: ~60 µs of deflate, ~4x smaller at least
+/** The share of the budget for the replays of compressed answers kept whole (see `answerWith`). */
+const WHOLE_REPLAYS_SHARE = 1 / 8;
+
+/** A compressed answer's last identity replay, whole, with the entry and closing it was made for. */
+interface WholeReplay {
+  readonly answer: KeptAnswer;
+  readonly closing: Buffer;
+  readonly bytes: Buffer;
 }
 
 /**
@@ -44,11 +64,14 @@ export interface ResultCacheOptions {
  */
 export class ResultCache {
   private readonly answers: LRUCache<string, KeptAnswer>;
+  /** Replays of compressed answers, kept whole so that a page replayed often is inflated once. */
+  private readonly wholeReplays: LRUCache<string, WholeReplay>;
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
 
   readonly now: () => number;
   private readonly gzipFromBytes: number;
+  private readonly compressFromBytes: number;
   private readonly maxBytes: number;
 
   constructor(options: ResultCacheOptions) {
@@ -56,17 +79,23 @@ export class ResultCache {
     const { gzipFromBytes = Infinity } = options;
     if (!(gzipFromBytes >= 0)) throw new TypeError(`gzipFromBytes must be a number of bytes, 0 or more: ${gzipFromBytes}`);
     this.gzipFromBytes = gzipFromBytes;
-    this.maxBytes = options.maxBytes;
+    const { compressFromBytes = DEFAULT_COMPRESS_FROM_BYTES } = options;
+    if (!(compressFromBytes >= 0)) throw new TypeError(`compressFromBytes must be a number of bytes, 0 or more: ${compressFromBytes}`);
+    this.compressFromBytes = compressFromBytes;
+    const wholeBytes = Math.max(1, Math.floor(options.maxBytes * WHOLE_REPLAYS_SHARE));
+    this.maxBytes = Math.max(1, options.maxBytes - wholeBytes);
     // Keys hold the whole query text and variables, so they count too (UTF-16: two bytes a char).
     this.answers = new LRUCache<string, KeptAnswer>({
-      maxSize: options.maxBytes,
+      maxSize: this.maxBytes,
       // `data` is a view of `replayed.answer` once replayed (answerWith): one buffer, counted once.
-      sizeCalculation: (answer, key) => answer.data.buffer.byteLength + (answer.gzip?.deflated.buffer.byteLength ?? 0) + 2 * ((answer.estimate?.length ?? 0) + key.length),
+      sizeCalculation: (answer, key) => (answer.data?.buffer.byteLength ?? 0) + (answer.gzip?.deflated.buffer.byteLength ?? 0) + 2 * ((answer.estimate?.length ?? 0) + key.length),
       perf: { now: this.now },
       // lru-cache reuses one reading of the clock for 1 ms of real time, which an injected clock
       // (tests) does not follow: read it at every check then.
       ...(options.now ? { ttlResolution: 0 } : {}),
     });
+    // Not timed: an entry is used only while its answer is still the one kept (see answerWith).
+    this.wholeReplays = new LRUCache<string, WholeReplay>({ maxSize: wholeBytes, sizeCalculation: (replay, key) => replay.bytes.buffer.byteLength + 2 * key.length });
   }
 
   /**
@@ -108,11 +137,20 @@ export class ResultCache {
    * `ttlMs` unless the cache was cleared since `ticket` was taken. Bytes, not a string: outside
    * V8's heap they are neither copied by its collector nor counted in the size it grows the heap
    * from, and a replay writes them to the socket without encoding them again.
+   *
+   * Data of `compressFromBytes` or more is kept compressed only (the gzip copy replays in gzip
+   * send): a Customer 360 page of ~63 KB keeps in ~8 KB, so the same budget holds about eight
+   * times the answers. Under W3 (951 distinct pages), 8 MiB held 128 pages uncompressed, so
+   * most requests ran their operation again (~3.5 ms of CPU) where a replay costs a copy; the
+   * deflate (~0.1 ms for such a page) is paid once per kept answer.
    */
   set(ticket: string, answer: KeptAnswer, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
-    this.answers.set(ticket.slice(split + 1), answer, { ttl: ttlMs });
+    const { data } = answer;
+    const compress = data !== undefined && answer.gzip === undefined && data.length >= this.compressFromBytes && data.length <= GZIP_KEPT_MAX_BYTES && data.length < this.maxBytes;
+    const kept: KeptAnswer = compress ? { estimate: answer.estimate, operation: answer.operation, gzip: gzipPrefixOf(data) } : answer;
+    this.answers.set(ticket.slice(split + 1), kept, { ttl: ttlMs });
   }
 
   /**
@@ -124,6 +162,7 @@ export class ResultCache {
    * replays fell from ~4,400 to ~2,450 a second.
    */
   answerWith(key: string, answer: KeptAnswer, closing: Buffer): Buffer {
+    if (answer.data === undefined) return this.wholeReplayOf(key, answer, closing);
     if (answer.replayed?.closing === closing) return answer.replayed.answer;
     // Memory of its own (not Node's shared pool, which a small answer would keep alive): see ownBytes.
     const whole = Buffer.allocUnsafeSlow(answer.data.length + closing.length);
@@ -135,6 +174,26 @@ export class ResultCache {
   }
 
   /**
+   * A compressed answer replayed in identity: inflated, and kept whole in a share of the budget of
+   * its own (WHOLE_REPLAYS_SHARE), so that a page many clients read (a dashboard's first page)
+   * is inflated once, not per replay (~0.25 ms and a new 63 KB buffer each, which at thousands of
+   * replays a second sets off full collections; see above).
+   */
+  private wholeReplayOf(key: string, answer: KeptAnswer, closing: Buffer): Buffer {
+    const kept = this.wholeReplays.get(key);
+    if (kept?.answer === answer && kept.closing === closing) return kept.bytes;
+    const { gzip } = answer;
+    if (gzip === undefined) throw new TypeError('a kept answer holds neither its data nor its compressed copy');
+    // The blocks end on a sync flush, not a final block: read them as a complete stream.
+    const data = inflateRawSync(gzip.deflated, { finishFlush: constants.Z_SYNC_FLUSH });
+    const bytes = Buffer.allocUnsafeSlow(data.length + closing.length);
+    data.copy(bytes, 0);
+    closing.copy(bytes, data.length);
+    this.wholeReplays.set(key, { answer, closing, bytes });
+    return bytes;
+  }
+
+  /**
    * The compressed copy of `answer` (just read at `key`) for a replay in gzip, made at the first
    * such replay and kept with it: compressing every answer as it was kept cost each executed
    * Customer 360 page ~0.25 ms of deflate (4% of warm W3's CPU) for clients that may never ask
@@ -142,10 +201,12 @@ export class ResultCache {
    * 256 KiB: it streams those) or under the threshold; those replay identity for the plugin.
    */
   gzipOf(key: string, answer: KeptAnswer): GzipPrefix | undefined {
+    const { data } = answer;
+    const bytes = data?.length ?? answer.gzip!.length;
+    if (bytes < this.gzipFromBytes) return undefined; // also every answer when COMPRESSION=off
     if (answer.gzip !== undefined) return answer.gzip;
-    const bytes = answer.data.length;
-    if (bytes < this.gzipFromBytes || bytes > GZIP_KEPT_MAX_BYTES || bytes >= this.maxBytes) return undefined;
-    const gzip = gzipPrefixOf(answer.data);
+    if (data === undefined || bytes > GZIP_KEPT_MAX_BYTES || bytes >= this.maxBytes) return undefined;
+    const gzip = gzipPrefixOf(data);
     // Kept in place of the entry it was made from, with that entry's expiry; its larger size may
     // evict others, or the entry itself when the copy does not fit (it is still sent).
     if (this.answers.peek(key) === answer) this.answers.set(key, { ...answer, gzip }, { noUpdateTTL: true });
@@ -155,6 +216,7 @@ export class ResultCache {
   clear(): void {
     this.generation += 1;
     this.answers.clear();
+    this.wholeReplays.clear();
   }
 }
 

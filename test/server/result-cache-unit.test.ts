@@ -17,7 +17,7 @@ describe('ResultCache', () => {
     cache.set(ticket, { data: Buffer.from('{"data":{"old":true}'), estimate: undefined }, 60_000);
     expect(cache.get(key)).toBeUndefined();
     cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"new":true}'), estimate: undefined }, 60_000);
-    expect(cache.get(key)?.data.toString()).toBe('{"data":{"new":true}');
+    expect(cache.get(key)?.data!.toString()).toBe('{"data":{"new":true}');
   });
 
   it('counts keys (the whole query text and variables) in its size', () => {
@@ -34,12 +34,12 @@ describe('ResultCache', () => {
     const [small, large] = [cache.keyOf({ query: '{ a }' })!, cache.keyOf({ query: '{ b }' })!];
     cache.set(cache.ticket(small), { data: Buffer.from(`{"data":{"a":"${'x'.repeat(1007)}"}`), estimate: undefined }, 60_000); // 1,023 bytes
     cache.set(cache.ticket(large), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(1008)}"}`), estimate: undefined }, 60_000); // 1,024 bytes
-    expect([cache.get(small)?.data.length, cache.get(large)?.data.length]).toEqual([1_023, 1_024]);
+    expect([cache.get(small)?.data!.length, cache.get(large)?.data!.length]).toEqual([1_023, 1_024]);
     expect(cache.get(large)?.gzip).toBeUndefined(); // nothing compressed until a replay asks for gzip
     expect(cache.gzipOf(small, cache.get(small)!)).toBeUndefined();
     const first = cache.get(large)!;
     const prefix = cache.gzipOf(large, first)!;
-    expect(gunzipSync(gzipAnswer(prefix, Buffer.from('}\n'))).equals(Buffer.concat([first.data, Buffer.from('}\n')]))).toBe(true);
+    expect(gunzipSync(gzipAnswer(prefix, Buffer.from('}\n'))).equals(Buffer.concat([first.data!, Buffer.from('}\n')]))).toBe(true);
     const again = cache.get(large)!;
     expect(again.gzip).toBe(prefix);
     expect(cache.gzipOf(large, again)).toBe(prefix); // compressed once
@@ -57,7 +57,7 @@ describe('ResultCache', () => {
     const cache = new ResultCache({ maxBytes: 4 * 1024 * 1024, gzipFromBytes: 1024 });
     const key = cache.keyOf({ query: '{ big }' })!;
     cache.set(cache.ticket(key), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(256 * 1024)}"}`), estimate: undefined }, 60_000);
-    expect(cache.get(key)?.data.length).toBeGreaterThan(256 * 1024);
+    expect(cache.get(key)?.data!.length).toBeGreaterThan(256 * 1024);
     expect(cache.gzipOf(key, cache.get(key)!)).toBeUndefined();
     expect(cache.get(key)?.gzip).toBeUndefined();
   });
@@ -84,7 +84,7 @@ describe('ResultCache', () => {
     const first = cache.answerWith(key, cache.get(key)!, closing);
     expect(first.toString()).toBe('{"data":{"a":1}}\n');
     const kept = cache.get(key)!;
-    expect(kept.data.toString()).toBe('{"data":{"a":1}');
+    expect(kept.data!.toString()).toBe('{"data":{"a":1}');
     expect(cache.answerWith(key, kept, closing)).toBe(first); // the same bytes: nothing allocated
     expect(cache.answerWith(key, cache.get(key)!, Buffer.from('}\n')).equals(first)).toBe(true); // an equal closing of another tenant
     expect(cache.answerWith(key, cache.get(key)!, other).toString()).toBe('{"data":{"a":1},"extensions":{}}\n');
@@ -141,5 +141,82 @@ describe('ownBytes', () => {
     const large = Buffer.from(`{"data":"${'x'.repeat(10_000)}"},"extensions":{}}\n`);
     const view = large.subarray(0, large.length - 17);
     expect(ownBytes(view)).toBe(view);
+  });
+});
+
+describe('ResultCache keeping large answers compressed', () => {
+  const body = (page: number) => ({ query: 'query($p: Int) { page(n: $p) { rows { id name } } }', variables: { p: page } });
+  /** `{"data":…` of a page like a Customer 360 one: repetitive JSON that deflates several times over. */
+  const pageData = (page: number) =>
+    Buffer.from(`{"data":{"page":{"rows":[${Array.from({ length: 600 }, (_, i) => `{"id":"row-${page}-${i}","name":"Customer ${i}","status":"ACTIVE"}`).join(',')}]}}`);
+
+  it('keeps answers of compressFromBytes or more compressed only, so that the budget holds several times as many', () => {
+    const size = pageData(0).length;
+    const cache = new ResultCache({ maxBytes: 4 * size, compressFromBytes: 16 * 1024 });
+    expect(size).toBeGreaterThan(16 * 1024);
+    for (let page = 0; page < 10; page += 1) {
+      const key = cache.keyOf(body(page))!;
+      cache.set(cache.ticket(key), { data: pageData(page), estimate: undefined }, 60_000);
+    }
+    for (let page = 0; page < 10; page += 1) {
+      const kept = cache.get(cache.keyOf(body(page))!);
+      expect(kept?.data).toBeUndefined();
+      expect(kept?.gzip?.length).toBe(size);
+    }
+    const uncompressed = new ResultCache({ maxBytes: 4 * size, compressFromBytes: Infinity });
+    for (let page = 0; page < 10; page += 1) {
+      const key = uncompressed.keyOf(body(page))!;
+      uncompressed.set(uncompressed.ticket(key), { data: pageData(page), estimate: undefined }, 60_000);
+    }
+    expect(Array.from({ length: 10 }, (_, page) => uncompressed.get(uncompressed.keyOf(body(page))!) !== undefined).filter(Boolean).length).toBeLessThan(4);
+  });
+
+  it('replays a compressed answer in identity byte for byte, inflating it once per answer and closing', () => {
+    let now = 1_000;
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024, now: () => now });
+    const key = cache.keyOf(body(1))!;
+    cache.set(cache.ticket(key), { data: pageData(1), estimate: undefined }, 60_000);
+    const closing = Buffer.from('}\n');
+    const first = cache.answerWith(key, cache.get(key)!, closing);
+    expect(first.equals(Buffer.concat([pageData(1), closing]))).toBe(true);
+    expect(cache.answerWith(key, cache.get(key)!, closing)).toBe(first); // kept whole: not inflated again
+    const other = Buffer.from(',"extensions":{}}\n');
+    expect(cache.answerWith(key, cache.get(key)!, other).equals(Buffer.concat([pageData(1), other]))).toBe(true);
+
+    // A newer answer under the same key is replayed, not the whole bytes of the old one.
+    cache.set(cache.ticket(key), { data: pageData(2), estimate: undefined }, 60_000);
+    expect(cache.answerWith(key, cache.get(key)!, other).equals(Buffer.concat([pageData(2), other]))).toBe(true);
+    now = 61_001; // the entry kept its own expiry
+    expect(cache.get(key)).toBeUndefined();
+  });
+
+  it('replays it in gzip from the copy it keeps, and only where gzip replays are on', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024, compressFromBytes: 1024 });
+    const key = cache.keyOf(body(3))!;
+    cache.set(cache.ticket(key), { data: pageData(3), estimate: undefined }, 60_000);
+    const kept = cache.get(key)!;
+    const prefix = cache.gzipOf(key, kept)!;
+    expect(prefix).toBe(kept.gzip);
+    expect(gunzipSync(gzipAnswer(prefix, Buffer.from('}\n'))).equals(Buffer.concat([pageData(3), Buffer.from('}\n')]))).toBe(true);
+
+    const off = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024 }); // COMPRESSION=off
+    off.set(off.ticket(key), { data: pageData(3), estimate: undefined }, 60_000);
+    expect(off.gzipOf(key, off.get(key)!)).toBeUndefined();
+    expect(off.answerWith(key, off.get(key)!, Buffer.from('}\n')).equals(Buffer.concat([pageData(3), Buffer.from('}\n')]))).toBe(true);
+    expect(() => new ResultCache({ maxBytes: 1024, compressFromBytes: -1 })).toThrow(TypeError);
+  });
+
+  it('forgets the whole replays with the answers when it is cleared', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024 });
+    const key = cache.keyOf(body(4))!;
+    cache.set(cache.ticket(key), { data: pageData(4), estimate: undefined }, 60_000);
+    const closing = Buffer.from('}\n');
+    const before = cache.answerWith(key, cache.get(key)!, closing);
+    cache.clear();
+    expect(cache.get(key)).toBeUndefined();
+    cache.set(cache.ticket(key), { data: pageData(5), estimate: undefined }, 60_000);
+    const after = cache.answerWith(key, cache.get(key)!, closing);
+    expect(after).not.toBe(before);
+    expect(after.equals(Buffer.concat([pageData(5), closing]))).toBe(true);
   });
 });
