@@ -20,8 +20,8 @@ export interface GzipPrefix {
  * A sync flush ends the blocks with an empty stored block, so the stream stops byte-aligned and
  * with no final block: another deflate stream may follow it directly.
  */
-export function gzipPrefixOf(data: Buffer): GzipPrefix {
-  const deflated = deflateRawSync(data, { level: GZIP_LEVEL, finishFlush: constants.Z_SYNC_FLUSH });
+export function gzipPrefixOf(data: Buffer, level = GZIP_LEVEL): GzipPrefix {
+  const deflated = deflateRawSync(data, { level, finishFlush: constants.Z_SYNC_FLUSH });
   return { deflated: ownBytes(deflated), crc: crc32(data), length: data.length };
 }
 
