@@ -29,7 +29,8 @@ type StreamEntry = { id: string; message: Record<string, string> };
  * handler and that step leaves the event to be handled once more (handlers are idempotent).
  */
 /**
- * How long the log's commands may take. Not REDIS_TIMEOUT_MS (100 ms), which suits a cache read
+ * How long Redis may stay silent on the log's commands (up to a second more while it answers
+ * others or the event loop is busy: RedisConnection.withTimeout). Not REDIS_TIMEOUT_MS (100 ms), which suits a cache read
  * on a request's path: the log's scripts are on no one's latency path, and one that times out
  * may still run in Redis, where it would count an attempt twice, or claim entries whose answer is
  * then lost. Under load that happened (late deliveries in the events bench).

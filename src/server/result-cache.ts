@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { hash } from 'node:crypto';
 import { constants, inflateRawSync } from 'node:zlib';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
 import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
@@ -52,8 +53,6 @@ const DEFAULT_COMPRESS_FROM_BYTES = 16 * 1024; // 16 KiB: a few times smaller fo
 const KEPT_LEVEL = 6;
 /** The share of the budget for the replays of compressed answers kept whole (see `answerWith`). */
 const WHOLE_REPLAYS_SHARE = 1 / 16;
-/** Distinct document texts keys are made for before their numbers start over (documentIdOf). */
-const MAX_DOCUMENTS = 1000;
 
 /** A compressed answer's last identity replay, whole, with the entry and closing it was made for. */
 interface WholeReplay {
@@ -80,15 +79,14 @@ export class ResultCache {
   private readonly gzipFromBytes: number;
   private readonly compressFromBytes: number;
   private readonly maxBytes: number;
-  private readonly documentIds = new Map<string, number>();
-  private nextDocumentId = 0;
 
   constructor(options: ResultCacheOptions) {
     this.now = options.now ?? Date.now;
     const { gzipFromBytes = Infinity } = options;
     if (!(gzipFromBytes >= 0)) throw new TypeError(`gzipFromBytes must be a number of bytes, 0 or more: ${gzipFromBytes}`);
     this.gzipFromBytes = gzipFromBytes;
-    const { compressFromBytes = DEFAULT_COMPRESS_FROM_BYTES } = options;
+    // With gzip replays off (COMPRESSION=off), every replay of a compressed answer would inflate it.
+    const { compressFromBytes = gzipFromBytes === Infinity ? Infinity : DEFAULT_COMPRESS_FROM_BYTES } = options;
     if (!(compressFromBytes >= 0)) throw new TypeError(`compressFromBytes must be a number of bytes, 0 or more: ${compressFromBytes}`);
     this.compressFromBytes = compressFromBytes;
     const wholeBytes = Math.max(1, Math.floor(options.maxBytes * WHOLE_REPLAYS_SHARE));
@@ -134,22 +132,11 @@ export class ResultCache {
     if (typeof query !== 'string') return undefined;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
     if (/^\s*mutation\b/.test(query)) return undefined;
-    return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${this.documentIdOf(query)}`;
-  }
-
-  /**
-   * A number for each document text, so that keys hold it instead of the text: the 800 characters
-   * of a Customer 360 query were ~1.6 KB of every key's share of the budget, about as much as a
-   * seventh of a compressed page. Numbers are never reused (a key made before the map was
-   * emptied can only miss); the map is emptied when it holds MAX_DOCUMENTS texts.
-   */
-  private documentIdOf(query: string): number {
-    let id = this.documentIds.get(query);
-    if (id === undefined) {
-      if (this.documentIds.size >= MAX_DOCUMENTS) this.documentIds.clear();
-      this.documentIds.set(query, (id = this.nextDocumentId++));
-    }
-    return id;
+    // The text's SHA-256, not the text: the 800 characters of a Customer 360 query were ~1.6 KB
+    // of every key's share of the budget, about a seventh of the compressed page (one hash of the
+    // text costs ~2 µs a request; numbering texts in a map instead let new texts, junk included,
+    // push every kept answer out of reach, and held texts outside the budget).
+    return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${hash('sha256', query, 'base64')}`;
   }
 
   get(key: string): KeptAnswer | undefined {
@@ -168,11 +155,11 @@ export class ResultCache {
    * most requests ran their operation again (~3.5 ms of CPU) where a replay costs a copy; the
    * deflate (~1 ms for such a page) is paid once per kept answer.
    */
-  set(ticket: string, answer: KeptAnswer, ttlMs: number): void {
+  set(ticket: string, answer: KeptAnswer & { readonly data: Buffer }, ttlMs: number): void {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
     const { data } = answer;
-    const compress = data !== undefined && answer.gzip === undefined && data.length >= this.compressFromBytes && data.length <= GZIP_KEPT_MAX_BYTES && data.length < this.maxBytes;
+    const compress = answer.gzip === undefined && data.length >= this.compressFromBytes && data.length <= GZIP_KEPT_MAX_BYTES && data.length < this.maxBytes;
     const kept: KeptAnswer = compress ? { estimate: answer.estimate, operation: answer.operation, gzip: gzipPrefixOf(data, KEPT_LEVEL) } : answer;
     this.answers.set(ticket.slice(split + 1), kept, { ttl: ttlMs });
   }
@@ -209,11 +196,18 @@ export class ResultCache {
     const { gzip } = answer;
     if (gzip === undefined) throw new TypeError('a kept answer holds neither its data nor its compressed copy');
     // The blocks end on a sync flush, not a final block: read them as a complete stream. Into one
-    // chunk of the known size: zlib's 16 KiB chunks, concatenated after, were four more buffers
-    // of malloc churn per replay.
-    const data = inflateRawSync(gzip.deflated, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(constants.Z_MIN_CHUNK, gzip.length) });
-    const bytes = Buffer.allocUnsafeSlow(data.length + closing.length);
-    data.copy(bytes, 0);
+    // chunk with room for the closing too (zlib's 16 KiB chunks, concatenated, then copied
+    // again, were five page-sized buffers per replay); copied only if zlib did not leave it so.
+    const size = gzip.length + closing.length;
+    const data = inflateRawSync(gzip.deflated, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(constants.Z_MIN_CHUNK, size) });
+    let bytes: Buffer;
+    // Sizes under Buffer.poolSize may come from Node's shared pool, which must not be written to.
+    if (size >= Buffer.poolSize && data.byteOffset === 0 && data.buffer.byteLength >= size) {
+      bytes = Buffer.from(data.buffer, 0, size);
+    } else {
+      bytes = Buffer.allocUnsafeSlow(size);
+      data.copy(bytes, 0);
+    }
     closing.copy(bytes, data.length);
     this.wholeReplays.set(key, { answer, closing, bytes });
     return bytes;
@@ -228,7 +222,7 @@ export class ResultCache {
    */
   gzipOf(key: string, answer: KeptAnswer): GzipPrefix | undefined {
     const { data } = answer;
-    const bytes = data?.length ?? answer.gzip!.length;
+    const bytes = data?.length ?? answer.gzip?.length ?? 0;
     if (bytes < this.gzipFromBytes) return undefined; // also every answer when COMPRESSION=off
     if (answer.gzip !== undefined) return answer.gzip;
     if (data === undefined || bytes > GZIP_KEPT_MAX_BYTES || bytes >= this.maxBytes) return undefined;

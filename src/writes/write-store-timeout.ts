@@ -1,5 +1,6 @@
 /**
- * How long a write store's command may take: the event log's patience
+ * How long Redis may stay silent on a write store's command (up to a second more while it answers
+ * others or the event loop is busy: RedisConnection.withTimeout): the event log's patience
  * (EVENT_LOG_COMMAND_TIMEOUT_MS), not REDIS_TIMEOUT_MS (100 ms), which suits a cache read that can
  * fall back. A write store has no fallback, and a command that times out may still run in Redis:
  * a claim whose answer is lost holds the key for a token nobody knows until its lease lapses, so

@@ -7,7 +7,11 @@ export interface RedisLogger {
 }
 
 export type RedisConnectionOptions = RedisTarget & {
-  /** Longest any command (and any probe) may take before the caller falls back. */
+  /**
+   * How long Redis may stay silent with a command (or a probe) waiting before the caller falls
+   * back; a command waiting behind others Redis answers, or on a busy event loop, may wait up to
+   * MAX_EXTRA_WAIT_MS more (see withTimeout).
+   */
   commandTimeoutMs: number;
   logger: RedisLogger;
   /** While Redis is down, the pause between PINGs that check whether it is back (default 250 ms). */
@@ -53,13 +57,10 @@ export class RedisConnection {
   private readonly timers: Timers;
   /** Commands answered so far (by a reply or a Redis error): how withTimeout tells a busy socket from a silent one. */
   private answers = 0;
-  /** For telling a timer that fired late (a busy event loop) from one on time. */
-  private readonly clock: () => number;
 
   constructor(private readonly options: RedisConnectionOptions) {
     const { commandTimeoutMs } = options;
     if (!(Number.isFinite(commandTimeoutMs) && commandTimeoutMs > 0)) throw new TypeError(`commandTimeoutMs must be a positive number: ${commandTimeoutMs}`);
-    this.clock = options.now ?? (() => performance.now());
     this.timers = options.timers ?? { setTimeout: (callback, ms) => setTimeout(callback, ms), clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) };
     this.health = new RedisHealth({
       probe: () => this.withTimeout(this.client.ping()).then(() => undefined),
@@ -204,35 +205,49 @@ export class RedisConnection {
    * wait a whole quota window each time (the Redis bench ran at a twentieth of the in-process
    * rate). So when the timer fires, the answers already on the socket are read first (a
    * setImmediate runs after the poll phase that reads them), and the command gets another
-   * timeout if some other command was answered meanwhile (a stalled Redis answers nothing) or if
-   * the timer fired late by half a timeout or more (the event loop was busy, so the wait says
-   * nothing about Redis). At most MAX_EXTENSIONS more, so that a command to one stalled node of a
-   * cluster, whose other nodes keep answering, does not wait forever.
+   * timeout if the timer fired half a timeout late (the event loop was busy, so the wait says
+   * nothing about Redis) or, on a single node, if Redis answered another command meanwhile (a
+   * stalled Redis answers nothing; on a cluster another node's answers say nothing of this
+   * one's). Never past MAX_EXTRA_WAIT_MS beyond the timeout: a waiting caller has its own
+   * deadline, and a Redis stalled under a busy loop must still be found down.
    */
   private async withTimeout<T>(pending: Promise<T>, commandTimeoutMs = this.options.commandTimeoutMs): Promise<T> {
     let timer: unknown;
     let settled = false;
+    const started = performance.now();
+    const singleNode = 'isReady' in this.client;
     const timeout = new Promise<never>((_, reject) => {
       let heard = this.answers;
-      let extensions = 0;
       const arm = () => {
-        const armedAt = this.clock();
+        const armedAt = performance.now();
         timer = this.timers.setTimeout(() => {
-          const late = this.clock() - armedAt - commandTimeoutMs >= commandTimeoutMs / 2;
+          const late = performance.now() - armedAt - commandTimeoutMs >= commandTimeoutMs / 2;
           setImmediate(() => {
             if (settled) return;
-            if ((this.answers !== heard || late) && extensions < MAX_EXTENSIONS) {
+            const waited = performance.now() - started;
+            if ((late || (singleNode && this.answers !== heard)) && waited < commandTimeoutMs + MAX_EXTRA_WAIT_MS) {
               heard = this.answers;
-              extensions += 1;
               arm();
-            } else reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms`));
+            } else reject(new RedisUnavailableError(`no answer within ${commandTimeoutMs} ms${waited >= 2 * commandTimeoutMs ? ` (${Math.round(waited)} ms in all)` : ''}`));
           });
         }, commandTimeoutMs);
       };
       arm();
     });
+    // Only Redis's answers count, a reply or an error reply (the socket still open): not a
+    // command failed because the connection went.
+    const answered = pending.then(
+      (value) => {
+        this.answers += 1;
+        return value;
+      },
+      (error: unknown) => {
+        if (isClientReady(this.client)) this.answers += 1;
+        throw error;
+      },
+    );
     try {
-      return await Promise.race([pending.finally(() => (this.answers += 1)), timeout]);
+      return await Promise.race([answered, timeout]);
     } finally {
       settled = true;
       this.timers.clearTimeout(timer);
@@ -257,8 +272,8 @@ export class RedisConnection {
   }
 }
 
-/** Timeouts beyond the first a command may get while Redis answers others (see withTimeout). */
-const MAX_EXTENSIONS = 9;
+/** How much longer than its timeout a command may wait while Redis answers others or the loop is busy (see withTimeout). */
+const MAX_EXTRA_WAIT_MS = 1000; // 1 s
 
 function isUnavailable(error: unknown): error is RedisUnavailableError {
   return (error as { code?: unknown } | null)?.code === 'REDIS_UNAVAILABLE';

@@ -27,7 +27,8 @@ export type RedisHealthState =
 
 /*
  * Why these numbers. Down: a Redis that stalls leaves every command in flight unanswered, so at
- * any real load three failures in a row arrive within one command timeout of the stall, while one
+ * any real load three failures in a row arrive within one command timeout of the stall (up to a
+ * second more while the gateway's own event loop is busy: RedisConnection.withTimeout), while one
  * slow command among answered ones (a big key, a fork for a snapshot) never makes three in a row.
  * Up: two answered probes, so that a Redis answering once between stalls is not trusted with the
  * shared quota at once. Interval: a quarter second keeps a short pause to well under a second of

@@ -129,6 +129,9 @@ describe('an entity the local copy of a shared store holds fresh', () => {
     expect(now(reading)).toEqual({ id: 'c1' });
     expect(reading.report.toJSON()).toMatchObject({ customers: { cacheHits: 1 } });
     expect(shared.state.reads).toBe(redisReads);
+    tiered.localFirst = false; // the channel interrupted: Redis first again
+    expect(now(call())).toBeUndefined();
+    tiered.localFirst = true;
 
     advance(61_000);
     elapsed += 61_000; // customers.customer is fresh for 60 s: past it, Redis may hold a newer one
