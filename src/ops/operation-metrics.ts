@@ -12,6 +12,8 @@ const COST_BUCKETS = [1, 10, 50, 100, 500, 1000, 5000];
 const UPSTREAM_CALL_BUCKETS = [0, 1, 2, 5, 10, 25, 50, 100, 250];
 const TYPES = new Set(['query', 'mutation', 'subscription']);
 
+export type RefreshOutcome = 'kept' | 'dropped' | 'failed';
+
 type HistogramChild = ReturnType<Histogram<'operation'>['labels']>;
 
 /**
@@ -60,6 +62,7 @@ export class OperationMetrics {
   private readonly cost: Histogram<'operation'>;
   private readonly upstreamCalls: Histogram<'operation'>;
   private readonly results: CounterCells;
+  private readonly refreshes: CounterCells;
   /** By operation name, then type. */
   private readonly series = new Map<string, Map<string, OperationSeries>>();
   private readonly codes = new Set<string>();
@@ -78,6 +81,7 @@ export class OperationMetrics {
     this.cost = histogram('tributary_graphql_estimated_cost', 'Estimated cost of each operation (calls + objects)', COST_BUCKETS);
     this.upstreamCalls = histogram('tributary_graphql_upstream_calls', 'Provider calls made per operation', UPSTREAM_CALL_BUCKETS);
     this.results = cellCounter(registry, 'tributary_result_cache_lookups_total', 'Whole-answer cache lookups', ['outcome']);
+    this.refreshes = cellCounter(registry, 'tributary_result_cache_refreshes_total', 'Kept answers built again before they expire: kept, dropped (errors, stale data, an invalidation meanwhile) or failed', ['outcome']);
   }
 
   /** The series of an operation: by its label (operationLabel(); `other` past the cap) and type. */
@@ -102,6 +106,11 @@ export class OperationMetrics {
   /** A whole-answer cache lookup. */
   resultCacheLookup(outcome: 'hit' | 'miss'): void {
     this.results.add(1, outcome);
+  }
+
+  /** A kept answer built again ahead of its expiry (result-cache-refresh.ts), and what came of it. */
+  resultCacheRefresh(outcome: RefreshOutcome): void {
+    this.refreshes.add(1, outcome);
   }
 
   countError(operation: string, code: string): void {

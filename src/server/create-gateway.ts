@@ -24,6 +24,8 @@ import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
 import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
+import { AnswerRefresher } from './result-cache-refresh.ts';
+import type { RefreshOutcome } from '../ops/operation-metrics.ts';
 import { ownBytes } from './own-bytes.ts';
 import { stringifyResult, upstreamReportJSON, upstreamReportPlugin } from './upstream-report-plugin.ts';
 import { httpServerOptions, registerHttpHygiene } from './http-hygiene.ts';
@@ -82,6 +84,8 @@ export interface Gateway {
   invalidate(provider: ProviderName, resource: ResourceName, id: string, tenantId?: string): Promise<void>;
   /** Empties the entity cache (this gateway's key prefix only). */
   flushCache(): Promise<void>;
+  /** Resolves once the kept answers being built again ahead of their expiry are (result-cache-refresh.ts). */
+  answersRefreshed(): Promise<void>;
   /** The durable event log behind the webhook receivers, what they counted, and this instance's subscribers. */
   readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
   /** Deferred writes waiting for their provider (allowDeferred), and their dead letters. */
@@ -257,8 +261,11 @@ async function serve(
           closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
         }
         return closing;
-      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics.operations) : undefined)
+      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics.operations) : undefined,
+      (request, key, answer) => refresher?.due(key, answer, auth.principalOf(request)))
     : () => undefined;
+  // Made once the executor is (below): what builds kept answers again before they expire.
+  let refresher: AnswerRefresher | undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
   // ticket is older), and one begun after it reads entities that are already gone.
   const changes = createChangeHub({ onListenerError: (error, change) => fastify.log.error({ err: error, topic: change.topic }, 'a subscription listener failed') });
@@ -327,13 +334,14 @@ async function serve(
     fastify.log.warn('no REDIS_URL: mutations\' Idempotency-Keys and queued writes (allowDeferred) are kept in this process only; they are not shared with other instances and are lost on restart');
   }
   registerDeadLetterRoutes(fastify, writes.queue.deadLetters, (request) => auth.tryAuthenticate(request), '/admin/writes/dead-letters');
-  const contextOf = (principal: Principal, resultTicket?: ResultTicket, request?: FastifyRequest) => {
+  const contextOf = (principal: Principal, resultTicket?: ResultTicket, request?: FastifyRequest, refreshAhead = false) => {
     const { services } = tenantOf(principal);
     return createOperationContext({
       services,
       principal,
       deadlineMs: config.resilience.operationDeadlineMs,
       resultTicket,
+      refreshAhead,
       ...(request ? { request: { id: request.id, record: accessLog.recordOf(request) } } : {}),
       writes: (context) => createWriteSupport(writes.service, context, services),
     });
@@ -343,8 +351,18 @@ async function serve(
   const requestErrorStatus = registerRequestErrorStatus(fastify, (request) => accessLog.recordOf(request));
   const typeDefs = loadTypeDefs();
   const schema = makeExecutableSchema({ typeDefs, resolvers: guardScopes(typeDefs, resolvers) });
+  const executor = createOperationExecutor(schema, { kind: config.executor });
+  if (results) {
+    refresher = new AnswerRefresher({
+      cache: results,
+      executor,
+      contextFor: (principal) => contextOf(principal, undefined, undefined, true),
+      onError: (error) => fastify.log.warn({ err: error }, 'refreshing a kept answer failed; it is replayed until it expires'),
+      ...(metrics ? { onOutcome: (outcome: RefreshOutcome) => metrics.operations.resultCacheRefresh(outcome) } : {}),
+    });
+  }
   const apollo = new ApolloServer<OperationContext>({
-    gateway: executorGateway(schema, createOperationExecutor(schema, { kind: config.executor })),
+    gateway: executorGateway(schema, executor),
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     persistedQueries: persisted.option,
@@ -484,6 +502,7 @@ async function serve(
       await invalidate({ keys: [tenant.services[provider].cache.keyOf(resource, id)] });
     },
     flushCache: () => invalidate({ all: true }),
+    answersRefreshed: () => refresher?.settled() ?? Promise.resolve(),
     events: { log: events.log, counters: events.counters, changes },
     writes: { queue: writes.queue },
     beginShutdown,
@@ -498,6 +517,7 @@ async function serve(
       await metricsServer?.close();
       await subscriptions.close(); // first: open WebSockets would keep the HTTP server from closing
       await apollo.stop(); // drains and closes fastify (fastifyApolloDrainPlugin)
+      await refresher?.settled(); // refreshes under way still read through the providers' clients
       await events.close(); // before Redis: in-flight handlers still write to it
       await writes.close(); // the same: a queued write being sent finishes first
       await stack.close();

@@ -50,6 +50,8 @@ export interface OperationContextOptions {
   resultTicket?: ResultTicket | undefined;
   /** Every read asks the provider again (an event's refresh; see CallContext.revalidate). */
   revalidate?: boolean;
+  /** Reads fetch again what stops being fresh soon (a kept answer's refresh; see CallContext.refreshAhead). */
+  refreshAhead?: boolean;
   /** The operation's writes (src/server/writes/); none where no write can happen (an event's refresh). */
   writes?: (context: OperationContext) => WriteSupport;
   /** The HTTP request this operation answers, and its id (which its upstream calls carry into telemetry). */
@@ -62,9 +64,9 @@ const NO_WRITES: WriteSupport = {
   status: () => Promise.resolve(undefined),
 };
 
-export function createOperationContext({ services, principal, deadlineMs, resultTicket, revalidate = false, writes, request }: OperationContextOptions): OperationContext {
+export function createOperationContext({ services, principal, deadlineMs, resultTicket, revalidate = false, refreshAhead = false, writes, request }: OperationContextOptions): OperationContext {
   const report = new UpstreamReport();
-  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate, request?.id);
+  const call = new CallContext(report, deadlineMs, `${principal.tenantId}/${principal.clientId}`, revalidate, request?.id, refreshAhead);
   if (request) request.record.report = report;
   return new LazyOperationContext({ services, call, writes }, principal, report, call, resultTicket, request?.record);
 }

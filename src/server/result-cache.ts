@@ -3,6 +3,7 @@ import { hash } from 'node:crypto';
 import { constants, inflateRawSync } from 'node:zlib';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
 import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
+import type { AnswerRecipe } from './result-cache-refresh.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
 export interface KeptAnswer {
@@ -19,6 +20,10 @@ export interface KeptAnswer {
   readonly gzip?: GzipPrefix | undefined;
   /** An uncompressed answer's whole last replay and the closing it ended with; set by the cache (`answerWith`). */
   readonly replayed?: { readonly closing: Buffer; readonly answer: Buffer } | undefined;
+  /** How to build the answer again (result-cache-refresh.ts); absent: it is left to expire. */
+  readonly recipe?: AnswerRecipe | undefined;
+  /** From when (the cache's clock) a replay asks for the answer to be built again (`refreshDue`); set by `set`. */
+  readonly refreshAt?: number | undefined;
 }
 
 export interface KeptOperation {
@@ -153,15 +158,28 @@ export class ResultCache {
    * send): a Customer 360 page of ~63 KB keeps in ~11 KB, so the same budget holds about five
    * times the answers. Under W3 (951 distinct pages), 8 MiB held 128 pages uncompressed, so
    * most requests ran their operation again (~3.5 ms of CPU) where a replay costs a copy; the
-   * deflate (~1 ms for such a page) is paid once per kept answer.
+   * deflate (~1 ms for such a page) is paid once per kept answer. False when nothing was kept.
+   * `refreshWithinMs`: how long before its end a replay finds an answer with a recipe due (`refreshDue`).
    */
-  set(ticket: string, answer: KeptAnswer & { readonly data: Buffer }, ttlMs: number): void {
+  set(ticket: string, answer: KeptAnswer & { readonly data: Buffer }, ttlMs: number, refreshWithinMs?: number): boolean {
     const split = ticket.indexOf('\u0001');
-    if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return;
-    const { data } = answer;
+    if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return false;
+    const { data, estimate, operation, recipe } = answer;
+    const refreshAt = recipe !== undefined && refreshWithinMs !== undefined && refreshWithinMs > 0 ? this.now() + ttlMs - refreshWithinMs : undefined;
     const compress = answer.gzip === undefined && data.length >= this.compressFromBytes && data.length <= GZIP_KEPT_MAX_BYTES && data.length < this.maxBytes;
-    const kept: KeptAnswer = compress ? { estimate: answer.estimate, operation: answer.operation, gzip: gzipPrefixOf(data, KEPT_LEVEL) } : answer;
+    const kept: KeptAnswer = compress ? { estimate, operation, gzip: gzipPrefixOf(data, KEPT_LEVEL), recipe, refreshAt } : { ...answer, refreshAt };
     this.answers.set(ticket.slice(split + 1), kept, { ttl: ttlMs });
+    return true;
+  }
+
+  /**
+   * Whether `answer`, just replayed, is close enough to the end of its freshness to be built again
+   * now (refresh-ahead): hot answers then never expire while their entities can be refreshed, and
+   * the pages a dashboard reads do not all run again, and wait for their providers, in the same
+   * second their charge lists go stale (docs/performance.md, fifth pass).
+   */
+  refreshDue(answer: KeptAnswer): boolean {
+    return answer.refreshAt !== undefined && this.now() >= answer.refreshAt;
   }
 
   /**

@@ -41,6 +41,11 @@ export class CallContext {
      * provider failure's log line names the request it failed.
      */
     readonly requestId: string | undefined = undefined,
+    /**
+     * Reads with this context fetch again what would stop being fresh soon (dueForRefresh) rather
+     * than use it: the run that rebuilds a replayed answer before it expires (result-cache-refresh.ts).
+     */
+    readonly refreshAhead = false,
     /** @internal The call a `traced` view is of: its deadline's signal and waits are that call's. */
     private readonly viewed?: CallContext,
   ) {
@@ -79,7 +84,7 @@ export class CallContext {
    * hands it to its fetch, so that the attempts are the batch's children. Only made while tracing.
    */
   traced(span: TraceSpan): CallContext {
-    const view = new CallContext(this.report, this.budgetMs, this.fairnessKey, this.revalidate, this.requestId, this);
+    const view = new CallContext(this.report, this.budgetMs, this.fairnessKey, this.revalidate, this.requestId, this.refreshAhead, this);
     view.trace = span;
     return view;
   }

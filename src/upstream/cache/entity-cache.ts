@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isUpstreamError, type ProviderName } from '../../errors.ts';
 import { noTelemetry, type CacheOutcome, type Telemetry, type TraceSpan } from '../../telemetry.ts';
+import { dueForRefresh } from '../answer-freshness.ts';
 import type { CallContext } from '../call-context.ts';
 import { freshnessOf, type CacheEntry, type Freshness } from './cache-entry.ts';
 import { RESOURCES, type CachePolicies, type ResourceName } from './cache-policy.ts';
@@ -203,12 +204,14 @@ export class EntityCache {
     const entry = store.getNow<CacheEntry<V>>(key);
     if (entry === undefined) return undefined;
     const policy = this.options.policies[resource];
-    if (freshnessOf(entry, policy, this.now()) !== 'fresh') return undefined;
+    const now = this.now();
+    if (freshnessOf(entry, policy, now) !== 'fresh') return undefined;
+    if (call.refreshAhead && dueForRefresh(entry.storedAt + policy.ttlMs, policy.ttlMs, now)) return undefined;
     const model = accept(entry.value);
     if (model === undefined) return undefined;
     const { provider } = RESOURCES[resource];
     call.report.recordCache(provider, 'hit');
-    call.freshness.freshUntil(entry.storedAt + policy.ttlMs);
+    call.freshness.freshUntil(entry.storedAt + policy.ttlMs, policy.ttlMs);
     this.counted(call, provider, resource, 'hit', 1);
     return model;
   }
@@ -220,21 +223,23 @@ export class EntityCache {
    */
   async entries<V>(keys: readonly string[], resource?: ResourceName): Promise<Array<CacheEntry<V> | undefined>> {
     if (keys.length === 0) return [];
-    return this.options.store.getMany<CacheEntry<V>>(keys, resource ? this.freshIn(resource) : undefined).catch(() => keys.map(() => undefined));
+    return this.options.store.getMany<CacheEntry<V>>(keys, resource ? this.freshIn(resource, false) : undefined).catch(() => keys.map(() => undefined));
   }
 
   /**
    * What an in-process copy may answer with on its own: an entry still fresh, by the age it had
    * in the shared store (`storedAt` travels with it), so the copy never serves it longer than the
    * shared store would have served it as fresh. A stale one is read again from the shared store,
-   * where another instance may have refreshed it.
+   * where another instance may have refreshed it; so is one due for refresh, for a refreshing
+   * run (`refreshAhead`).
    */
-  private freshIn<V>(resource: ResourceName): ((entry: CacheEntry<V>) => boolean) | undefined {
+  private freshIn<V>(resource: ResourceName, refreshAhead: boolean): ((entry: CacheEntry<V>) => boolean) | undefined {
     // Only a shared store (tiered, with a local copy) reads it; the in-process store alone would
     // be handed a closure and a clock reading per load for nothing.
     if (this.options.store.kind !== 'redis') return undefined;
     const policy = this.options.policies[resource];
     const readAt = this.now();
+    if (refreshAhead) return (entry) => freshnessOf(entry, policy, readAt) === 'fresh' && !dueForRefresh(entry.storedAt + policy.ttlMs, policy.ttlMs, readAt);
     return (entry) => freshnessOf(entry, policy, readAt) === 'fresh';
   }
 
@@ -278,7 +283,7 @@ export class EntityCache {
     const { report } = call;
     const policy = this.options.policies[resource];
     // A revalidation reads the shared store: its validators should be the newest there are.
-    const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf), call.revalidate ? undefined : this.freshIn(resource)).catch(() => ids.map(() => undefined));
+    const entries = await this.options.store.getMany<CacheEntry<V>>(ids.map(keyOf), call.revalidate ? undefined : this.freshIn(resource, call.refreshAhead)).catch(() => ids.map(() => undefined));
     if (call.revalidate) return this.revalidate(keyFor, resource, ids, entries, fetcher, call);
     const now = this.now();
     const result = new Map<string, V | null | Error>();
@@ -291,11 +296,13 @@ export class EntityCache {
     ids.forEach((id, index) => {
       const entry = entries[index];
       const state = entry ? freshnessOf(entry, policy, now) : 'expired';
-      if (entry && state === 'fresh') {
+      // A refreshing run fetches what is due soon (with its validators), as if it were stale.
+      const due = state === 'fresh' && call.refreshAhead && dueForRefresh(entry!.storedAt + policy.ttlMs, policy.ttlMs, now);
+      if (entry && state === 'fresh' && !due) {
         hits += 1;
         result.set(id, entry.value);
         report.recordCache(provider, 'hit');
-        call.freshness.freshUntil(entry.storedAt + policy.ttlMs);
+        call.freshness.freshUntil(entry.storedAt + policy.ttlMs, policy.ttlMs);
       } else if (entry && state === 'stale-while-revalidate') {
         stale += 1;
         result.set(id, entry.value);
@@ -304,7 +311,7 @@ export class EntityCache {
         refreshLater.push(id);
         known.set(id, entry);
       } else {
-        if (entry && state === 'stale') known.set(id, entry);
+        if (entry && (state === 'stale' || due)) known.set(id, entry);
         else report.recordCache(provider, 'miss');
         needed.push(id);
       }
@@ -328,7 +335,7 @@ export class EntityCache {
         } else {
           result.set(id, outcome ?? null);
           if (outcome instanceof Error || !this.options.store.remembers) call.freshness.spoil();
-          else call.freshness.freshUntil(this.now() + policy.ttlMs);
+          else call.freshness.freshUntil(this.now() + policy.ttlMs, policy.ttlMs);
           if (tally.joined?.has(id)) joined += 1;
           else if (tally.revalidated?.has(id)) revalidated += 1;
           else misses += 1;
