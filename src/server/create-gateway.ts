@@ -262,7 +262,7 @@ async function serve(
         }
         return closing;
       }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics.operations) : undefined,
-      (request, key, answer) => refresher?.due(key, answer, auth.principalOf(request)))
+      { remember: (ticket, document) => refresher?.remember(ticket, document), due: (request, key, answer) => refresher?.due(key, answer, auth.principalOf(request)) })
     : () => undefined;
   // Made once the executor is (below): what builds kept answers again before they expire.
   let refresher: AnswerRefresher | undefined;

@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DocumentNode } from 'graphql';
 import { acceptsGzip, gzipAnswer } from './gzip-replay.ts';
 import type { OperationContext } from './operation-context.ts';
 import { ownBytes } from './own-bytes.ts';
 import type { KeptAnswer, KeptOperation, ResultCache } from './result-cache.ts';
-import type { AnswerRecipe } from './result-cache-refresh.ts';
 import { createSchemaOnlyTest } from './schema-only-answer.ts';
 
 /**
@@ -14,7 +14,15 @@ import { createSchemaOnlyTest } from './schema-only-answer.ts';
  */
 export interface ResultTicket {
   readonly ticket: string;
-  keep?: { ttlMs: number; suffix: string; estimate: string | undefined; operation?: KeptOperation; recipe?: AnswerRecipe | undefined; refreshWithinMs?: number | undefined };
+  keep?: {
+    ttlMs: number;
+    suffix: string;
+    estimate: string | undefined;
+    operation?: KeptOperation;
+    /** With `document`: the answer can be built again before it expires (result-cache-refresh.ts). */
+    refreshWithinMs?: number | undefined;
+    document?: DocumentNode | undefined;
+  };
 }
 
 /**
@@ -44,8 +52,15 @@ export function registerResultCache(
   onReplay?: (request: FastifyRequest) => void,
   /** Told of each lookup: the kept answer replayed, or undefined for a miss (metrics). */
   onLookup: (hit: KeptAnswer | undefined, reply: FastifyReply) => void = () => {},
-  /** Told of a replayed answer due to be built again (ResultCache.refreshDue), with the request that replayed it. */
-  onRefreshDue?: (request: FastifyRequest, key: string, answer: KeptAnswer) => void,
+  /**
+   * Refresh-ahead (result-cache-refresh.ts): told of each answer kept with the document it can be
+   * built again from, and of each replayed answer due to be (ResultCache.refreshDue), with the
+   * request that replayed it. Absent: answers expire.
+   */
+  refresher?: {
+    remember(ticket: string, document: DocumentNode): void;
+    due(request: FastifyRequest, key: string, answer: KeptAnswer): void;
+  },
 ): (request: FastifyRequest) => ResultTicket | undefined {
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   // A callback hook: it never waits, and an async one would cost every request a promise.
@@ -64,7 +79,7 @@ export function registerResultCache(
         const prefix = acceptsGzip(request.headers['accept-encoding'], request.headers['x-no-compression'] !== undefined) ? cache.gzipOf(key!, hit) : undefined;
         answer = prefix ? gzipAnswer(prefix, closing) : cache.answerWith(key!, hit, closing);
         gzip = prefix !== undefined;
-        if (onRefreshDue !== undefined && cache.refreshDue(hit)) onRefreshDue(request, key!, hit);
+        if (refresher !== undefined && cache.refreshDue(hit)) refresher.due(request, key!, hit);
       } else if (key !== undefined) tickets.set(request, { ticket: cache.ticket(key) });
       if (key !== undefined) onLookup(hit, reply);
     } catch (error) {
@@ -85,7 +100,11 @@ export function registerResultCache(
     // the socket and copied again for the cache (docs/performance.md, allocations).
     const bytes = Buffer.from(payload, 'utf8');
     const kept = dataOf(bytes, keep.suffix);
-    if (kept !== undefined) cache.set(tickets.get(request)!.ticket, { data: ownBytes(kept), estimate: keep.estimate, operation: keep.operation, recipe: keep.recipe }, keep.ttlMs, keep.refreshWithinMs);
+    if (kept !== undefined) {
+      const { ticket } = tickets.get(request)!;
+      const refreshable = refresher !== undefined && keep.document !== undefined;
+      if (cache.set(ticket, { data: ownBytes(kept), estimate: keep.estimate, operation: keep.operation }, keep.ttlMs, refreshable ? keep.refreshWithinMs : undefined) && refreshable) refresher.remember(ticket, keep.document!);
+    }
     done(null, bytes);
   });
   return (request) => tickets.get(request);
@@ -117,7 +136,7 @@ export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<Operat
   const schemaOnly = createSchemaOnlyTest();
   // One listener for every request, and no promise of its own: it keeps no per-request state.
   const listener: GraphQLRequestListener<OperationContext> = {
-    willSendResponse({ response, contextValue, operation, document, request }) {
+    willSendResponse({ response, contextValue, operation, document }) {
       const ticket = contextValue.resultTicket;
       if (ticket === undefined || response.body.kind !== 'single' || operation?.operation !== 'query') return DONE;
       const { data, errors, extensions } = response.body.singleResult;
@@ -132,8 +151,7 @@ export function resultCachePlugin(cache: ResultCache): ApolloServerPlugin<Operat
       const estimate = contextValue.estimate === undefined ? undefined : JSON.stringify(contextValue.estimate);
       // Built from entities: it can be built again before they stop being fresh (result-cache-refresh.ts).
       const refreshWithinMs = call.freshness.refreshWithinMs;
-      const recipe = refreshWithinMs !== undefined && document !== undefined ? { document, operation, operationName: request.operationName ?? null, variables: request.variables } : undefined;
-      ticket.keep = { ttlMs, suffix, estimate, recipe, refreshWithinMs };
+      ticket.keep = { ttlMs, suffix, estimate, refreshWithinMs, document: refreshWithinMs === undefined ? undefined : document };
       return DONE;
     },
   };

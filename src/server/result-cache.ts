@@ -3,7 +3,6 @@ import { hash } from 'node:crypto';
 import { constants, inflateRawSync } from 'node:zlib';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
 import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
-import type { AnswerRecipe } from './result-cache-refresh.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
 export interface KeptAnswer {
@@ -20,10 +19,19 @@ export interface KeptAnswer {
   readonly gzip?: GzipPrefix | undefined;
   /** An uncompressed answer's whole last replay and the closing it ended with; set by the cache (`answerWith`). */
   readonly replayed?: { readonly closing: Buffer; readonly answer: Buffer } | undefined;
-  /** How to build the answer again (result-cache-refresh.ts); absent: it is left to expire. */
-  readonly recipe?: AnswerRecipe | undefined;
-  /** From when (the cache's clock) a replay asks for the answer to be built again (`refreshDue`); set by `set`. */
-  readonly refreshAt?: number | undefined;
+  /**
+   * When a replay asks for the answer to be built again (`refreshDue`, result-cache-refresh.ts);
+   * set by `set`, absent for an answer left to expire. One object shared by the entry's copies
+   * (answerWith, gzipOf), so that an answer is tried once whichever copy is replayed.
+   */
+  readonly refresh?: RefreshState | undefined;
+}
+
+export interface RefreshState {
+  /** From when, on the cache's clock. */
+  readonly at: number;
+  /** A refresh of the answer was started (it is not started again). */
+  tried: boolean;
 }
 
 export interface KeptOperation {
@@ -144,6 +152,17 @@ export class ResultCache {
     return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${hash('sha256', query, 'base64')}`;
   }
 
+  /**
+   * What `keyOf` made `key` (or a ticket of it) from: no part holds a NUL (partitions and
+   * operation names cannot, JSON escapes it, base64 has none), so it splits back exactly.
+   */
+  static partsOf(key: string): { partition: string; operationName: string | null; variables: Record<string, unknown>; queryHash: string } {
+    const parts = key.slice(key.indexOf('\u0001') + 1).split('\u0000');
+    if (parts.length !== 4) throw new TypeError('not a result cache key');
+    const [partition, operationName, variables, queryHash] = parts as [string, string, string, string];
+    return { partition, operationName: operationName === '' ? null : operationName, variables: JSON.parse(variables) as Record<string, unknown>, queryHash };
+  }
+
   get(key: string): KeptAnswer | undefined {
     return this.answers.get(key);
   }
@@ -159,15 +178,16 @@ export class ResultCache {
    * times the answers. Under W3 (951 distinct pages), 8 MiB held 128 pages uncompressed, so
    * most requests ran their operation again (~3.5 ms of CPU) where a replay costs a copy; the
    * deflate (~1 ms for such a page) is paid once per kept answer. False when nothing was kept.
-   * `refreshWithinMs`: how long before its end a replay finds an answer with a recipe due (`refreshDue`).
+   * `refreshWithinMs`: how long before its end a replay finds the answer due to be built again
+   * (`refreshDue`); absent: it is left to expire.
    */
   set(ticket: string, answer: KeptAnswer & { readonly data: Buffer }, ttlMs: number, refreshWithinMs?: number): boolean {
     const split = ticket.indexOf('\u0001');
     if (ttlMs <= 0 || Number(ticket.slice(0, split)) !== this.generation) return false;
-    const { data, estimate, operation, recipe } = answer;
-    const refreshAt = recipe !== undefined && refreshWithinMs !== undefined && refreshWithinMs > 0 ? this.now() + ttlMs - refreshWithinMs : undefined;
+    const { data, estimate, operation } = answer;
+    const refresh = refreshWithinMs !== undefined && refreshWithinMs > 0 ? { at: this.now() + ttlMs - refreshWithinMs, tried: false } : undefined;
     const compress = answer.gzip === undefined && data.length >= this.compressFromBytes && data.length <= GZIP_KEPT_MAX_BYTES && data.length < this.maxBytes;
-    const kept: KeptAnswer = compress ? { estimate, operation, gzip: gzipPrefixOf(data, KEPT_LEVEL), recipe, refreshAt } : { ...answer, refreshAt };
+    const kept: KeptAnswer = compress ? { estimate, operation, gzip: gzipPrefixOf(data, KEPT_LEVEL), refresh } : { ...answer, refresh };
     this.answers.set(ticket.slice(split + 1), kept, { ttl: ttlMs });
     return true;
   }
@@ -176,10 +196,11 @@ export class ResultCache {
    * Whether `answer`, just replayed, is close enough to the end of its freshness to be built again
    * now (refresh-ahead): hot answers then never expire while their entities can be refreshed, and
    * the pages a dashboard reads do not all run again, and wait for their providers, in the same
-   * second their charge lists go stale (docs/performance.md, fifth pass).
+   * second their charge lists go stale (docs/performance.md, "Fifth pass"). Once per kept answer.
    */
   refreshDue(answer: KeptAnswer): boolean {
-    return answer.refreshAt !== undefined && this.now() >= answer.refreshAt;
+    const { refresh } = answer;
+    return refresh !== undefined && !refresh.tried && this.now() >= refresh.at;
   }
 
   /**

@@ -510,6 +510,9 @@ export class EntityCache {
 
   /** Tells telemetry, and the batch's span when traced (`tributary.cache.hit`: 3). */
   private counted(call: CallContext, provider: ProviderName, resource: ResourceName, outcome: CacheOutcome, count: number): void {
+    // A kept answer's refresh is background work, as a stale entry's refresh is: its early
+    // fetches of fresh entries are not the misses (nor its fallbacks the stale answers) of any client.
+    if (call.refreshAhead) return;
     this.telemetry.cacheLookup(provider, resource, outcome, count);
     call.trace?.setAttributes({ [`tributary.cache.${outcome}`]: count });
   }
