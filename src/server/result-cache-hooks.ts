@@ -90,6 +90,9 @@ export function registerResultCache(
     // Already encoded: the plugin's onSend passes on any reply whose Content-Encoding is not
     // identity; compression.ts's own hook adds `Vary: accept-encoding` to it, as to every JSON answer.
     if (gzip) void reply.header('content-encoding', 'gzip');
+    // Lent for this response (an identity replay of a compressed answer): given back once it is
+    // written, or its connection gone ('close' follows 'finish', which follows the last write).
+    else if (cache.lends(answer)) reply.raw.once('close', () => cache.giveBack(answer!));
     // Answered here: the hook chain stops without `done`.
     void reply.type('application/json; charset=utf-8').send(answer);
   });

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { hash } from 'node:crypto';
-import { constants, inflateRawSync } from 'node:zlib';
 import { gzipPrefixOf, type GzipPrefix } from './gzip-replay.ts';
+import { ReplayBuffers } from './replay-buffers.ts';
 import { SYNC_MAX_BYTES as GZIP_KEPT_MAX_BYTES } from './compression.ts';
 
 /** An answer as kept: its bytes, and what its extensions said that a replay repeats. */
@@ -66,6 +66,8 @@ const DEFAULT_COMPRESS_FROM_BYTES = 16 * 1024; // 16 KiB: a few times smaller fo
 const KEPT_LEVEL = 6;
 /** The share of the budget for the replays of compressed answers kept whole (see `answerWith`). */
 const WHOLE_REPLAYS_SHARE = 1 / 16;
+/** Keys of the compressed answers last inflated for a replay (see `inflatedLately`). */
+const INFLATED_LATELY = 16;
 
 /** A compressed answer's last identity replay, whole, with the entry and closing it was made for. */
 interface WholeReplay {
@@ -85,6 +87,13 @@ export class ResultCache {
   private readonly answers: LRUCache<string, KeptAnswer>;
   /** Replays of compressed answers, kept whole so that a page replayed often is inflated once. */
   private readonly wholeReplays: LRUCache<string, WholeReplay>;
+  /**
+   * The last few compressed answers replayed in identity, by key: one replayed again while still
+   * here is read often enough to keep whole. Few, so that pages read at random (W3) are not
+   * copied in and out of the whole replays' share at every replay.
+   */
+  private readonly inflatedLately = new LRUCache<string, KeptAnswer>({ max: INFLATED_LATELY });
+  private readonly buffers = new ReplayBuffers();
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
 
@@ -224,32 +233,37 @@ export class ResultCache {
   }
 
   /**
-   * A compressed answer replayed in identity: inflated, and kept whole in a share of the budget of
-   * its own (WHOLE_REPLAYS_SHARE), so that a page many clients read (a dashboard's first page)
-   * is inflated once, not per replay (~0.25 ms and a new 63 KB buffer each, which at thousands of
-   * replays a second sets off full collections; see above).
+   * A compressed answer replayed in identity: inflated into a lent buffer (ReplayBuffers), which
+   * the caller gives back once the response is written (`lends`, `giveBack`). A page replayed a
+   * second time soon after its last inflation (a dashboard's first page, read by many) is kept
+   * whole instead, in a share of the budget of its own (WHOLE_REPLAYS_SHARE), and inflated no more.
    */
   private wholeReplayOf(key: string, answer: KeptAnswer, closing: Buffer): Buffer {
     const kept = this.wholeReplays.get(key);
     if (kept?.answer === answer && kept.closing === closing) return kept.bytes;
     const { gzip } = answer;
     if (gzip === undefined) throw new TypeError('a kept answer holds neither its data nor its compressed copy');
-    // The blocks end on a sync flush, not a final block: read them as a complete stream. Into one
-    // chunk with room for the closing too (zlib's 16 KiB chunks, concatenated, then copied
-    // again, were five page-sized buffers per replay); copied only if zlib did not leave it so.
     const size = gzip.length + closing.length;
-    const data = inflateRawSync(gzip.deflated, { finishFlush: constants.Z_SYNC_FLUSH, chunkSize: Math.max(constants.Z_MIN_CHUNK, size) });
-    let bytes: Buffer;
-    // Sizes under Buffer.poolSize may come from Node's shared pool, which must not be written to.
-    if (size >= Buffer.poolSize && data.byteOffset === 0 && data.buffer.byteLength >= size) {
-      bytes = Buffer.from(data.buffer, 0, size);
-    } else {
-      bytes = Buffer.allocUnsafeSlow(size);
-      data.copy(bytes, 0);
+    if (this.inflatedLately.get(key) === answer) {
+      const bytes = Buffer.allocUnsafeSlow(size);
+      this.buffers.inflateInto(bytes, gzip.deflated, gzip.length, closing);
+      this.wholeReplays.set(key, { answer, closing, bytes });
+      return bytes;
     }
-    closing.copy(bytes, data.length);
-    this.wholeReplays.set(key, { answer, closing, bytes });
+    this.inflatedLately.set(key, answer);
+    const bytes = this.buffers.lend(size);
+    this.buffers.inflateInto(bytes, gzip.deflated, gzip.length, closing);
     return bytes;
+  }
+
+  /** Whether `bytes`, a replay's, is lent (wholeReplayOf): to give back once the response is written. */
+  lends(bytes: Buffer): boolean {
+    return this.buffers.lends(bytes);
+  }
+
+  /** A lent replay's bytes are written: they may be lent again. */
+  giveBack(bytes: Buffer): void {
+    this.buffers.giveBack(bytes);
   }
 
   /**
@@ -276,6 +290,7 @@ export class ResultCache {
     this.generation += 1;
     this.answers.clear();
     this.wholeReplays.clear();
+    this.inflatedLately.clear();
   }
 }
 

@@ -184,7 +184,7 @@ describe('ResultCache keeping large answers compressed', () => {
     expect(Array.from({ length: 10 }, (_, page) => uncompressed.get(uncompressed.keyOf(body(page))!) !== undefined).filter(Boolean).length).toBeLessThan(4);
   });
 
-  it('replays a compressed answer in identity byte for byte, inflating it once per answer and closing', () => {
+  it('replays a compressed answer in identity byte for byte, in lent memory, then kept whole once it is replayed again soon', () => {
     let now = 1_000;
     const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024, now: () => now });
     const key = cache.keyOf(body(1))!;
@@ -192,7 +192,12 @@ describe('ResultCache keeping large answers compressed', () => {
     const closing = Buffer.from('}\n');
     const first = cache.answerWith(key, cache.get(key)!, closing);
     expect(first.equals(Buffer.concat([pageData(1), closing]))).toBe(true);
-    expect(cache.answerWith(key, cache.get(key)!, closing)).toBe(first); // kept whole: not inflated again
+    expect(cache.lends(first)).toBe(true);
+    const second = cache.answerWith(key, cache.get(key)!, closing);
+    expect(second.equals(first)).toBe(true);
+    expect(cache.lends(second)).toBe(false); // kept whole: not inflated again
+    expect(cache.answerWith(key, cache.get(key)!, closing)).toBe(second);
+    cache.giveBack(first);
     const other = Buffer.from(',"extensions":{}}\n');
     expect(cache.answerWith(key, cache.get(key)!, other).equals(Buffer.concat([pageData(1), other]))).toBe(true);
 
@@ -201,6 +206,26 @@ describe('ResultCache keeping large answers compressed', () => {
     expect(cache.answerWith(key, cache.get(key)!, other).equals(Buffer.concat([pageData(2), other]))).toBe(true);
     now = 61_001; // the entry kept its own expiry
     expect(cache.get(key)).toBeUndefined();
+  });
+
+  it('lends each replay memory no other replay holds, and lends it again once given back', () => {
+    const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024 });
+    const keys = [1, 2, 3].map((n) => {
+      const key = cache.keyOf(body(10 + n))!;
+      cache.set(cache.ticket(key), { data: pageData(10 + n), estimate: undefined }, 60_000);
+      return key;
+    });
+    const closing = Buffer.from('}\n');
+    const replays = keys.map((key) => cache.answerWith(key, cache.get(key)!, closing));
+    expect(new Set(replays.map((bytes) => bytes.buffer)).size).toBe(3); // all lent at once: three memories
+    replays.forEach((bytes, n) => expect(bytes.equals(Buffer.concat([pageData(11 + n), closing]))).toBe(true));
+    cache.giveBack(replays[0]!);
+    const other = cache.keyOf(body(20))!;
+    cache.set(cache.ticket(other), { data: pageData(20), estimate: undefined }, 60_000);
+    const reused = cache.answerWith(other, cache.get(other)!, closing);
+    expect(reused.buffer).toBe(replays[0]!.buffer);
+    expect(reused.equals(Buffer.concat([pageData(20), closing]))).toBe(true);
+    expect(replays[1]!.equals(Buffer.concat([pageData(12), closing]))).toBe(true); // still lent: untouched
   });
 
   it('replays it in gzip from the copy it keeps, and only where gzip replays are on', () => {
