@@ -92,7 +92,7 @@ export class ResultCache {
    * here is read often enough to keep whole. Few, so that pages read at random (W3) are not
    * copied in and out of the whole replays' share at every replay.
    */
-  private readonly inflatedLately = new LRUCache<string, KeptAnswer>({ max: INFLATED_LATELY });
+  private readonly inflatedLately = new LRUCache<string, number>({ max: INFLATED_LATELY });
   private readonly buffers = new ReplayBuffers();
   /** Bumped by every clear: an answer begun in an older generation may be built from dropped data. */
   private generation = 0;
@@ -244,13 +244,15 @@ export class ResultCache {
     const { gzip } = answer;
     if (gzip === undefined) throw new TypeError('a kept answer holds neither its data nor its compressed copy');
     const size = gzip.length + closing.length;
-    if (this.inflatedLately.get(key) === answer) {
+    // Kept whole only where it fits the share (lru-cache refuses larger entries, which would then
+    // cost a buffer of their own per replay).
+    if (this.inflatedLately.get(key) === gzip.crc && size + 2 * key.length <= this.wholeReplays.maxSize) {
       const bytes = Buffer.allocUnsafeSlow(size);
       this.buffers.inflateInto(bytes, gzip.deflated, gzip.length, closing);
       this.wholeReplays.set(key, { answer, closing, bytes });
       return bytes;
     }
-    this.inflatedLately.set(key, answer);
+    this.inflatedLately.set(key, gzip.crc); // the data's CRC: it holds nothing of the answer
     const bytes = this.buffers.lend(size);
     this.buffers.inflateInto(bytes, gzip.deflated, gzip.length, closing);
     return bytes;
