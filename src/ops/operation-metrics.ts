@@ -12,7 +12,8 @@ const COST_BUCKETS = [1, 10, 50, 100, 500, 1000, 5000];
 const UPSTREAM_CALL_BUCKETS = [0, 1, 2, 5, 10, 25, 50, 100, 250];
 const TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export type RefreshOutcome = 'kept' | 'dropped' | 'failed';
+/** What came of a refresh that was due: `skipped` while maxConcurrent others ran (the limit binds). */
+export type RefreshOutcome = 'kept' | 'dropped' | 'failed' | 'skipped';
 
 type HistogramChild = ReturnType<Histogram<'operation'>['labels']>;
 
@@ -81,7 +82,7 @@ export class OperationMetrics {
     this.cost = histogram('tributary_graphql_estimated_cost', 'Estimated cost of each operation (calls + objects)', COST_BUCKETS);
     this.upstreamCalls = histogram('tributary_graphql_upstream_calls', 'Provider calls made per operation', UPSTREAM_CALL_BUCKETS);
     this.results = cellCounter(registry, 'tributary_result_cache_lookups_total', 'Whole-answer cache lookups', ['outcome']);
-    this.refreshes = cellCounter(registry, 'tributary_result_cache_refreshes_total', 'Kept answers built again before they expire: kept, dropped (errors, stale data, an invalidation meanwhile) or failed', ['outcome']);
+    this.refreshes = cellCounter(registry, 'tributary_result_cache_refreshes_total', 'Kept answers built again before they expire: kept, dropped (errors, stale data, an invalidation meanwhile), failed, or skipped (as many runs as allowed were under way)', ['outcome']);
   }
 
   /** The series of an operation: by its label (operationLabel(); `other` past the cap) and type. */

@@ -73,7 +73,8 @@ export class AnswerRefresher {
   /** `answer`, kept at `key` and just replayed to `principal`, is due (ResultCache.refreshDue): build it again unless that is under way. */
   due(key: string, answer: KeptAnswer, principal: Principal): void {
     const { refresh } = answer;
-    if (refresh === undefined || refresh.tried || this.running.has(key) || this.running.size >= this.maxConcurrent) return;
+    if (refresh === undefined || refresh.tried || this.running.has(key)) return;
+    if (this.running.size >= this.maxConcurrent) return this.options.onOutcome?.('skipped'); // a later replay in the window asks again
     refresh.tried = true;
     const { operationName, variables, queryHash } = ResultCache.partsOf(key);
     const document = this.documents.get(queryHash);

@@ -16,9 +16,11 @@ function setup(options: { result?: ExecutionResult; ttlMs?: number } = {}) {
   const cache = new ResultCache({ maxBytes: 1024 * 1024, now: () => now });
   const pending: Array<() => void> = [];
   const ran: Array<{ variables: unknown; operationName: string | null }> = [];
+  const outcomes: string[] = [];
   const refresher = new AnswerRefresher({
     cache,
     maxConcurrent: 2,
+    onOutcome: (outcome) => outcomes.push(outcome),
     contextFor: () => ({ call: new CallContext(new UpstreamReport(), 5000) }) as unknown as OperationContext,
     executor: async ({ contextValue, variables, operationName }) => {
       ran.push({ variables, operationName });
@@ -37,7 +39,7 @@ function setup(options: { result?: ExecutionResult; ttlMs?: number } = {}) {
   };
   const settle = () => new Promise((resolve) => setImmediate(resolve));
   return {
-    cache, refresher, keep, ran,
+    cache, refresher, keep, ran, outcomes,
     tick: (ms: number) => (now += ms),
     release: async () => {
       await settle();
@@ -84,12 +86,13 @@ describe('AnswerRefresher', () => {
   });
 
   it('runs one refresh per key, at most maxConcurrent at once, and tries a kept answer once, whichever copy is replayed', async () => {
-    const { cache, refresher, keep, tick, release, ran } = setup({ result: { data: null, errors: [] } });
+    const { cache, refresher, keep, tick, release, ran, outcomes } = setup({ result: { data: null, errors: [] } });
     const keys = ['{ a }', '{ b }', '{ c }'].map((query) => keep(query));
     tick(26_000);
     for (const key of [...keys, keys[0]!]) refresher.due(key, cache.get(key)!, principal);
     await release();
     expect(ran.length).toBe(2);
+    expect(outcomes.sort()).toEqual(['dropped', 'dropped', 'skipped']);
     // Failed (no data): kept as it was, and not tried again, even through a copy of the entry
     // (a replay with another closing keeps one in its place).
     const copy = cache.answerWith(keys[0]!, cache.get(keys[0]!)!, Buffer.from('}\n'));
