@@ -119,7 +119,7 @@ export const SYSTEMS: Record<SystemId, SystemSpec> = {
   'tributary-cold': {
     id: 'tributary-cold',
     label: 'tributary (cold)',
-    summary: 'Tributary with `CACHE_ENABLED=false`: nothing is kept between operations (fetches already in flight are still shared).',
+    summary: 'Tributary with `CACHE_ENABLED=false`: nothing is kept between operations (fetches and identical queries already in flight are still shared).',
     script: 'src/main.ts',
     readiness: 'readyz',
     env: (context) => tributaryEnv(context, false),

@@ -83,6 +83,8 @@ export interface GatewayConfig {
     maxBytes: number;
     /** Bytes of whole answers the result cache keeps. */
     resultMaxBytes: number;
+    /** Identical queries in flight answered once (answers-in-flight.ts). */
+    shareIdenticalOperations: boolean;
     /** CACHE_POLICY as written; parsed and checked against the resource list here. */
     policyOverrides: string;
   };
@@ -239,6 +241,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxEntries: v.CACHE_MAX_ENTRIES,
       maxBytes: v.CACHE_MAX_BYTES,
       resultMaxBytes: v.RESULT_CACHE_MAX_BYTES,
+      shareIdenticalOperations: v.SHARE_IDENTICAL_OPERATIONS,
       policyOverrides: v.CACHE_POLICY,
     },
     redisTimeoutMs: v.REDIS_TIMEOUT_MS,

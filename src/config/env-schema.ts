@@ -64,6 +64,7 @@ export const ENV_SCHEMA = z.object({
   CACHE_MAX_ENTRIES: integer(50_000, 1, 10_000_000).describe('Entities kept by the in-process store, least recently used first out (default 50000)'),
   CACHE_MAX_BYTES: integer(64 * 1024 * 1024, 1024, 16 * 1024 ** 3).describe('Estimated heap bytes (keys included) the in-process entity store keeps, least recently used first out (default 67108864)'),
   RESULT_CACHE_MAX_BYTES: integer(12 * 1024 * 1024, 0, 4 * 1024 ** 3).describe('Bytes of whole answers replayed while their data is fresh (and built again before they expire while read), keys included, answers of 16 KiB or more counted compressed (default 12582912; 0 turns it off)'),
+  SHARE_IDENTICAL_OPERATIONS: boolean(true).describe('true/false: a query identical to one being answered (same text, variables, operation name, tenant and scopes) waits for that answer instead of running again (default true; with CACHE_ENABLED=false too)'),
   CACHE_POLICY: cachePolicy().describe('Freshness overrides, resource=ttl[/swr[/maxStale]] in seconds, comma separated'),
   REDIS_TIMEOUT_MS: integer(100, 1, 60_000).describe('Longest Redis may stay silent with a command or probe waiting before it counts as failed and the caller falls back to in-process; up to a second more while Redis answers other commands or the gateway is busy (default 100)'),
   REDIS_PROBE_INTERVAL_MS: integer(250, 10, 60_000).describe('While Redis is down, the pause between PINGs that check whether it is back (default 250)'),

@@ -1,4 +1,4 @@
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { CounterCells, Cell } from './counter-cells.ts';
 import { OTHER_OPERATION, RESERVED_OPERATION_LABELS } from './operation-label.ts';
 import { cellCounter, DURATION_BUCKETS } from './upstream-metrics.ts';
@@ -64,6 +64,7 @@ export class OperationMetrics {
   private readonly upstreamCalls: Histogram<'operation'>;
   private readonly results: CounterCells;
   private readonly refreshes: CounterCells;
+  private readonly shared: Counter;
   /** By operation name, then type. */
   private readonly series = new Map<string, Map<string, OperationSeries>>();
   private readonly codes = new Set<string>();
@@ -75,13 +76,14 @@ export class OperationMetrics {
     private readonly maxOperations = DEFAULT_MAX_OPERATIONS,
   ) {
     if (!(Number.isInteger(maxOperations) && maxOperations >= 0)) throw new TypeError(`maxOperations must be a non-negative integer: ${maxOperations}`);
-    this.requests = cellCounter(registry, 'tributary_graphql_requests_total', 'GraphQL requests by operation name and type, result-cache replays included', ['operation', 'type']);
+    this.requests = cellCounter(registry, 'tributary_graphql_requests_total', 'GraphQL requests by operation name and type, result-cache replays and shared answers included', ['operation', 'type']);
     this.errors = cellCounter(registry, 'tributary_graphql_errors_total', 'Errors in GraphQL answers, by extensions.code', ['operation', 'code']);
     const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, labelNames: ['operation'], buckets, registers: [registry] });
     this.duration = histogram('tributary_graphql_request_duration_seconds', 'GraphQL request duration', DURATION_BUCKETS);
     this.cost = histogram('tributary_graphql_estimated_cost', 'Estimated cost of each operation (calls + objects)', COST_BUCKETS);
     this.upstreamCalls = histogram('tributary_graphql_upstream_calls', 'Provider calls made per operation', UPSTREAM_CALL_BUCKETS);
     this.results = cellCounter(registry, 'tributary_result_cache_lookups_total', 'Whole-answer cache lookups', ['outcome']);
+    this.shared = new Counter({ name: 'tributary_graphql_shared_answers_total', help: 'Requests given the answer of the identical query in flight instead of running it', registers: [registry] });
     this.refreshes = cellCounter(registry, 'tributary_result_cache_refreshes_total', 'Kept answers built again before they expire: kept, dropped (errors, stale data, an invalidation meanwhile), failed, or skipped (as many runs as allowed were under way)', ['outcome']);
   }
 
@@ -107,6 +109,11 @@ export class OperationMetrics {
   /** A whole-answer cache lookup. */
   resultCacheLookup(outcome: 'hit' | 'miss'): void {
     this.results.add(1, outcome);
+  }
+
+  /** A request given the answer of the identical operation in flight (answers-in-flight.ts). */
+  sharedAnswer(): void {
+    this.shared.inc();
   }
 
   /** A kept answer built again ahead of its expiry (result-cache-refresh.ts), and what came of it. */

@@ -16,8 +16,11 @@ export interface RequestRecord {
   readonly log: FastifyBaseLogger;
   operationName: string | undefined;
   report: UpstreamReport | undefined;
-  /** Answered by the result cache, without running the operation. */
-  cacheHit: boolean;
+  /**
+   * Answered without running the operation: replayed by the result cache, or given the answer of
+   * the identical operation in flight (answers-in-flight.ts).
+   */
+  reused: 'cache' | 'shared' | undefined;
 }
 
 export interface AccessLog {
@@ -76,13 +79,14 @@ export function registerAccessLog(fastify: FastifyInstance, options: AccessLogOp
   return {
     recordOf: (request) => {
       const slot = request as RecordedRequest;
-      return (slot[RECORD] ??= { log: request.log, operationName: undefined, report: undefined, cacheHit: false });
+      return (slot[RECORD] ??= { log: request.log, operationName: undefined, report: undefined, reused: undefined });
     },
   };
 }
 
 function recordFields(record: RequestRecord): object {
-  if (record.cacheHit) return { operation: record.operationName ?? null, resultCache: 'hit' };
+  if (record.reused === 'cache') return { operation: record.operationName ?? null, resultCache: 'hit' };
+  if (record.reused === 'shared') return { operation: record.operationName ?? null, sharedAnswer: true };
   return { operation: record.operationName ?? null, upstream: record.report?.callsByProvider() ?? {} };
 }
 

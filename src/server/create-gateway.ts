@@ -23,6 +23,7 @@ import { UpstreamReport } from '../upstream/upstream-report.ts';
 import { createInvalidationBus } from './invalidation-bus.ts';
 import type { Invalidation } from '../upstream/cache/entity-cache.ts';
 import { ResultCache } from './result-cache.ts';
+import { AnswersInFlight } from './answers-in-flight.ts';
 import { registerResultCache, resultCachePlugin, type ResultTicket } from './result-cache-hooks.ts';
 import { AnswerRefresher } from './result-cache-refresh.ts';
 import type { RefreshOutcome } from '../ops/operation-metrics.ts';
@@ -86,6 +87,8 @@ export interface Gateway {
   flushCache(): Promise<void>;
   /** Resolves once the kept answers being built again ahead of their expiry are (result-cache-refresh.ts). */
   answersRefreshed(): Promise<void>;
+  /** Requests waiting now for the answer of an identical query in flight (answers-in-flight.ts). */
+  waitingForSharedAnswers(): number;
   /** The durable event log behind the webhook receivers, what they counted, and this instance's subscribers. */
   readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
   /** Deferred writes waiting for their provider (allowDeferred), and their dead letters. */
@@ -246,24 +249,37 @@ async function serve(
   };
   // Per shared zero report (one per combination of breaker states) and estimate: made once.
   const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
-  const resultTicketOf = results
-    ? registerResultCache(fastify, results, partitionOf, persisted.heldDocumentOf, (request, estimate) => {
-        accessLog.recordOf(request).cacheHit = true; // asked for the closing of a replay only
-        const report = zeroReport(tenantOf(auth.principalOf(request)));
-        if (report === undefined) return CLOSE_ANSWER;
-        let closings = replayClosings.get(report);
-        if (!closings) replayClosings.set(report, (closings = new Map()));
-        let closing = closings.get(estimate);
-        if (!closing) {
-          if (closings.size >= MAX_REPLAY_CLOSINGS) closings.clear(); // estimates vary with variables
-          const upstream = estimate === undefined ? JSON.stringify(report) : `${JSON.stringify(report).slice(0, -1)},"estimate":${estimate}}`;
-          // Ended as Apollo ends an answer it runs (stringifyResult), so that a replay reads the same.
-          closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
-        }
-        return closing;
-      }, tracing && ((request) => traceReplay(tracing, request, auth.principalOf(request).tenantId)), metrics ? resultLookupRecorder(metrics.operations) : undefined,
-      { remember: (ticket, document) => refresher?.remember(ticket, document), due: (request, key, answer) => refresher?.due(key, answer, auth.principalOf(request)) })
-    : () => undefined;
+  const inFlight = config.cache.shareIdenticalOperations ? new AnswersInFlight() : undefined;
+  const resultTicketOf =
+    results || inFlight
+      ? registerResultCache(fastify, {
+          cache: results,
+          inFlight,
+          partitionOf,
+          persistedDocumentOf: persisted.heldDocumentOf,
+          closingOf: (request, estimate) => {
+            const report = zeroReport(tenantOf(auth.principalOf(request)));
+            if (report === undefined) return CLOSE_ANSWER;
+            let closings = replayClosings.get(report);
+            if (!closings) replayClosings.set(report, (closings = new Map()));
+            let closing = closings.get(estimate);
+            if (!closing) {
+              if (closings.size >= MAX_REPLAY_CLOSINGS) closings.clear(); // estimates vary with variables
+              const upstream = estimate === undefined ? JSON.stringify(report) : `${JSON.stringify(report).slice(0, -1)},"estimate":${estimate}}`;
+              // Ended as Apollo ends an answer it runs (stringifyResult), so that a replay reads the same.
+              closings.set(estimate, (closing = ownBytes(Buffer.from(`,"extensions":{"upstream":${upstream}}}\n`))));
+            }
+            return closing;
+          },
+          onReused: (request, how) => {
+            accessLog.recordOf(request).reused = how;
+            if (tracing) traceReplay(tracing, request, auth.principalOf(request).tenantId, how);
+            if (how === 'shared') metrics?.operations.sharedAnswer();
+          },
+          ...(metrics ? { onLookup: resultLookupRecorder(metrics.operations) } : {}),
+          refresher: { remember: (ticket, document) => refresher?.remember(ticket, document), due: (request, key, answer) => refresher?.due(key, answer, auth.principalOf(request)) },
+        })
+      : () => undefined;
   // Made once the executor is (below): what builds kept answers again before they expire.
   let refresher: AnswerRefresher | undefined;
   // Entities first, answers after: an answer begun before the clear is then never kept (its
@@ -281,6 +297,7 @@ async function serve(
         .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
         .finally(() => {
           results?.clear();
+          inFlight?.clear();
           // Only now: a subscriber reads through a cache that no longer holds the old copy.
           for (const change of changed) changes.publish(change);
         });
@@ -290,6 +307,7 @@ async function serve(
   const invalidate = async (what: Invalidation) => {
     await stack.cache.invalidate(what);
     results?.clear();
+    inFlight?.clear();
     await invalidations.announce(what);
   };
 
@@ -398,7 +416,7 @@ async function serve(
       ApolloServerPluginCacheControlDisabled(),
       landingPage.plugin,
       ...(config.upstreamReport ? [upstreamReportPlugin((context) => tenantOf(context.principal).breakers())] : []),
-      ...(results ? [resultCachePlugin(results)] : []),
+      ...(results || inFlight ? [resultCachePlugin(now ?? Date.now)] : []),
       // Off, it is not registered at all: an untraced operation pays nothing for it.
       ...(tracing ? [tracingPlugin(tracing)] : []),
       // After the result cache's plugin: it tells the answer to keep which operation's replays to count.
@@ -503,6 +521,7 @@ async function serve(
     },
     flushCache: () => invalidate({ all: true }),
     answersRefreshed: () => refresher?.settled() ?? Promise.resolve(),
+    waitingForSharedAnswers: () => inFlight?.waiting ?? 0,
     events: { log: events.log, counters: events.counters, changes },
     writes: { queue: writes.queue },
     beginShutdown,

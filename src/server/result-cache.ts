@@ -136,33 +136,7 @@ export class ResultCache {
   }
 
   /**
-   * The key of a POSTed GraphQL request, or undefined when it is not one we replay.
-   * `partition`: what else decides the answer (tenant, scopes); never a secret, keys are kept in memory only.
-   * `persistedDocumentOf`: the text of an automatic persisted query's hash, if known at once; a
-   * request by hash alone then has its text's key. One that sends its text with the hash is a
-   * registration, which only Apollo carries out: it is never answered from here.
-   */
-  keyOf(body: unknown, partition = '', persistedDocumentOf?: (hash: string) => string | undefined): string | undefined {
-    if (typeof body !== 'object' || body === null) return undefined;
-    const { variables, operationName, extensions } = body as Record<string, unknown>;
-    let { query } = body as Record<string, unknown>;
-    if (extensions !== undefined) {
-      const hash = query === undefined && persistedDocumentOf ? persistedHashOf(extensions) : undefined;
-      if (hash === undefined) return undefined;
-      query = persistedDocumentOf!(hash);
-    }
-    if (typeof query !== 'string') return undefined;
-    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
-    if (/^\s*mutation\b/.test(query)) return undefined;
-    // The text's SHA-256, not the text: the 800 characters of a Customer 360 query were ~1.6 KB
-    // of every key's share of the budget, about a seventh of the compressed page (one hash of the
-    // text costs ~2 µs a request; numbering texts in a map instead let new texts, junk included,
-    // push every kept answer out of reach, and held texts outside the budget).
-    return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${hash('sha256', query, 'base64')}`;
-  }
-
-  /**
-   * What `keyOf` made `key` (or a ticket of it) from: no part holds a NUL (partitions and
+   * What `answerKeyOf` made `key` (or a ticket of it) from: no part holds a NUL (partitions and
    * operation names cannot, JSON escapes it, base64 has none), so it splits back exactly.
    */
   static partsOf(key: string): { partition: string; operationName: string | null; variables: Record<string, unknown>; queryHash: string } {
@@ -294,6 +268,33 @@ export class ResultCache {
     this.wholeReplays.clear();
     this.inflatedLately.clear();
   }
+}
+
+/**
+ * The key of a POSTed GraphQL request, or undefined when it is not one we replay or share
+ * (answers-in-flight.ts).
+ * `partition`: what else decides the answer (tenant, scopes); never a secret, keys are kept in memory only.
+ * `persistedDocumentOf`: the text of an automatic persisted query's hash, if known at once; a
+ * request by hash alone then has its text's key. One that sends its text with the hash is a
+ * registration, which only Apollo carries out: it is never answered from here.
+ */
+export function answerKeyOf(body: unknown, partition = '', persistedDocumentOf?: (hash: string) => string | undefined): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { variables, operationName, extensions } = body as Record<string, unknown>;
+  let { query } = body as Record<string, unknown>;
+  if (extensions !== undefined) {
+    const hash = query === undefined && persistedDocumentOf ? persistedHashOf(extensions) : undefined;
+    if (hash === undefined) return undefined;
+    query = persistedDocumentOf!(hash);
+  }
+  if (typeof query !== 'string') return undefined;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return undefined;
+  if (/^\s*mutation\b/.test(query)) return undefined;
+  // The text's SHA-256, not the text: the 800 characters of a Customer 360 query were ~1.6 KB
+  // of every key's share of the budget, about a seventh of the compressed page (one hash of the
+  // text costs ~2 µs a request; numbering texts in a map instead let new texts, junk included,
+  // push every kept answer out of reach, and held texts outside the budget).
+  return `${partition}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${hash('sha256', query, 'base64')}`;
 }
 
 /**

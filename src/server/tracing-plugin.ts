@@ -45,12 +45,13 @@ function errorCode(code: unknown): string {
 }
 
 /**
- * The span of an answer the result cache replayed: no GraphQL work and no upstream call, so it
- * has no children. Only queries without errors are kept; the name is the request's
+ * The span of an answer the result cache replayed, or of one given the answer of the identical
+ * operation in flight (`how`: 'shared'; that operation's span has the work): no GraphQL work and
+ * no upstream call of its own, so it has no children. Only queries without errors are kept; the name is the request's
  * `operationName` when it gives one (the document is not parsed for a replay), bounded like a
  * resolved one: the body is the client's text.
  */
-export function traceReplay(tracing: GatewayTracing, request: FastifyRequest, tenant: string): void {
+export function traceReplay(tracing: GatewayTracing, request: FastifyRequest, tenant: string, how: 'cache' | 'shared' = 'cache'): void {
   const body = request.body as { operationName?: unknown } | undefined;
   const name = typeof body?.operationName === 'string' && body.operationName !== '' ? operationLabel(true, body.operationName) : undefined;
   const header = (key: string) => {
@@ -62,7 +63,8 @@ export function traceReplay(tracing: GatewayTracing, request: FastifyRequest, te
       'graphql.operation.type': 'query',
       'graphql.operation.name': name,
       'tributary.tenant': tenant,
-      'tributary.result_cache.replayed': true,
+      'tributary.result_cache.replayed': how === 'cache',
+      ...(how === 'shared' ? { 'tributary.answer.shared': true } : {}),
     })
     .end({ 'tributary.errors': 0 });
 }

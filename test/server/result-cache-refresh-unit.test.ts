@@ -3,7 +3,7 @@ import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.ts';
 import type { OperationContext } from '../../src/server/operation-context.ts';
-import { ResultCache } from '../../src/server/result-cache.ts';
+import { answerKeyOf, ResultCache } from '../../src/server/result-cache.ts';
 import { AnswerRefresher } from '../../src/server/result-cache-refresh.ts';
 import { CallContext } from '../../src/upstream/call-context.ts';
 import { UpstreamReport } from '../../src/upstream/upstream-report.ts';
@@ -31,7 +31,7 @@ function setup(options: { result?: ExecutionResult; ttlMs?: number } = {}) {
   });
   /** Keeps `{"a":0}` for `query` as a request would: for 30 s, due in its last 5 s, with its document. */
   const keep = (query: string, variables?: Record<string, unknown>) => {
-    const key = cache.keyOf({ query, variables })!;
+    const key = answerKeyOf({ query, variables })!;
     const ticket = cache.ticket(key);
     cache.set(ticket, { data: Buffer.from('{"data":{"a":0}'), estimate: '{"calls":1}' }, 30_000, 5_000);
     refresher.remember(ticket, parse(query));
@@ -54,7 +54,7 @@ describe('ResultCache.refreshDue', () => {
   it('is due in the last stretch of an answer kept with a refresh window, never for one without', () => {
     const { cache, keep, tick } = setup();
     const key = keep('{ a }');
-    const other = cache.keyOf({ query: '{ b }' })!;
+    const other = answerKeyOf({ query: '{ b }' })!;
     cache.set(cache.ticket(other), { data: Buffer.from('{"data":{"b":0}'), estimate: undefined }, 30_000);
     tick(24_999);
     expect(cache.refreshDue(cache.get(key)!)).toBe(false);
@@ -64,7 +64,7 @@ describe('ResultCache.refreshDue', () => {
   });
 
   it('splits a key back into what made it', () => {
-    const key = new ResultCache({ maxBytes: 1024 }).keyOf({ query: 'query Q($n: Int) { a(n: $n) }', operationName: 'Q', variables: { n: 1, s: 'x\u0000y' } }, 'tenant\nscope')!;
+    const key = answerKeyOf({ query: 'query Q($n: Int) { a(n: $n) }', operationName: 'Q', variables: { n: 1, s: 'x\u0000y' } }, 'tenant\nscope')!;
     expect(ResultCache.partsOf(key)).toMatchObject({ partition: 'tenant\nscope', operationName: 'Q', variables: { n: 1, s: 'x\u0000y' } });
   });
 });
@@ -131,7 +131,7 @@ describe('AnswerRefresher', () => {
 
   it('lets an answer whose document it no longer holds expire', async () => {
     const { cache, refresher, tick, release, ran } = setup();
-    const key = cache.keyOf({ query: '{ z }' })!;
+    const key = answerKeyOf({ query: '{ z }' })!;
     cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"z":0}'), estimate: undefined }, 30_000, 5_000);
     tick(26_000);
     refresher.due(key, cache.get(key)!, principal);

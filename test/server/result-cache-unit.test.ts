@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { gzipAnswer } from '../../src/server/gzip-replay.ts';
-import { ResultCache } from '../../src/server/result-cache.ts';
+import { answerKeyOf, ResultCache } from '../../src/server/result-cache.ts';
 import { dataOf } from '../../src/server/result-cache-hooks.ts';
 import { ownBytes } from '../../src/server/own-bytes.ts';
 
@@ -11,7 +11,7 @@ describe('ResultCache', () => {
 
   it('does not keep an answer that was being built while the cache was cleared', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024 });
-    const key = cache.keyOf(body)!;
+    const key = answerKeyOf(body)!;
     const ticket = cache.ticket(key);
     cache.clear(); // an invalidation while the answer is built from what it dropped
     cache.set(ticket, { data: Buffer.from('{"data":{"old":true}'), estimate: undefined }, 60_000);
@@ -22,7 +22,7 @@ describe('ResultCache', () => {
 
   it('counts keys (their variables) in its size', () => {
     const cache = new ResultCache({ maxBytes: 10_000 });
-    const keys = Array.from({ length: 10 }, (_, n) => cache.keyOf({ query: '{ a }', variables: { n, text: 'x'.repeat(2_000) } })!);
+    const keys = Array.from({ length: 10 }, (_, n) => answerKeyOf({ query: '{ a }', variables: { n, text: 'x'.repeat(2_000) } })!);
     for (const key of keys) cache.set(cache.ticket(key), { data: Buffer.from('{"data":{}'), estimate: undefined }, 60_000);
     // Each key alone is over 4,000 bytes (UTF-16), so no more than two fit in 10,000.
     expect(keys.filter((key) => cache.get(key) !== undefined).length).toBeLessThanOrEqual(2);
@@ -31,20 +31,20 @@ describe('ResultCache', () => {
   it('keys a document by a hash of its text, so that keys stay short whatever the text', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024 });
     const long = `{ a${'x'.repeat(2_000)} }`;
-    const key = cache.keyOf({ query: long })!;
+    const key = answerKeyOf({ query: long })!;
     expect(key.length).toBeLessThan(100);
-    expect(cache.keyOf({ query: long })).toBe(key);
-    expect(cache.keyOf({ query: `{ a${'x'.repeat(2_000)}y }` })).not.toBe(key);
+    expect(answerKeyOf({ query: long })).toBe(key);
+    expect(answerKeyOf({ query: `{ a${'x'.repeat(2_000)}y }` })).not.toBe(key);
     // However many other texts are asked for, a kept answer stays within reach.
     cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"a":1}'), estimate: undefined }, 60_000);
-    for (let n = 0; n < 2_500; n += 1) cache.keyOf({ query: `{ b${n} }` });
-    expect(cache.get(cache.keyOf({ query: long })!)?.data!.toString()).toBe('{"data":{"a":1}');
+    for (let n = 0; n < 2_500; n += 1) answerKeyOf({ query: `{ b${n} }` });
+    expect(cache.get(answerKeyOf({ query: long })!)?.data!.toString()).toBe('{"data":{"a":1}');
   });
 
   it('compresses data of at least gzipFromBytes at its first replay in gzip, and keeps that copy with it', () => {
     let now = 1_000; // lru-cache takes an entry that started at 0 for one without expiry
     const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024, now: () => now });
-    const [small, large] = [cache.keyOf({ query: '{ a }' })!, cache.keyOf({ query: '{ b }' })!];
+    const [small, large] = [answerKeyOf({ query: '{ a }' })!, answerKeyOf({ query: '{ b }' })!];
     cache.set(cache.ticket(small), { data: Buffer.from(`{"data":{"a":"${'x'.repeat(1007)}"}`), estimate: undefined }, 60_000); // 1,023 bytes
     cache.set(cache.ticket(large), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(1008)}"}`), estimate: undefined }, 60_000); // 1,024 bytes
     expect([cache.get(small)?.data!.length, cache.get(large)?.data!.length]).toEqual([1_023, 1_024]);
@@ -68,7 +68,7 @@ describe('ResultCache', () => {
 
   it('compresses no data the compression plugin would stream (over 256 KiB)', () => {
     const cache = new ResultCache({ maxBytes: 4 * 1024 * 1024, gzipFromBytes: 1024 });
-    const key = cache.keyOf({ query: '{ big }' })!;
+    const key = answerKeyOf({ query: '{ big }' })!;
     cache.set(cache.ticket(key), { data: Buffer.from(`{"data":{"b":"${'x'.repeat(256 * 1024)}"}`), estimate: undefined }, 60_000);
     expect(cache.get(key)?.data!.length).toBeGreaterThan(256 * 1024);
     expect(cache.gzipOf(key, cache.get(key)!)).toBeUndefined();
@@ -79,7 +79,7 @@ describe('ResultCache', () => {
     // Random bytes do not deflate: with its compressed copy, the answer takes twice its size.
     const data = Buffer.concat([Buffer.from('{"data":'), randomBytes(6_000)]);
     const cache = new ResultCache({ maxBytes: 10_000, gzipFromBytes: 1024 });
-    const key = cache.keyOf(body)!;
+    const key = answerKeyOf(body)!;
     cache.set(cache.ticket(key), { data, estimate: undefined }, 60_000);
     const kept = cache.get(key)!;
     expect(kept).toBeDefined();
@@ -91,7 +91,7 @@ describe('ResultCache', () => {
   it('makes the bytes of a replay once per closing, and keeps them in place of the data', () => {
     let now = 1_000;
     const cache = new ResultCache({ maxBytes: 1024 * 1024, now: () => now });
-    const key = cache.keyOf(body)!;
+    const key = answerKeyOf(body)!;
     cache.set(cache.ticket(key), { data: Buffer.from('{"data":{"a":1}'), estimate: undefined }, 60_000);
     const [closing, other] = [Buffer.from('}\n'), Buffer.from(',"extensions":{}}\n')];
     const first = cache.answerWith(key, cache.get(key)!, closing);
@@ -111,14 +111,14 @@ describe('ResultCache', () => {
     const held = new Map([['h1', query], ['h2', 'mutation { x }']]);
     const documentOf = (hash: string) => held.get(hash);
     const byHash = (sha256Hash: string, more: Record<string, unknown> = {}) => ({ variables: { n: 1 }, extensions: { persistedQuery: { version: 1, sha256Hash }, ...more } });
-    expect(cache.keyOf(byHash('h1'), 'tenant', documentOf)).toBe(cache.keyOf({ query, variables: { n: 1 } }, 'tenant'));
-    expect(cache.keyOf(byHash('h1'), 'tenant')).toBeUndefined(); // APQ off
-    expect(cache.keyOf(byHash('unknown'), 'tenant', documentOf)).toBeUndefined();
-    expect(cache.keyOf(byHash('h2'), 'tenant', documentOf)).toBeUndefined();
+    expect(answerKeyOf(byHash('h1'), 'tenant', documentOf)).toBe(answerKeyOf({ query, variables: { n: 1 } }, 'tenant'));
+    expect(answerKeyOf(byHash('h1'), 'tenant')).toBeUndefined(); // APQ off
+    expect(answerKeyOf(byHash('unknown'), 'tenant', documentOf)).toBeUndefined();
+    expect(answerKeyOf(byHash('h2'), 'tenant', documentOf)).toBeUndefined();
     // A registration (Apollo must see it), another extension, another version: not replayed.
-    expect(cache.keyOf({ query, ...byHash('h1') }, 'tenant', documentOf)).toBeUndefined();
-    expect(cache.keyOf(byHash('h1', { other: true }), 'tenant', documentOf)).toBeUndefined();
-    expect(cache.keyOf({ extensions: { persistedQuery: { version: 2, sha256Hash: 'h1' } } }, 'tenant', documentOf)).toBeUndefined();
+    expect(answerKeyOf({ query, ...byHash('h1') }, 'tenant', documentOf)).toBeUndefined();
+    expect(answerKeyOf(byHash('h1', { other: true }), 'tenant', documentOf)).toBeUndefined();
+    expect(answerKeyOf({ extensions: { persistedQuery: { version: 2, sha256Hash: 'h1' } } }, 'tenant', documentOf)).toBeUndefined();
   });
 });
 
@@ -168,26 +168,26 @@ describe('ResultCache keeping large answers compressed', () => {
     const cache = new ResultCache({ maxBytes: 4 * size, compressFromBytes: 16 * 1024 });
     expect(size).toBeGreaterThan(16 * 1024);
     for (let page = 0; page < 10; page += 1) {
-      const key = cache.keyOf(body(page))!;
+      const key = answerKeyOf(body(page))!;
       cache.set(cache.ticket(key), { data: pageData(page), estimate: undefined }, 60_000);
     }
     for (let page = 0; page < 10; page += 1) {
-      const kept = cache.get(cache.keyOf(body(page))!);
+      const kept = cache.get(answerKeyOf(body(page))!);
       expect(kept?.data).toBeUndefined();
       expect(kept?.gzip?.length).toBe(size);
     }
     const uncompressed = new ResultCache({ maxBytes: 4 * size, compressFromBytes: Infinity });
     for (let page = 0; page < 10; page += 1) {
-      const key = uncompressed.keyOf(body(page))!;
+      const key = answerKeyOf(body(page))!;
       uncompressed.set(uncompressed.ticket(key), { data: pageData(page), estimate: undefined }, 60_000);
     }
-    expect(Array.from({ length: 10 }, (_, page) => uncompressed.get(uncompressed.keyOf(body(page))!) !== undefined).filter(Boolean).length).toBeLessThan(4);
+    expect(Array.from({ length: 10 }, (_, page) => uncompressed.get(answerKeyOf(body(page))!) !== undefined).filter(Boolean).length).toBeLessThan(4);
   });
 
   it('replays a compressed answer in identity byte for byte, in lent memory, then kept whole once it is replayed again soon', () => {
     let now = 1_000;
     const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024, now: () => now });
-    const key = cache.keyOf(body(1))!;
+    const key = answerKeyOf(body(1))!;
     cache.set(cache.ticket(key), { data: pageData(1), estimate: undefined }, 60_000);
     const closing = Buffer.from('}\n');
     const first = cache.answerWith(key, cache.get(key)!, closing);
@@ -211,7 +211,7 @@ describe('ResultCache keeping large answers compressed', () => {
   it('lends each replay memory no other replay holds, and lends it again once given back', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024 });
     const keys = [1, 2, 3].map((n) => {
-      const key = cache.keyOf(body(10 + n))!;
+      const key = answerKeyOf(body(10 + n))!;
       cache.set(cache.ticket(key), { data: pageData(10 + n), estimate: undefined }, 60_000);
       return key;
     });
@@ -220,7 +220,7 @@ describe('ResultCache keeping large answers compressed', () => {
     expect(new Set(replays.map((bytes) => bytes.buffer)).size).toBe(3); // all lent at once: three memories
     replays.forEach((bytes, n) => expect(bytes.equals(Buffer.concat([pageData(11 + n), closing]))).toBe(true));
     cache.giveBack(replays[0]!);
-    const other = cache.keyOf(body(20))!;
+    const other = answerKeyOf(body(20))!;
     cache.set(cache.ticket(other), { data: pageData(20), estimate: undefined }, 60_000);
     const reused = cache.answerWith(other, cache.get(other)!, closing);
     expect(reused.buffer).toBe(replays[0]!.buffer);
@@ -230,7 +230,7 @@ describe('ResultCache keeping large answers compressed', () => {
 
   it('replays it in gzip from the copy it keeps, and only where gzip replays are on', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024, gzipFromBytes: 1024, compressFromBytes: 1024 });
-    const key = cache.keyOf(body(3))!;
+    const key = answerKeyOf(body(3))!;
     cache.set(cache.ticket(key), { data: pageData(3), estimate: undefined }, 60_000);
     const kept = cache.get(key)!;
     const prefix = cache.gzipOf(key, kept)!;
@@ -254,7 +254,7 @@ describe('ResultCache keeping large answers compressed', () => {
 
   it('forgets the whole replays with the answers when it is cleared', () => {
     const cache = new ResultCache({ maxBytes: 1024 * 1024, compressFromBytes: 1024 });
-    const key = cache.keyOf(body(4))!;
+    const key = answerKeyOf(body(4))!;
     cache.set(cache.ticket(key), { data: pageData(4), estimate: undefined }, 60_000);
     const closing = Buffer.from('}\n');
     const before = cache.answerWith(key, cache.get(key)!, closing);

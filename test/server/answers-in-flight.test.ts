@@ -1,0 +1,260 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/model/global-id.ts';
+import { AnswersInFlight, type SharedAnswer } from '../../src/server/answers-in-flight.ts';
+import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
+import { eventually } from '../support/eventually.ts';
+import { GatewayStack, type GraphQLResponse } from '../support/gateway-stack.ts';
+
+/** Until `check` stops throwing (eventually() takes a boolean probe). */
+const until = (check: () => unknown) =>
+  eventually(async () => {
+    try {
+      await check();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+describe('AnswersInFlight', () => {
+  const answer: SharedAnswer = { data: Buffer.from('{"data":{"a":1}'), estimate: undefined };
+
+  it('makes the first request with a key lead and tells the later ones its answer', () => {
+    const inFlight = new AnswersInFlight();
+    const told: Array<SharedAnswer | undefined> = [];
+    const settle = inFlight.enter('k', () => told.push(undefined))!;
+    expect(settle).toBeTypeOf('function');
+    expect(inFlight.enter('k', (a) => told.push(a))).toBeUndefined();
+    expect(inFlight.enter('k', (a) => told.push(a))).toBeUndefined();
+    expect(inFlight.waiting).toBe(2);
+    settle(answer);
+    settle(undefined); // a second settle (the leader's 'close' after its onSend) changes nothing
+    expect(told).toEqual([answer, answer]);
+    expect(inFlight.waiting).toBe(0);
+    expect(inFlight.size).toBe(0);
+    expect(inFlight.enter('k', () => {})).toBeTypeOf('function'); // the next one leads again
+  });
+
+  it('lets the followers run their own when the answer cannot be shared', () => {
+    const inFlight = new AnswersInFlight();
+    const told: Array<SharedAnswer | undefined> = [];
+    const settle = inFlight.enter('k', () => {})!;
+    inFlight.enter('k', (a) => told.push(a));
+    settle(undefined);
+    expect(told).toEqual([undefined]);
+  });
+
+  it('keeps keys apart', () => {
+    const inFlight = new AnswersInFlight();
+    expect(inFlight.enter('a', () => {})).toBeTypeOf('function');
+    expect(inFlight.enter('b', () => {})).toBeTypeOf('function');
+    expect(inFlight.size).toBe(2);
+  });
+
+  it('after a clear, new requests lead; the old leader still answers its own followers and leaves the new leader be', () => {
+    const inFlight = new AnswersInFlight();
+    const told: string[] = [];
+    const old = inFlight.enter('k', () => {})!;
+    inFlight.enter('k', () => told.push('before'));
+    inFlight.clear();
+    const fresh = inFlight.enter('k', () => {})!;
+    expect(fresh).toBeTypeOf('function');
+    inFlight.enter('k', () => told.push('after'));
+    old(answer);
+    expect(told).toEqual(['before']);
+    expect(inFlight.size).toBe(1); // the new leader's entry is still there
+    fresh(answer);
+    expect(told).toEqual(['before', 'after']);
+  });
+
+  it('holds at most 1024 requests behind one operation; more run their own', () => {
+    const inFlight = new AnswersInFlight();
+    inFlight.enter('k', () => {});
+    for (let n = 0; n < 1024; n += 1) expect(inFlight.enter('k', () => {})).toBeUndefined();
+    expect(inFlight.enter('k', () => {})).toBeTypeOf('function');
+  });
+});
+
+/**
+ * Stripe behind a door the test opens: requests are held until `release`, so that "in flight"
+ * is a state the test controls rather than a race with the simulator's latency.
+ */
+class HeldStripe {
+  private readonly held: Array<{ req: IncomingMessage; res: ServerResponse; body: Buffer }> = [];
+  /** Open: requests go straight on to Stripe. */
+  open = false;
+  private constructor(
+    private readonly server: Server,
+    private readonly target: string,
+  ) {}
+
+  static async start(target: string): Promise<HeldStripe> {
+    let door: HeldStripe | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        door!.held.push({ req, res, body: Buffer.concat(chunks) });
+        if (door!.open) void door!.release();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    door = new HeldStripe(server, target);
+    return door;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  /** Sends every held request on to Stripe, or answers it with Stripe's 400 `refused`. */
+  async release(how: 'pass' | 'refuse' = 'pass'): Promise<void> {
+    const batch = this.held.splice(0);
+    await Promise.all(
+      batch.map(async ({ req, res, body }) => {
+        if (how === 'refuse') {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: 'refused by the test' } }));
+          return;
+        }
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'connection'));
+        const upstream = await request(`${this.target}${req.url}`, { method: req.method as 'GET', headers: headers as Record<string, string>, ...(body.length > 0 ? { body } : {}) });
+        const answer = Buffer.from(await upstream.body.arrayBuffer());
+        const back = Object.fromEntries(Object.entries(upstream.headers).filter(([name]) => name !== 'transfer-encoding' && name !== 'connection'));
+        res.writeHead(upstream.statusCode, back as Record<string, string>).end(answer);
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    for (const { res } of this.held.splice(0)) res.destroy();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('identical queries in flight', () => {
+  let simulators: SimulatorSet;
+  let stripe: HeldStripe;
+  let stack: GatewayStack;
+  beforeAll(async () => {
+    simulators = await startSimulators();
+    stripe = await HeldStripe.start(simulators.stripe.url);
+    // Nothing kept, as the bench's cold system runs: what is shared is only what is in flight.
+    stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url, CACHE_ENABLED: 'false', ACCESS_LOG: 'on', LOG_LEVEL: 'info' });
+  });
+  afterEach(async () => {
+    stripe.open = false;
+    await stripe.release();
+  });
+  afterAll(async () => {
+    await stack.close();
+    await stripe.close();
+    await simulators.close();
+  });
+
+  const query = `query Payments($id: ID!) { customer(id: $id) { name payments(first: 2) { edges { node { id status } } } } }`;
+  const linked = () => simulators.dataset.customers.filter((c) => c.externalRefs.stripe !== null);
+  const idOf = (n: number) => toGlobalId('Customer', linked()[n]!.id);
+  const send = (id: string) => stack.query<{ customer: { name: string } }>(query, { id });
+  const stripeRequests = async () => (await stack.simStats('stripe')).requests;
+
+  it('answers them once: the others wait for the first one\'s answer and get its data, with a report of no upstream call', async () => {
+    const before = await stripeRequests();
+    const first = send(idOf(0));
+    await until(() => expect(stripe.waiting).toBe(1));
+    const others = Array.from({ length: 4 }, () => send(idOf(0)));
+    await until(() => expect(stack.gateway.waitingForSharedAnswers()).toBe(4));
+    expect(stripe.waiting).toBe(1);
+    await stripe.release();
+    const [led, ...shared] = await Promise.all([first, ...others]);
+    expect(led!.errors).toBeUndefined();
+    expect(led!.data?.customer.name).toBe(linked()[0]!.name);
+    expect(led!.extensions?.upstream?.stripe.calls).toBe(1);
+    for (const answer of shared) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data).toEqual(led!.data);
+      expect(answer.extensions?.upstream).toMatchObject({ customers: { calls: 0 }, stripe: { calls: 0 }, hubspot: { calls: 0 } });
+    }
+    expect((await stripeRequests()) - before).toBe(1);
+    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    const scraped = await (await request(stack.gateway.metricsUrl!)).body.text();
+    expect(scraped).toMatch(/^tributary_graphql_shared_answers_total 4$/m);
+    expect(scraped).toMatch(/^tributary_graphql_requests_total\{operation="Payments",type="query"\} 5$/m);
+    await until(() => expect(stack.logs.filter((line) => line.includes('"sharedAnswer":true')).length).toBe(4));
+  });
+
+  it('does not hold a query behind another with other variables', async () => {
+    const a = send(idOf(1));
+    await until(() => expect(stripe.waiting).toBe(1));
+    const b = send(idOf(2));
+    await until(() => expect(stripe.waiting).toBe(2));
+    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    await stripe.release();
+    const [first, second] = await Promise.all([a, b]);
+    expect(first.data?.customer.name).toBe(linked()[1]!.name);
+    expect(second.data?.customer.name).toBe(linked()[2]!.name);
+  });
+
+  it('never shares an answer with errors: the requests that waited run their own', async () => {
+    const first = send(idOf(3));
+    await until(() => expect(stripe.waiting).toBe(1));
+    const others = Array.from({ length: 2 }, () => send(idOf(3)));
+    await until(() => expect(stack.gateway.waitingForSharedAnswers()).toBe(2));
+    // The two that waited now run their own, through an open door.
+    stripe.open = true;
+    await stripe.release('refuse');
+    const refused = await first;
+    expect(refused.errors?.length).toBeGreaterThan(0);
+    expect(refused.data?.customer.name).toBe(linked()[3]!.name); // the rest of the answer still arrives
+    for (const answer of await Promise.all(others)) {
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.customer.name).toBe(linked()[3]!.name);
+    }
+  });
+
+  it('does not hold a request sent after an invalidation behind an operation begun before it', async () => {
+    const first = send(idOf(4));
+    await until(() => expect(stripe.waiting).toBe(1));
+    await stack.gateway.invalidate('stripe', 'stripe.charges', linked()[4]!.externalRefs.stripe!);
+    const after = send(idOf(4));
+    await until(() => expect(stripe.waiting).toBe(2));
+    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    await stripe.release();
+    for (const answer of await Promise.all([first, after])) expect(answer.errors).toBeUndefined();
+  });
+});
+
+describe('identical queries in flight, with SHARE_IDENTICAL_OPERATIONS=false', () => {
+  it('runs every request', async () => {
+    const simulators = await startSimulators();
+    const stripe = await HeldStripe.start(simulators.stripe.url);
+    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url, CACHE_ENABLED: 'false', SHARE_IDENTICAL_OPERATIONS: 'false' });
+    try {
+      const id = toGlobalId('Customer', simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!.id);
+      const query = `query($id: ID!) { customer(id: $id) { payments(first: 1) { edges { node { id } } } } }`;
+      const customerReads = async () => (await stack.simStats('customers')).requests;
+      const before = await customerReads();
+      const answers: Array<Promise<GraphQLResponse>> = [stack.query(query, { id })];
+      await until(() => expect(stripe.waiting).toBe(1));
+      answers.push(stack.query(query, { id }));
+      // Nothing is kept, so the second runs its own customer read (its Stripe read joins the first's, in flight).
+      await until(async () => expect((await customerReads()) - before).toBe(2));
+      expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+      stripe.open = true;
+      await stripe.release();
+      for (const answer of await Promise.all(answers)) expect(answer.errors).toBeUndefined();
+      expect(await (await request(stack.gateway.metricsUrl!)).body.text()).toMatch(/^tributary_graphql_shared_answers_total 0$/m);
+    } finally {
+      await stack.close();
+      await stripe.close();
+      await simulators.close();
+    }
+  });
+});
