@@ -486,6 +486,9 @@ export class EntityCache {
       const failure = error instanceof Error ? error : new Error(String(error));
       return new Map(ids.map((id) => [id, failure]));
     }
+    // A store that keeps nothing (CACHE_ENABLED=false) is not written to: each write measured its
+    // entity's JSON for a size nobody would read.
+    const remembers = this.options.store.remembers;
     const outcomes = new Map<string, FetchedEntity<V> | Error>();
     const writes: Array<Promise<void>> = [];
     for (const id of ids) {
@@ -501,10 +504,10 @@ export class EntityCache {
         outcomes.set(id, answer.found.get(id) ?? { value: null });
       }
       const outcome = outcomes.get(id);
-      if (outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt, supersede));
+      if (remembers && outcome && !(outcome instanceof Error)) writes.push(this.write(keyFor(resource, id), resource, outcome, begunAt, supersede));
     }
-    for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
-    await Promise.all(writes);
+    if (remembers) for (const { resource: other, id, entity } of answer.related ?? []) writes.push(this.write(keyFor(other, id), other, entity, begunAt));
+    if (writes.length > 0) await Promise.all(writes);
     return outcomes;
   }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, UpstreamError } from '../../../src/errors.ts';
 import { defaultPolicies, parsePolicyOverrides } from '../../../src/upstream/cache/cache-policy.ts';
 import { createMemoryStore } from '../../../src/upstream/cache/cache-store.ts';
+import { createNullStore } from '../../../src/upstream/cache/null-store.ts';
 import { EntityCache, type Fetcher } from '../../../src/upstream/cache/entity-cache.ts';
 import { CallContext } from '../../../src/upstream/call-context.ts';
 import { UpstreamReport } from '../../../src/upstream/upstream-report.ts';
@@ -227,6 +228,23 @@ describe('EntityCache.apply (events)', () => {
     release();
     await reading;
     expect((await stripe.load('stripe.charge', ['a'], t.fetcher, newCall())).get('a')).toEqual({ id: 'a', n: 7 });
+  });
+
+  it('writes nothing to a store that remembers nothing (CACHE_ENABLED=false), and still answers and shares fetches in flight', async () => {
+    const writes: string[] = [];
+    const store = { ...createNullStore(), set: async (key: string) => void writes.push(key), apply: async (key: string) => (writes.push(key), false) };
+    const stripe = new EntityCache({ store, policies: defaultPolicies(), maxFetchMs: 5000, onBackgroundError: () => {} }).scope('stripe', 'sk_test_a');
+    let calls = 0;
+    const fetcher: Fetcher<{ id: string }> = async (ids) => {
+      calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { found: new Map(ids.map((id) => [id, { value: { id } }])), related: [{ resource: 'stripe.charge', id: 'other', entity: { value: { id: 'other' } } }] };
+    };
+    const [a, b] = await Promise.all([stripe.load('stripe.charge', ['x'], fetcher, newCall()), stripe.load('stripe.charge', ['x'], fetcher, newCall())]);
+    expect(a.get('x')).toEqual({ id: 'x' });
+    expect(b.get('x')).toEqual({ id: 'x' });
+    expect(calls).toBe(1);
+    expect(writes).toEqual([]);
   });
 });
 
