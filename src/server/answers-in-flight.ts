@@ -44,6 +44,9 @@ export class AnswersInFlight {
   private readonly leaders = new Map<string, Leader>();
   private held = 0;
 
+  /** `onFollowerError`: told of a follower that threw (each answers its own request; none should). */
+  constructor(private readonly onFollowerError: (error: unknown) => void = () => {}) {}
+
   /**
    * The request with `key` leads (returns a settle function to call exactly once, with the answer
    * or undefined) or follows an operation already running (returns undefined; `follower` is told).
@@ -64,8 +67,18 @@ export class AnswersInFlight {
       // Only its own entry: after a clear, or past the bound, another leader may hold the key now.
       if (this.leaders.get(key) === leader) this.leaders.delete(key);
       this.held -= leader.followers.length;
-      // A follower must not throw (result-cache-hooks.ts catches its own): the rest would wait forever.
-      for (const tell of leader.followers) tell(answer);
+      if (leader.followers.length === 0) return;
+      // On the next turn, not inside the leader's onSend: its own answer goes first, and a
+      // follower's sending (compression, its hooks) never runs in the leader's hook chain.
+      setImmediate(() => {
+        for (const tell of leader.followers) {
+          try {
+            tell(answer);
+          } catch (error) {
+            this.onFollowerError(error);
+          }
+        }
+      });
     };
   }
 

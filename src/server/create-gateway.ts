@@ -87,8 +87,8 @@ export interface Gateway {
   flushCache(): Promise<void>;
   /** Resolves once the kept answers being built again ahead of their expiry are (result-cache-refresh.ts). */
   answersRefreshed(): Promise<void>;
-  /** Requests waiting now for the answer of an identical query in flight (answers-in-flight.ts). */
-  waitingForSharedAnswers(): number;
+  /** Queries running now that identical ones may wait on, and the requests waiting (answers-in-flight.ts). */
+  sharedAnswers(): { running: number; waiting: number };
   /** The durable event log behind the webhook receivers, what they counted, and this instance's subscribers. */
   readonly events: { log: EventLog; counters: EventCounters; changes: ChangeHub };
   /** Deferred writes waiting for their provider (allowDeferred), and their dead letters. */
@@ -249,7 +249,13 @@ async function serve(
   };
   // Per shared zero report (one per combination of breaker states) and estimate: made once.
   const replayClosings = new WeakMap<object, Map<string | undefined, Buffer>>();
-  const inFlight = config.cache.shareIdenticalOperations ? new AnswersInFlight() : undefined;
+  const inFlight = config.cache.shareIdenticalOperations ? new AnswersInFlight((error) => fastify.log.error({ err: error }, 'a request waiting for a shared answer could not be answered')) : undefined;
+  // Data changed (any invalidation, this instance's writes and events included): no kept answer
+  // is replayed, and no request waits on an operation begun before.
+  const clearAnswers = () => {
+    results?.clear();
+    inFlight?.clear();
+  };
   const resultTicketOf =
     results || inFlight
       ? registerResultCache(fastify, {
@@ -296,8 +302,7 @@ async function serve(
         .invalidateLocally(what)
         .catch((error: unknown) => fastify.log.warn({ err: error }, 'applying another instance\'s invalidation failed'))
         .finally(() => {
-          results?.clear();
-          inFlight?.clear();
+          clearAnswers();
           // Only now: a subscriber reads through a cache that no longer holds the old copy.
           for (const change of changed) changes.publish(change);
         });
@@ -306,8 +311,7 @@ async function serve(
   );
   const invalidate = async (what: Invalidation) => {
     await stack.cache.invalidate(what);
-    results?.clear();
-    inFlight?.clear();
+    clearAnswers();
     await invalidations.announce(what);
   };
 
@@ -318,7 +322,7 @@ async function serve(
     tenants: stack.tenants,
     deadlineMs: config.resilience.operationDeadlineMs,
     hub: changes,
-    clearResults: () => results?.clear(),
+    clearResults: clearAnswers,
     broadcast: (keys, changed) => invalidations.announceOrFail({ keys }, changed),
     logger: fastify.log,
     ...(now ? { now } : {}),
@@ -343,7 +347,7 @@ async function serve(
     keyPrefix: config.cache.keyPrefix,
     tenants: stack.tenants,
     deadlineMs: config.resilience.operationDeadlineMs,
-    announce: announcer({ clearResults: () => results?.clear(), broadcast: (keys, changed) => invalidations.announceOrFail({ keys }, changed), hub: changes }),
+    announce: announcer({ clearResults: clearAnswers, broadcast: (keys, changed) => invalidations.announceOrFail({ keys }, changed), hub: changes }),
     logger: fastify.log,
     ...(now ? { now } : {}),
   });
@@ -521,7 +525,7 @@ async function serve(
     },
     flushCache: () => invalidate({ all: true }),
     answersRefreshed: () => refresher?.settled() ?? Promise.resolve(),
-    waitingForSharedAnswers: () => inFlight?.waiting ?? 0,
+    sharedAnswers: () => ({ running: inFlight?.size ?? 0, waiting: inFlight?.waiting ?? 0 }),
     events: { log: events.log, counters: events.counters, changes },
     writes: { queue: writes.queue },
     beginShutdown,

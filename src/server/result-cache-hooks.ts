@@ -196,8 +196,9 @@ export function resultCachePlugin(now: () => number): ApolloServerPlugin<Operati
       let ttlMs = ticket.ticket === undefined ? 0 : call.freshness.reusableForMs(now());
       if (ticket.ticket !== undefined && ttlMs <= 0 && call.freshness.usedNothing && report.isEmpty && document !== undefined && schemaOnly(operation, document)) ttlMs = SCHEMA_ONLY_TTL_MS;
       // Not kept, but still handed to the requests waiting on it (answers-in-flight.ts): they were
-      // sent while it ran, so data fresh for it is as fresh for them.
-      if (ttlMs <= 0 && ticket.share === undefined) return DONE;
+      // sent while it ran, so data fresh for it is as fresh for them. Not when some of it was
+      // stale: their closing (a report of nothing stale) would hide it.
+      if (ttlMs <= 0 && (ticket.share === undefined || report.anyStale)) return DONE;
       ttlMs = Math.max(0, ttlMs);
       // Plugins that add extensions run before this one (see create-gateway.ts): these are final.
       const suffix = extensions === undefined ? '}\n' : `,"extensions":${JSON.stringify(extensions)}}\n`;

@@ -79,6 +79,12 @@ export class UpstreamReport {
     return this.usage.size === 0;
   }
 
+  /** Some entity was answered stale (stale-while-revalidate or stale-if-error). */
+  get anyStale(): boolean {
+    for (const usage of this.usage.values()) if (usage.stale > 0) return true;
+    return false;
+  }
+
   /** Each provider the operation called, with its calls and failures (the access log's summary). */
   callsByProvider(): Partial<Record<ProviderName, { calls: number; failures: number }>> {
     const calls: Partial<Record<ProviderName, { calls: number; failures: number }>> = {};

@@ -4,6 +4,10 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/model/global-id.ts';
 import { AnswersInFlight, type SharedAnswer } from '../../src/server/answers-in-flight.ts';
+import type { OperationContext } from '../../src/server/operation-context.ts';
+import { resultCachePlugin, type ResultTicket } from '../../src/server/result-cache-hooks.ts';
+import { CallContext } from '../../src/upstream/call-context.ts';
+import { UpstreamReport } from '../../src/upstream/upstream-report.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { GatewayStack, type GraphQLResponse } from '../support/gateway-stack.ts';
@@ -19,10 +23,13 @@ const until = (check: () => unknown) =>
     }
   });
 
+/** Followers are told on the turn after the leader settles. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('AnswersInFlight', () => {
   const answer: SharedAnswer = { data: Buffer.from('{"data":{"a":1}'), estimate: undefined };
 
-  it('makes the first request with a key lead and tells the later ones its answer', () => {
+  it('makes the first request with a key lead and tells the later ones its answer', async () => {
     const inFlight = new AnswersInFlight();
     const told: Array<SharedAnswer | undefined> = [];
     const settle = inFlight.enter('k', () => told.push(undefined))!;
@@ -32,19 +39,37 @@ describe('AnswersInFlight', () => {
     expect(inFlight.waiting).toBe(2);
     settle(answer);
     settle(undefined); // a second settle (the leader's 'close' after its onSend) changes nothing
+    expect(told).toEqual([]); // not inside the leader's own hook
+    await nextTurn();
     expect(told).toEqual([answer, answer]);
     expect(inFlight.waiting).toBe(0);
     expect(inFlight.size).toBe(0);
     expect(inFlight.enter('k', () => {})).toBeTypeOf('function'); // the next one leads again
   });
 
-  it('lets the followers run their own when the answer cannot be shared', () => {
+  it('lets the followers run their own when the answer cannot be shared', async () => {
     const inFlight = new AnswersInFlight();
     const told: Array<SharedAnswer | undefined> = [];
     const settle = inFlight.enter('k', () => {})!;
     inFlight.enter('k', (a) => told.push(a));
     settle(undefined);
+    await nextTurn();
     expect(told).toEqual([undefined]);
+  });
+
+  it('tells every follower even when one throws, and reports it', async () => {
+    const errors: unknown[] = [];
+    const inFlight = new AnswersInFlight((error) => errors.push(error));
+    const told: string[] = [];
+    const settle = inFlight.enter('k', () => {})!;
+    inFlight.enter('k', () => {
+      throw new Error('broken follower');
+    });
+    inFlight.enter('k', () => told.push('second'));
+    settle(answer);
+    await nextTurn();
+    expect(told).toEqual(['second']);
+    expect(errors).toEqual([new Error('broken follower')]);
   });
 
   it('keeps keys apart', () => {
@@ -54,7 +79,7 @@ describe('AnswersInFlight', () => {
     expect(inFlight.size).toBe(2);
   });
 
-  it('after a clear, new requests lead; the old leader still answers its own followers and leaves the new leader be', () => {
+  it('after a clear, new requests lead; the old leader still answers its own followers and leaves the new leader be', async () => {
     const inFlight = new AnswersInFlight();
     const told: string[] = [];
     const old = inFlight.enter('k', () => {})!;
@@ -64,9 +89,11 @@ describe('AnswersInFlight', () => {
     expect(fresh).toBeTypeOf('function');
     inFlight.enter('k', () => told.push('after'));
     old(answer);
+    await nextTurn();
     expect(told).toEqual(['before']);
     expect(inFlight.size).toBe(1); // the new leader's entry is still there
     fresh(answer);
+    await nextTurn();
     expect(told).toEqual(['before', 'after']);
   });
 
@@ -75,6 +102,34 @@ describe('AnswersInFlight', () => {
     inFlight.enter('k', () => {});
     for (let n = 0; n < 1024; n += 1) expect(inFlight.enter('k', () => {})).toBeUndefined();
     expect(inFlight.enter('k', () => {})).toBeTypeOf('function');
+  });
+});
+
+describe('which answers are shared', () => {
+  /** What resultCachePlugin decides for one answer to a request that leads others and has no result cache. */
+  async function decide(answer: { errors?: unknown[]; stale?: boolean; operation?: 'query' | 'mutation' }): Promise<ResultTicket['keep']> {
+    const report = new UpstreamReport();
+    if (answer.stale) report.recordStale('stripe', 40_000);
+    const ticket: ResultTicket = { ticket: undefined, share: () => {} };
+    const contextValue = { resultTicket: ticket, call: new CallContext(report, 5000), report, estimate: undefined } as unknown as OperationContext;
+    const listener = await resultCachePlugin(() => 0).requestDidStart!({} as never);
+    await listener!.willSendResponse!({
+      response: { body: { kind: 'single', singleResult: { data: { a: 1 }, ...(answer.errors ? { errors: answer.errors } : {}) } } },
+      contextValue,
+      operation: { operation: answer.operation ?? 'query' },
+      document: undefined,
+    } as never);
+    return ticket.keep;
+  }
+
+  it('shares a query\'s error-free answer, not kept (no result cache)', async () => {
+    expect(await decide({})).toMatchObject({ ttlMs: 0, suffix: '}\n' });
+  });
+
+  it('never an answer with errors, with stale data (its followers\' report would hide it), or a mutation\'s', async () => {
+    expect(await decide({ errors: [{ message: 'x' }] })).toBeUndefined();
+    expect(await decide({ stale: true })).toBeUndefined();
+    expect(await decide({ operation: 'mutation' })).toBeUndefined();
   });
 });
 
@@ -170,7 +225,7 @@ describe('identical queries in flight', () => {
     const first = send(idOf(0));
     await until(() => expect(stripe.waiting).toBe(1));
     const others = Array.from({ length: 4 }, () => send(idOf(0)));
-    await until(() => expect(stack.gateway.waitingForSharedAnswers()).toBe(4));
+    await until(() => expect(stack.gateway.sharedAnswers().waiting).toBe(4));
     expect(stripe.waiting).toBe(1);
     await stripe.release();
     const [led, ...shared] = await Promise.all([first, ...others]);
@@ -183,7 +238,7 @@ describe('identical queries in flight', () => {
       expect(answer.extensions?.upstream).toMatchObject({ customers: { calls: 0 }, stripe: { calls: 0 }, hubspot: { calls: 0 } });
     }
     expect((await stripeRequests()) - before).toBe(1);
-    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    expect(stack.gateway.sharedAnswers().waiting).toBe(0);
     const scraped = await (await request(stack.gateway.metricsUrl!)).body.text();
     expect(scraped).toMatch(/^tributary_graphql_shared_answers_total 4$/m);
     expect(scraped).toMatch(/^tributary_graphql_requests_total\{operation="Payments",type="query"\} 5$/m);
@@ -195,7 +250,7 @@ describe('identical queries in flight', () => {
     await until(() => expect(stripe.waiting).toBe(1));
     const b = send(idOf(2));
     await until(() => expect(stripe.waiting).toBe(2));
-    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    expect(stack.gateway.sharedAnswers().waiting).toBe(0);
     await stripe.release();
     const [first, second] = await Promise.all([a, b]);
     expect(first.data?.customer.name).toBe(linked()[1]!.name);
@@ -206,7 +261,7 @@ describe('identical queries in flight', () => {
     const first = send(idOf(3));
     await until(() => expect(stripe.waiting).toBe(1));
     const others = Array.from({ length: 2 }, () => send(idOf(3)));
-    await until(() => expect(stack.gateway.waitingForSharedAnswers()).toBe(2));
+    await until(() => expect(stack.gateway.sharedAnswers().waiting).toBe(2));
     // The two that waited now run their own, through an open door.
     stripe.open = true;
     await stripe.release('refuse');
@@ -225,9 +280,48 @@ describe('identical queries in flight', () => {
     await stack.gateway.invalidate('stripe', 'stripe.charges', linked()[4]!.externalRefs.stripe!);
     const after = send(idOf(4));
     await until(() => expect(stripe.waiting).toBe(2));
-    expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+    expect(stack.gateway.sharedAnswers().waiting).toBe(0);
     await stripe.release();
     for (const answer of await Promise.all([first, after])) expect(answer.errors).toBeUndefined();
+  });
+});
+
+describe('identical queries in flight, as deployed (result cache on)', () => {
+  it('shares, and a request sent after this instance\'s own write does not wait on an operation begun before it', async () => {
+    const simulators = await startSimulators();
+    const stripe = await HeldStripe.start(simulators.stripe.url);
+    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url });
+    try {
+      const customer = simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!;
+      const id = toGlobalId('Customer', customer.id);
+      const query = `query($id: ID!) { customer(id: $id) { name payments(first: 1) { edges { node { id } } } } }`;
+      const first = stack.query<{ customer: { name: string } }>(query, { id });
+      await until(() => expect(stripe.waiting).toBe(1));
+      const joined = stack.query<{ customer: { name: string } }>(query, { id });
+      await until(() => expect(stack.gateway.sharedAnswers().waiting).toBe(1));
+      const changed = await stack.post<{ updateCustomer: { customer: { name: string } | null } }>(
+        `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { name } } }`,
+        { input: { id, name: 'Renamed While Read' } },
+      );
+      expect(changed.body.data?.updateCustomer.customer?.name).toBe('Renamed While Read');
+      const entered = () => stack.gateway.sharedAnswers().running + stack.gateway.sharedAnswers().waiting;
+      const before = entered();
+      const after = stack.query<{ customer: { name: string } }>(query, { id });
+      // It leads an operation of its own instead of waiting on the one begun before the write.
+      await until(() => expect(entered()).toBe(before + 1));
+      expect(stack.gateway.sharedAnswers()).toEqual({ running: 1, waiting: 1 });
+      stripe.open = true;
+      await stripe.release();
+      const [a, b, c] = await Promise.all([first, joined, after]);
+      expect(a.data?.customer.name).toBe(customer.name);
+      expect(b.data).toEqual(a.data); // sent before the write: the answer of the operation it joined
+      expect(b.extensions?.upstream?.stripe.calls).toBe(0);
+      expect(c.data?.customer.name).toBe('Renamed While Read');
+    } finally {
+      await stack.close();
+      await stripe.close();
+      await simulators.close();
+    }
   });
 });
 
@@ -246,7 +340,7 @@ describe('identical queries in flight, with SHARE_IDENTICAL_OPERATIONS=false', (
       answers.push(stack.query(query, { id }));
       // Nothing is kept, so the second runs its own customer read (its Stripe read joins the first's, in flight).
       await until(async () => expect((await customerReads()) - before).toBe(2));
-      expect(stack.gateway.waitingForSharedAnswers()).toBe(0);
+      expect(stack.gateway.sharedAnswers().waiting).toBe(0);
       stripe.open = true;
       await stripe.release();
       for (const answer of await Promise.all(answers)) expect(answer.errors).toBeUndefined();
