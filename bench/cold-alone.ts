@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--workloads W1,W2] [--env NAME=value]…
+ * `npx tsx bench/cold-alone.ts [--compiled] [--trace] [--count 20] [--warm-up 2] [--workloads W1,W2] [--env NAME=value]…
  *   [--cpu-prof DIR] [--simulators-cpu-prof DIR]`:
  * W1 and W2 against Tributary cold (bench/systems.ts 'tributary-cold'), one operation at a time,
  * nothing else in flight, and the median latency minus the floor (bench/alone-latency.ts), as `npm run bench` measures it after
@@ -32,7 +32,6 @@ import { SYSTEMS, type LaunchContext } from './systems.ts';
 import { buildWorkloads } from './workloads.ts';
 
 const LATENCY_MS = 20; // the simulators' latency in every bench run
-const WARM_UP_OPERATIONS = 2; // JIT and sockets; the entity cache is off, so nothing is kept
 
 interface ServerTraceEntry {
   serverStart: number;
@@ -60,11 +59,15 @@ interface TraceEntry extends Partial<ServerTraceEntry> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: String(ALONE_RUNS) }, env: { type: 'string', multiple: true }, 'cpu-prof': { type: 'string' }, workloads: { type: 'string', default: 'W1,W2' }, 'simulators-cpu-prof': { type: 'string' } } });
+  const { values } = parseArgs({ options: { compiled: { type: 'boolean' }, trace: { type: 'boolean' }, count: { type: 'string', default: String(ALONE_RUNS) }, env: { type: 'string', multiple: true }, 'cpu-prof': { type: 'string' }, workloads: { type: 'string', default: 'W1,W2' }, 'simulators-cpu-prof': { type: 'string' }, 'warm-up': { type: 'string', default: '2' } } });
   // `--env NAME=value`: a setting to try, on top of the cold system's environment.
   const extraEnv = Object.fromEntries((values.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const spec = { ...SYSTEMS['tributary-cold'], env: (context: LaunchContext) => ({ ...SYSTEMS['tributary-cold'].env(context), ...extraEnv }) };
   const count = Number(values.count);
+  // Operations before the timed ones: the JIT and sockets (nothing is kept, so they cache nothing).
+  // 2 by default, as `npm run bench` times a fresh process; more times a warmed-up one.
+  const warmUp = Number(values['warm-up']);
+  if (!(Number.isInteger(warmUp) && warmUp >= 0)) throw new TypeError(`--warm-up takes a whole number of operations: ${values['warm-up']}`);
   if (values.compiled) buildForBench();
   const workloads = buildWorkloads(10);
   const simulators = new ServiceProcess('simulators', 'bench/simulators-process.ts', { BENCH_SIM_LATENCY_MS: String(LATENCY_MS) }, {
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
       for (const id of workloadIds(values.workloads)) {
         const body = workloads[id].bodies[0]!;
         const floor = floorMs(id, LATENCY_MS);
-        for (let i = 0; i < WARM_UP_OPERATIONS; i += 1) await operation(system.url, body);
+        for (let i = 0; i < warmUp; i += 1) await operation(system.url, body);
         const operations: Array<{ sentAt: number; endedAt: number }> = [];
         // CPU time is the one figure a busy machine does not inflate much: read it beside latency.
         const cpuBefore = { gateway: system.process.cpuSeconds() ?? NaN, simulators: simulators.cpuSeconds() ?? NaN };
