@@ -125,12 +125,20 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
     void reply.type('application/json; charset=utf-8').send(answer);
   });
 
+  // The followers of one answer with the same closing (closings are made once per tenant report
+  // and estimate) are sent one copy: nothing writes to bytes handed to a response, and a thousand
+  // requests held behind one 63 KB page would otherwise hold 63 MB of copies at once.
+  const copies = new WeakMap<SharedAnswer, { closing: Buffer; bytes: Buffer }>();
   /** A held request given its leader's answer: sent like a replay, compressed by the plugin as any answer. */
   function sendShared(request: FastifyRequest, reply: FastifyReply, shared: SharedAnswer): void {
     const closing = closingOf(request, shared.estimate);
-    const bytes = Buffer.allocUnsafe(shared.data.length + closing.length);
-    shared.data.copy(bytes, 0);
-    closing.copy(bytes, shared.data.length);
+    let bytes = copies.get(shared)?.closing === closing ? copies.get(shared)!.bytes : undefined;
+    if (bytes === undefined) {
+      bytes = Buffer.allocUnsafe(shared.data.length + closing.length);
+      shared.data.copy(bytes, 0);
+      closing.copy(bytes, shared.data.length);
+      copies.set(shared, { closing, bytes });
+    }
     onReused?.(request, 'shared');
     shared.operation?.replayed(reply.elapsedTime / 1000);
     void reply.type('application/json; charset=utf-8').send(bytes);
