@@ -361,7 +361,8 @@ async function serve(
     return createOperationContext({
       services,
       principal,
-      deadlineMs: config.resilience.operationDeadlineMs,
+      // A request that waited on an identical operation it could not share runs in what is left.
+      deadlineMs: Math.max(0, Math.floor(config.resilience.operationDeadlineMs - (resultTicket?.waitedMs ?? 0))),
       resultTicket,
       refreshAhead,
       ...(request ? { request: { id: request.id, record: accessLog.recordOf(request) } } : {}),

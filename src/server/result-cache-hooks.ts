@@ -19,6 +19,12 @@ export interface ResultTicket {
   readonly ticket: string | undefined;
   /** Tells the requests waiting on this one its answer (answers-in-flight.ts); undefined when none can. */
   readonly share: ((answer: SharedAnswer | undefined) => void) | undefined;
+  /**
+   * How long the request waited on an identical operation whose answer could not be shared,
+   * before running its own: its operation's deadline is that much shorter (create-gateway.ts), so
+   * that waiting and running together never take longer than one deadline.
+   */
+  readonly waitedMs?: number;
   keep?: {
     /** 0: shared with the requests waiting on it, not kept. */
     ttlMs: number;
@@ -95,10 +101,13 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
         gzip = prefix !== undefined;
         if (refresher !== undefined && cache!.refreshDue(hit)) refresher.due(request, key, hit);
       } else {
+        const heldAt = performance.now();
         const share = inFlight?.enter(key, (shared) => {
           try {
-            if (shared === undefined) done();
-            else sendShared(request, reply, shared);
+            if (shared === undefined) {
+              tickets.set(request, { ticket: undefined, share: undefined, waitedMs: performance.now() - heldAt });
+              done();
+            } else sendShared(request, reply, shared);
           } catch (error) {
             void reply.send(error);
           }

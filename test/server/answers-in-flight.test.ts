@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/model/global-id.ts';
 import { AnswersInFlight, type SharedAnswer } from '../../src/server/answers-in-flight.ts';
 import type { OperationContext } from '../../src/server/operation-context.ts';
-import { resultCachePlugin, type ResultTicket } from '../../src/server/result-cache-hooks.ts';
+import { registerResultCache, resultCachePlugin, type ResultTicket } from '../../src/server/result-cache-hooks.ts';
 import { CallContext } from '../../src/upstream/call-context.ts';
 import { UpstreamReport } from '../../src/upstream/upstream-report.ts';
 import { startSimulators, type SimulatorSet } from '../../src/simulators/index.ts';
@@ -130,6 +131,42 @@ describe('which answers are shared', () => {
     expect(await decide({ errors: [{ message: 'x' }] })).toBeUndefined();
     expect(await decide({ stale: true })).toBeUndefined();
     expect(await decide({ operation: 'mutation' })).toBeUndefined();
+  });
+});
+
+describe('a request that waited on an answer it could not share', () => {
+  it('runs its own with what it waited counted against its deadline', async () => {
+    const fastify = Fastify();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const inFlight = new AnswersInFlight();
+    const ticketOf = registerResultCache(fastify, { cache: undefined, inFlight, partitionOf: () => 't', persistedDocumentOf: undefined, closingOf: () => Buffer.from('}\n') });
+    fastify.post('/graphql', async (req, reply) => {
+      runs += 1;
+      if (runs === 1) {
+        await gate;
+        return reply.code(502).send({ errors: [{ message: 'the leader failed' }] }); // not shareable
+      }
+      return { waitedMs: ticketOf(req)?.waitedMs ?? null };
+    });
+    try {
+      const body = { query: '{ a }' };
+      const leader = fastify.inject({ method: 'POST', url: '/graphql', payload: body });
+      await until(() => expect(runs).toBe(1));
+      const follower = fastify.inject({ method: 'POST', url: '/graphql', payload: body });
+      await until(() => expect(inFlight.waiting).toBe(1));
+      expect(runs).toBe(1);
+      release();
+      expect((await leader).statusCode).toBe(502);
+      const answer = (await follower).json<{ waitedMs: number | null }>();
+      expect(runs).toBe(2);
+      expect(answer.waitedMs).toBeGreaterThan(0);
+      // One that never waited runs with its whole deadline.
+      expect((await fastify.inject({ method: 'POST', url: '/graphql', payload: body })).json()).toEqual({ waitedMs: null });
+    } finally {
+      await fastify.close();
+    }
   });
 });
 
