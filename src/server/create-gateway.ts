@@ -261,6 +261,8 @@ async function serve(
       ? registerResultCache(fastify, {
           cache: results,
           inFlight,
+          // Every operation has answered by its deadline; a leader silent well past it never will.
+          abandonedLeaderMs: config.resilience.operationDeadlineMs + 1000,
           partitionOf,
           persistedDocumentOf: persisted.heldDocumentOf,
           closingOf: (request, estimate) => {

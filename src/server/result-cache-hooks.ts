@@ -42,6 +42,11 @@ export interface ResultReuseOptions {
   cache: ResultCache | undefined;
   /** Identical operations in flight answered once; undefined: every request runs its own. */
   inFlight: AnswersInFlight | undefined;
+  /**
+   * How long after its connection closed unanswered a leader is given up on, its followers then
+   * running their own (the operation's deadline with room to spare; default 60 s).
+   */
+  abandonedLeaderMs?: number;
   /** What besides the request decides its answer (the tenant, the scopes): part of the key. */
   partitionOf: (request: FastifyRequest) => string;
   /**
@@ -79,7 +84,7 @@ export interface ResultReuseOptions {
  * adds the current ones, since a reused answer costs its request no upstream call.
  */
 export function registerResultCache(fastify: FastifyInstance, options: ResultReuseOptions): (request: FastifyRequest) => ResultTicket | undefined {
-  const { cache, inFlight, partitionOf, persistedDocumentOf, closingOf, onReused, onLookup, refresher } = options;
+  const { cache, inFlight, partitionOf, persistedDocumentOf, closingOf, onReused, onLookup, refresher, abandonedLeaderMs = 60_000 } = options;
   const tickets = new WeakMap<FastifyRequest, ResultTicket>();
   // A callback hook: it never waits, and an async one would cost every request a promise.
   fastify.addHook('preHandler', (request, reply, done) => {
@@ -105,7 +110,8 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
         const share = inFlight?.enter(key, (shared) => {
           try {
             if (shared === undefined) {
-              tickets.set(request, { ticket: undefined, share: undefined, waitedMs: performance.now() - heldAt });
+              // It runs now, as a miss that began now: its answer may be kept like any other.
+              tickets.set(request, { ticket: cache?.ticket(key), share: undefined, waitedMs: performance.now() - heldAt });
               done();
             } else sendShared(request, reply, shared);
           } catch (error) {
@@ -114,9 +120,14 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
         });
         // Held behind the identical operation running: answered when it is, by its onSend.
         if (inFlight !== undefined && share === undefined) return;
-        // A leader that never reaches onSend (its client gone, an error before Apollo answered)
-        // still lets its followers go, to run their own; after onSend this does nothing.
-        if (share !== undefined) reply.raw.once('close', () => share(undefined));
+        // A leader reaches onSend even when its client has gone (Fastify still sends, to nobody),
+        // so its followers wait for its answer. Only one whose connection closed and that still
+        // has not answered well past its deadline lets them go, to run their own.
+        if (share !== undefined) {
+          reply.raw.once('close', () => {
+            if (!reply.raw.writableFinished) setTimeout(() => share(undefined), abandonedLeaderMs).unref();
+          });
+        }
         tickets.set(request, { ticket: cache?.ticket(key), share });
       }
     } catch (error) {
@@ -166,7 +177,7 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
     // the socket and copied again for the cache (docs/performance.md, allocations).
     const bytes = Buffer.from(payload, 'utf8');
     const kept = dataOf(bytes, keep.suffix);
-    if (kept !== undefined && cache !== undefined && ticket.ticket !== undefined) {
+    if (kept !== undefined && cache !== undefined && ticket.ticket !== undefined && keep.ttlMs > 0) {
       const refreshable = refresher !== undefined && keep.document !== undefined;
       if (cache.set(ticket.ticket, { data: ownBytes(kept), estimate: keep.estimate, operation: keep.operation }, keep.ttlMs, refreshable ? keep.refreshWithinMs : undefined) && refreshable) refresher.remember(ticket.ticket, keep.document!);
     }

@@ -135,7 +135,7 @@ describe('which answers are shared', () => {
 });
 
 describe('a request that waited on an answer it could not share', () => {
-  it('runs its own with what it waited counted against its deadline', async () => {
+  it('runs its own, told how long it waited (create-gateway.ts takes that off its deadline)', async () => {
     const fastify = Fastify();
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -311,6 +311,24 @@ describe('identical queries in flight', () => {
     }
   });
 
+  it('keeps the followers waiting when the leader\'s client hangs up: its operation still answers them', async () => {
+    const before = await stripeRequests();
+    const gone = new AbortController();
+    const leader = request(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { id: idOf(5) } }), signal: gone.signal });
+    await until(() => expect(stripe.waiting).toBe(1));
+    const follower = send(idOf(5));
+    await until(() => expect(stack.gateway.sharedAnswers().waiting).toBe(1));
+    gone.abort();
+    await expect(leader).rejects.toThrow();
+    expect(stack.gateway.sharedAnswers().waiting).toBe(1);
+    await stripe.release();
+    const answer = await follower;
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.customer.name).toBe(linked()[5]!.name);
+    expect(answer.extensions?.upstream?.stripe.calls).toBe(0); // the leader's answer
+    expect((await stripeRequests()) - before).toBe(1);
+  });
+
   it('does not hold a request sent after an invalidation behind an operation begun before it', async () => {
     const first = send(idOf(4));
     await until(() => expect(stripe.waiting).toBe(1));
@@ -354,6 +372,35 @@ describe('identical queries in flight, as deployed (result cache on)', () => {
       expect(b.data).toEqual(a.data); // sent before the write: the answer of the operation it joined
       expect(b.extensions?.upstream?.stripe.calls).toBe(0);
       expect(c.data?.customer.name).toBe('Renamed While Read');
+    } finally {
+      await stack.close();
+      await stripe.close();
+      await simulators.close();
+    }
+  });
+});
+
+describe('identical queries in flight, as deployed: a follower that runs its own', () => {
+  it('keeps its answer in the result cache like any other miss', async () => {
+    const simulators = await startSimulators();
+    const stripe = await HeldStripe.start(simulators.stripe.url);
+    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url });
+    try {
+      const id = toGlobalId('Customer', simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!.id);
+      const query = `query($id: ID!) { customer(id: $id) { name payments(first: 1) { edges { node { id } } } } }`;
+      const first = stack.query(query, { id });
+      await until(() => expect(stripe.waiting).toBe(1));
+      const follower = stack.query(query, { id });
+      await until(() => expect(stack.gateway.sharedAnswers().waiting).toBe(1));
+      stripe.open = true;
+      await stripe.release('refuse'); // the leader's answer has an error: not shared, not kept
+      expect((await first).errors?.length).toBeGreaterThan(0);
+      const ran = await follower;
+      expect(ran.errors).toBeUndefined();
+      expect(ran.extensions?.upstream?.stripe.calls).toBe(1);
+      const replayed = await stack.query(query, { id });
+      expect(replayed.data).toEqual(ran.data);
+      expect(replayed.extensions?.upstream).toMatchObject({ customers: { calls: 0, cacheHits: 0 }, stripe: { calls: 0, cacheHits: 0 } });
     } finally {
       await stack.close();
       await stripe.close();
