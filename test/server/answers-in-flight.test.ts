@@ -231,6 +231,20 @@ class HeldStripe {
   }
 }
 
+/** A gateway (remote mode, `env` on top) in front of fresh simulators, Stripe behind a held door. */
+async function withHeldStripe(env: Record<string, string>, test: (setup: { simulators: SimulatorSet; stripe: HeldStripe; stack: GatewayStack }) => Promise<void>): Promise<void> {
+  const simulators = await startSimulators();
+  const stripe = await HeldStripe.start(simulators.stripe.url);
+  const stack = await GatewayStack.startRemote(simulators, { ...env, STRIPE_API_URL: stripe.url });
+  try {
+    await test({ simulators, stripe, stack });
+  } finally {
+    await stack.close();
+    await stripe.close();
+    await simulators.close();
+  }
+}
+
 describe('identical queries in flight', () => {
   let simulators: SimulatorSet;
   let stripe: HeldStripe;
@@ -343,10 +357,7 @@ describe('identical queries in flight', () => {
 
 describe('identical queries in flight, as deployed (result cache on)', () => {
   it('shares, and a request sent after this instance\'s own write does not wait on an operation begun before it', async () => {
-    const simulators = await startSimulators();
-    const stripe = await HeldStripe.start(simulators.stripe.url);
-    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url });
-    try {
+    await withHeldStripe({}, async ({ simulators, stripe, stack }) => {
       const customer = simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!;
       const id = toGlobalId('Customer', customer.id);
       const query = `query($id: ID!) { customer(id: $id) { name payments(first: 1) { edges { node { id } } } } }`;
@@ -372,20 +383,13 @@ describe('identical queries in flight, as deployed (result cache on)', () => {
       expect(b.data).toEqual(a.data); // sent before the write: the answer of the operation it joined
       expect(b.extensions?.upstream?.stripe.calls).toBe(0);
       expect(c.data?.customer.name).toBe('Renamed While Read');
-    } finally {
-      await stack.close();
-      await stripe.close();
-      await simulators.close();
-    }
+    });
   });
 });
 
 describe('identical queries in flight, as deployed: a follower that runs its own', () => {
   it('keeps its answer in the result cache like any other miss', async () => {
-    const simulators = await startSimulators();
-    const stripe = await HeldStripe.start(simulators.stripe.url);
-    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url });
-    try {
+    await withHeldStripe({}, async ({ simulators, stripe, stack }) => {
       const id = toGlobalId('Customer', simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!.id);
       const query = `query($id: ID!) { customer(id: $id) { name payments(first: 1) { edges { node { id } } } } }`;
       const first = stack.query(query, { id });
@@ -401,20 +405,13 @@ describe('identical queries in flight, as deployed: a follower that runs its own
       const replayed = await stack.query(query, { id });
       expect(replayed.data).toEqual(ran.data);
       expect(replayed.extensions?.upstream).toMatchObject({ customers: { calls: 0, cacheHits: 0 }, stripe: { calls: 0, cacheHits: 0 } });
-    } finally {
-      await stack.close();
-      await stripe.close();
-      await simulators.close();
-    }
+    });
   });
 });
 
 describe('identical queries in flight, with SHARE_IDENTICAL_OPERATIONS=false', () => {
   it('runs every request', async () => {
-    const simulators = await startSimulators();
-    const stripe = await HeldStripe.start(simulators.stripe.url);
-    const stack = await GatewayStack.startRemote(simulators, { STRIPE_API_URL: stripe.url, CACHE_ENABLED: 'false', SHARE_IDENTICAL_OPERATIONS: 'false' });
-    try {
+    await withHeldStripe({ CACHE_ENABLED: 'false', SHARE_IDENTICAL_OPERATIONS: 'false' }, async ({ simulators, stripe, stack }) => {
       const id = toGlobalId('Customer', simulators.dataset.customers.find((c) => c.externalRefs.stripe !== null)!.id);
       const query = `query($id: ID!) { customer(id: $id) { payments(first: 1) { edges { node { id } } } } }`;
       const customerReads = async () => (await stack.simStats('customers')).requests;
@@ -429,10 +426,6 @@ describe('identical queries in flight, with SHARE_IDENTICAL_OPERATIONS=false', (
       await stripe.release();
       for (const answer of await Promise.all(answers)) expect(answer.errors).toBeUndefined();
       expect(await (await request(stack.gateway.metricsUrl!)).body.text()).toMatch(/^tributary_graphql_shared_answers_total 0$/m);
-    } finally {
-      await stack.close();
-      await stripe.close();
-      await simulators.close();
-    }
+    });
   });
 });
