@@ -34,9 +34,9 @@ const MAX_FOLLOWERS = 1024;
  * cost ten executions of ~3,000 fields. Nothing is kept: a request that comes after the answer
  * was sent runs (or replays from the result cache) as before.
  *
- * Only answers a replay could send are shared: a query's, without errors, with data (the hooks
- * decide, as for the result cache); anything else lets the followers run their own, so errors,
- * refusals and mutations are never handed to another request. Written for this gateway's
+ * Only answers a replay could send are shared: a query's, with data, without errors or stale
+ * data (the hooks decide, as for the result cache); anything else lets the followers run their
+ * own, so errors, stale data, refusals and mutations are never handed to another request. Written for this gateway's
  * hooks: DataLoader-style de-duplication libraries share promises of values, not held HTTP
  * replies with their own closings, and none knows the result cache's key.
  */
