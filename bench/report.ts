@@ -78,7 +78,15 @@ export interface BenchResults {
   elapsedSeconds: number;
   machine: Machine;
   options: Omit<BenchOptions, 'outDir' | 'timeLimitSeconds' | 'soak' | 'fairness' | 'redisUrl' | 'aloneRuns'> & { aloneRuns?: number };
-  workloads: Array<{ id: WorkloadId; title: string; summary: string; limits: Record<Provider, RateLimit>; floor?: Floor }>;
+  workloads: Array<{
+    id: WorkloadId;
+    title: string;
+    summary: string;
+    limits: Record<Provider, RateLimit>;
+    floor?: Floor;
+    /** The providers' chain (bench/providers-chain.ts) timed alone like the systems; absent where it was not. */
+    chain?: AloneLatency;
+  }>;
   results: Measurement[];
 }
 
@@ -182,19 +190,29 @@ export function ratiosTable(results: BenchResults): string | undefined {
 /** Rows: (workload, system) with alone latencies; undefined when none was measured. */
 export function aloneLatencyTable(results: BenchResults): string | undefined {
   const rows: string[][] = [];
-  for (const { id: workload } of results.workloads) {
-    for (const system of ALONE_SYSTEMS) {
+  const signed = (ms: number) => `${ms > 0 ? '+' : ''}${formatNumber(ms)}`;
+  const row = (workload: WorkloadId, label: string, { medianMs, p90Ms, floorMs, overFloorMs, samplesMs }: AloneLatency, overChain: string) => {
+    const over = overFloorMs === null ? '— (calls no provider)' : signed(overFloorMs);
+    rows.push([workload, formatNumber(floorMs), label, String(samplesMs.length), formatNumber(medianMs), formatNumber(p90Ms), over, overChain]);
+  };
+  for (const { id: workload, chain } of results.workloads) {
+    const measured = ALONE_SYSTEMS.flatMap((system) => {
       const m = results.results.find((r) => r.system === system && r.workload === workload);
-      if (m?.status !== 'ok' || m.alone === undefined) continue;
-      const { medianMs, p90Ms, floorMs, overFloorMs, samplesMs } = m.alone;
-      const over = overFloorMs === null ? '— (calls no provider)' : `${overFloorMs > 0 ? '+' : ''}${formatNumber(overFloorMs)}`;
-      rows.push([workload, formatNumber(floorMs), SYSTEMS[system].label, String(samplesMs.length), formatNumber(medianMs), formatNumber(p90Ms), over]);
+      return m?.status === 'ok' && m.alone !== undefined ? [{ system, alone: m.alone }] : [];
+    });
+    if (measured.length === 0) continue;
+    if (chain !== undefined) row(workload, CHAIN_LABEL, chain, '—');
+    for (const { system, alone } of measured) {
+      row(workload, SYSTEMS[system].label, alone, chain === undefined || alone.overFloorMs === null ? '—' : signed(alone.medianMs - chain.medianMs));
     }
   }
   if (rows.length === 0) return undefined;
-  const header = ['workload', 'floor ms', 'system', 'operations', 'median ms', 'p90 ms', 'median − floor ms'];
+  const header = ['workload', 'floor ms', 'system', 'operations', 'median ms', 'p90 ms', 'median − floor ms', 'median − chain ms'];
   return [header, header.map((_, i) => (i === 0 || i === 2 ? '---' : '---:')), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
+
+/** The alone latency table's row for the providers' chain (bench/providers-chain.ts). */
+const CHAIN_LABEL = "providers' chain (no gateway)";
 
 const HEADER = [
   'system', 'req/s', '÷ tributary (warm)', '÷ ceiling', 'p50 ms', 'p99 ms', 'errors',
@@ -339,6 +357,12 @@ function aloneLegend(results: BenchResults): string | undefined {
     'one after another, with nothing else in flight, and timed from the bench\'s side (HTTP included). Only on the systems that keep ' +
     `nothing between operations (${ALONE_SYSTEMS.map((id) => SYSTEMS[id].label).join(', ')}), so every one is as cold as the first; ` +
     'the systems with a cache would answer all but the first from it. W3 and W4 send W1\'s query and are not timed again. ' +
-    `The *floor* is the chained upstream round trips of the workload's critical path times the simulators' ${results.options.latencyMs} ms: ${floors}.`
+    `The *floor* is the chained upstream round trips of the workload's critical path times the simulators' ${results.options.latencyMs} ms: ${floors}.` +
+    (results.workloads.some((w) => w.chain !== undefined)
+      ? ` *${CHAIN_LABEL}*: the same upstream requests as tributary (cold)'s for one operation, sent by the bench itself with bare undici, each as soon as ` +
+        'its inputs are known, and nothing else done (no GraphQL, no validation, no answer to build; bench/providers-chain.ts), timed the same way, ' +
+        'just after the reference answers: what the simulators and the wire alone cost on this machine, the least any gateway could reach. ' +
+        '*median − chain*: a system\'s median over the chain\'s, its own share.'
+      : '')
   );
 }

@@ -31,6 +31,7 @@ import { FLOORS, floorMs, summarizeAlone, ALONE_SYSTEMS, type AloneLatency } fro
 import { parseBenchOptions, USAGE, type BenchOptions, type SoakOptions } from './bench-options.ts';
 import { dropKeysWithPrefix } from './events-redis.ts';
 import { measureLoad } from './measure-load.ts';
+import { hasChain, timeChain } from './providers-chain.ts';
 import { ceilingAnswers, collectReferenceAnswers, differenceFromReference, postGraphQL } from './reference-answers.ts';
 import {
   currentCommit,
@@ -52,7 +53,7 @@ import type { SimulatorAddresses } from './simulators-process.ts';
 import { killAllServices, REPO_ROOT, ServiceProcess } from './service-process.ts';
 import { buildForBench, faults, raisedLimits, startSystem, W0_BODY, type RunningSystem } from './start-system.ts';
 import { SYSTEMS, type RedisTarget, type SystemId, type SystemSpec } from './systems.ts';
-import { buildWorkloads, type Workload } from './workloads.ts';
+import { buildWorkloads, type Workload, type WorkloadId } from './workloads.ts';
 // The shared Redis probe the test suites use.
 import { ping } from '../test/support/redis.ts';
 
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
     const reference = await referenceAnswers(options, sims, admin, workloads);
     progress(`reference: ${reference.size} answers in ${((performance.now() - referenceStarted) / 1000).toFixed(1)} s`);
     const context: RunContext = { options, sims, admin, reference, scratch, ...(redis ? { redis } : {}) };
+    const chains = await timeChains(context, workloads);
 
     const results: Measurement[] = [];
     for (const systemId of options.systems) {
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
         ...(options.tributaryNodeArgs ? { tributaryNodeArgs: options.tributaryNodeArgs } : {}),
         aloneRuns: options.aloneRuns,
       },
-      workloads: workloads.map(describeWorkload),
+      workloads: workloads.map((workload) => ({ ...describeWorkload(workload), ...(chains.has(workload.id) ? { chain: chains.get(workload.id) } : {}) })),
       results,
     };
     const path = writeResults(options.outDir, report);
@@ -337,6 +339,27 @@ async function timeAlone(context: RunContext, spec: SystemSpec, workload: Worklo
     if (status !== 200) throw new Error(`one operation alone answered HTTP ${status}`);
   }
   return summarizeAlone(samples, floorMs(workload.id, latencyMs), callsProviders);
+}
+
+/**
+ * The providers' chain of each workload that has one (bench/providers-chain.ts), timed as the
+ * systems' alone operations are (two untimed first: its connections), before any system starts,
+ * so that nothing else is running: the least latency any gateway could reach, in the same run.
+ */
+async function timeChains(context: RunContext, workloads: readonly Workload[]): Promise<Map<WorkloadId, AloneLatency>> {
+  const { aloneRuns, latencyMs } = context.options;
+  const chains = new Map<WorkloadId, AloneLatency>();
+  if (aloneRuns === 0 || !context.options.systems.some((id) => ALONE_SYSTEMS.includes(id))) return chains;
+  await context.admin.resetWith(faults(latencyMs, raisedLimits()));
+  for (const workload of workloads) {
+    const { id } = workload;
+    if (!hasChain(id) || FLOORS[id].sameAs !== undefined) continue;
+    const { samplesMs } = await timeChain(context.sims, { ...workload, id }, { count: aloneRuns, warmUp: 2 });
+    const chain = summarizeAlone(samplesMs, floorMs(id, latencyMs), true);
+    chains.set(id, chain);
+    progress(`providers' chain ${id}: median ${chain.medianMs.toFixed(1)} ms alone, ${chain.overFloorMs?.toFixed(1)} over the ${chain.floorMs} ms floor`);
+  }
+  return chains;
 }
 
 /**

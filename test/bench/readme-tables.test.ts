@@ -94,11 +94,24 @@ describe('the ratios of Tributary to every peer', () => {
 describe('the alone latency table', () => {
   it('lists the timed systems per workload with the floor and the median over it', () => {
     expect(aloneLatencyTable(RUN)?.split('\n').slice(2)).toEqual([
-      '| W2 | 80 | ceiling | 3 | 1 | 1 | — (calls no provider) |',
-      '| W2 | 80 | naive | 3 | 91 | 94.2 | +11 |',
-      '| W2 | 80 | tributary (cold) | 3 | 83 | 83.8 | +3 |',
+      '| W2 | 80 | ceiling | 3 | 1 | 1 | — (calls no provider) | — |',
+      '| W2 | 80 | naive | 3 | 91 | 94.2 | +11 | — |',
+      '| W2 | 80 | tributary (cold) | 3 | 83 | 83.8 | +3 | — |',
     ]);
     expect(aloneLatencyTable(results(['tributary-warm'], [ok('tributary-warm', 'W2', 1)]))).toBeUndefined();
+  });
+
+  it("puts the providers' chain first where it was timed, and each system's median over it beside", () => {
+    const chain = { samplesMs: [81, 82, 84], medianMs: 82, p90Ms: 83.6, floorMs: 80, overFloorMs: 2 };
+    const withChain = { ...RUN, workloads: RUN.workloads.map((w) => (w.id === 'W2' ? { ...w, chain } : w)) };
+    expect(aloneLatencyTable(withChain)?.split('\n').slice(2)).toEqual([
+      "| W2 | 80 | providers' chain (no gateway) | 3 | 82 | 83.6 | +2 | — |",
+      '| W2 | 80 | ceiling | 3 | 1 | 1 | — (calls no provider) | — |',
+      '| W2 | 80 | naive | 3 | 91 | 94.2 | +11 | +9 |',
+      '| W2 | 80 | tributary (cold) | 3 | 83 | 83.8 | +3 | +1 |',
+    ]);
+    // Timed, but no system was: nothing to set it beside.
+    expect(aloneLatencyTable({ ...withChain, results: [] })).toBeUndefined();
   });
 });
 
