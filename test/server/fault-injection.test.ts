@@ -84,6 +84,25 @@ describe('fault injection', () => {
     });
   }
 
+  it('Stripe slower than one attempt may take, well inside the deadline: each attempt is cut by its own timeout, UPSTREAM_TIMEOUT at payments', async () => {
+    stack = await GatewayStack.startRemote(simulators, { OPERATION_DEADLINE_MS: '10000', UPSTREAM_TIMEOUT_MS: '100' });
+    await fault('stripe', { latencyMs: 5000 });
+    const response = await stack.query<Page>(PAGE);
+    const edges = response.data?.customers?.edges ?? [];
+    expect(edges.every(({ node }) => node.name && node.deals !== null)).toBe(true);
+    const errors = response.errors ?? [];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error.path?.at(-1)).toBe('payments');
+      expect(error.extensions?.['provider']).toBe('stripe');
+      // Timed out, or refused by the breaker those timeouts opened.
+      expect(['UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE']).toContain(error.extensions?.['code']);
+    }
+    // The attempts' own timeouts, not the operation's deadline (whose message names the deadline).
+    expect(errors.filter((e) => e.extensions?.['code'] === 'UPSTREAM_TIMEOUT').map((e) => e.message)).toContain('stripe did not answer in time');
+    expect(errors.every((e) => !e.message.includes('deadline'))).toBe(true);
+  });
+
   it('Stripe failing half the time: retries hide most failures from the client', async () => {
     // At a 50% failure rate the default breaker (opens at 50%) may or may not trip; this test is
     // about retries, so the breaker is set to stay out of it (resilience.test.ts covers it).
