@@ -27,6 +27,7 @@
  * associations pages are followed round by round as HubSpotClient.readDealIds does.
  */
 import { Agent } from 'undici';
+import { ENV_SCHEMA } from '../src/config/env-schema.ts';
 import { expectGlobalId } from '../src/model/global-id.ts';
 import { HUBSPOT_BATCH_SIZE } from '../src/providers/hubspot/client.ts';
 import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from '../src/providers/hubspot/mapper.ts';
@@ -35,8 +36,8 @@ import type { Provider } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import type { Workload, WorkloadId } from './workloads.ts';
 
-/** Tributary's STRIPE_API_VERSION default (src/config/env-schema.ts): the cold system sets none. */
-const STRIPE_VERSION = '2025-02-24.acacia';
+/** Tributary's STRIPE_API_VERSION default: the cold system sets none. */
+const STRIPE_VERSION = ENV_SCHEMA.shape.STRIPE_API_VERSION.parse(undefined);
 
 /** `deals(first: …)` in each workload's query (bench/workloads.ts, test/support/queries.ts). */
 const DEALS_FIRST = { W1: 5, W2: 10 } as const;
@@ -102,6 +103,8 @@ async function operation(send: Send, workload: ChainWorkload, variables: { first
   const charges = Promise.all(
     unique(customers.flatMap((c) => c.externalRefs.stripe ?? [])).map((customer) => send('stripe', 'GET', `/v1/charges?${new URLSearchParams({ customer, limit: String(STRIPE_MAX_PAGE) })}`)),
   );
+  // Whatever fails before it is awaited is still awaited below; until then it must not count as unhandled.
+  for (const started of [byId, byEmail, charges]) started.catch(() => undefined);
   // Email → contact id; the associations batch waits for it (none to wait for when no customer lacks a ref).
   const idOfEmail = new Map((await byEmail).map((contact) => [contact.properties['email']?.toLowerCase(), contact.id]));
   const contactOf = (c: Customer) => c.externalRefs.hubspot ?? idOfEmail.get(c.email.toLowerCase());

@@ -85,10 +85,16 @@ export interface BenchResults {
     limits: Record<Provider, RateLimit>;
     floor?: Floor;
     /** The providers' chain (bench/providers-chain.ts) timed alone like the systems; absent where it was not. */
-    chain?: AloneLatency;
+    chain?: ChainLatency;
   }>;
   results: Measurement[];
 }
+
+/**
+ * The providers' chain's alone latency, and the calls it made per operation (each provider's;
+ * absent in the first results files that timed it, whose chain made tributary (cold)'s calls).
+ */
+export type ChainLatency = AloneLatency & { calls?: Record<Provider, number> };
 
 export function currentCommit(cwd: string): string | null {
   try {
@@ -198,12 +204,15 @@ export function aloneLatencyTable(results: BenchResults): string | undefined {
   for (const { id: workload, chain } of results.workloads) {
     const measured = ALONE_SYSTEMS.flatMap((system) => {
       const m = results.results.find((r) => r.system === system && r.workload === workload);
-      return m?.status === 'ok' && m.alone !== undefined ? [{ system, alone: m.alone }] : [];
+      return m?.status === 'ok' && m.alone !== undefined ? [{ system, alone: m.alone, calls: m.aloneCalls }] : [];
     });
     if (measured.length === 0) continue;
     if (chain !== undefined) row(workload, CHAIN_LABEL, chain, '—');
-    for (const { system, alone } of measured) {
-      row(workload, SYSTEMS[system].label, alone, chain === undefined || alone.overFloorMs === null ? '—' : signed(alone.medianMs - chain.medianMs));
+    for (const { system, alone, calls } of measured) {
+      // Only a system that made the chain's calls has its own share there; another's gap mixes in its call plan.
+      const sameCalls = chain !== undefined && (chain.calls === undefined ? system === 'tributary-cold' : PROVIDERS.every((p) => calls[p] === chain.calls?.[p]));
+      const overChain = chain === undefined || alone.overFloorMs === null ? '—' : sameCalls ? signed(alone.medianMs - chain.medianMs) : '— (other calls)';
+      row(workload, SYSTEMS[system].label, alone, overChain);
     }
   }
   if (rows.length === 0) return undefined;
@@ -360,9 +369,10 @@ function aloneLegend(results: BenchResults): string | undefined {
     `The *floor* is the chained upstream round trips of the workload's critical path times the simulators' ${results.options.latencyMs} ms: ${floors}.` +
     (results.workloads.some((w) => w.chain !== undefined)
       ? ` *${CHAIN_LABEL}*: the same upstream requests as tributary (cold)'s for one operation, sent by the bench itself with bare undici, each as soon as ` +
-        'its inputs are known, and nothing else done (no GraphQL, no validation, no answer to build; bench/providers-chain.ts), timed the same way, ' +
-        'just after the reference answers: what the simulators and the wire alone cost on this machine, the least any gateway could reach. ' +
-        '*median − chain*: a system\'s median over the chain\'s, its own share.'
+        'its inputs are known, and nothing else done (no GraphQL, no validation, no answer to build; bench/providers-chain.ts), timed the same way ' +
+        'just after the reference answers: what the simulators and the wire alone cost on this machine, the least a gateway making these calls could ' +
+        'reach, less its client\'s own HTTP exchange with it. *median − chain*: the median over the chain\'s of a system that made the same calls ' +
+        '(per provider, one operation alone), its own share; "other calls" where a system made others.'
       : '')
   );
 }

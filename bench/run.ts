@@ -28,6 +28,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLOORS, floorMs, summarizeAlone, ALONE_SYSTEMS, type AloneLatency } from './alone-latency.ts';
+import type { ChainLatency } from './report.ts';
 import { parseBenchOptions, USAGE, type BenchOptions, type SoakOptions } from './bench-options.ts';
 import { dropKeysWithPrefix } from './events-redis.ts';
 import { measureLoad } from './measure-load.ts';
@@ -44,7 +45,7 @@ import {
   type BenchResults,
   type Measurement,
 } from './report.ts';
-import { SimAdmin, trafficBetween } from './sim-admin.ts';
+import { SimAdmin, trafficBetween, type Provider } from './sim-admin.ts';
 import { renderFairnessMarkdown, runFairness, writeFairnessResults } from './fairness.ts';
 import { renderEventsMarkdown, runEvents, writeEventsResults } from './events.ts';
 import { renderCompressionMarkdown, runCompression, writeCompressionResults } from './compression.ts';
@@ -343,23 +344,33 @@ async function timeAlone(context: RunContext, spec: SystemSpec, workload: Worklo
 
 /**
  * The providers' chain of each workload that has one (bench/providers-chain.ts), timed as the
- * systems' alone operations are (two untimed first: its connections), before any system starts,
- * so that nothing else is running: the least latency any gateway could reach, in the same run.
+ * systems' alone operations are (after one untimed, as theirs follow the check), before any
+ * system starts, so that nothing else is running: the least latency a gateway making Tributary's
+ * calls could reach, in the same run. A chain that fails is left out, with a line saying why:
+ * the systems' measurements do not depend on it.
  */
-async function timeChains(context: RunContext, workloads: readonly Workload[]): Promise<Map<WorkloadId, AloneLatency>> {
+async function timeChains(context: RunContext, workloads: readonly Workload[]): Promise<Map<WorkloadId, ChainLatency>> {
   const { aloneRuns, latencyMs } = context.options;
-  const chains = new Map<WorkloadId, AloneLatency>();
+  const chains = new Map<WorkloadId, ChainLatency>();
   if (aloneRuns === 0 || !context.options.systems.some((id) => ALONE_SYSTEMS.includes(id))) return chains;
   await context.admin.resetWith(faults(latencyMs, raisedLimits()));
   for (const workload of workloads) {
     const { id } = workload;
     if (!hasChain(id) || FLOORS[id].sameAs !== undefined) continue;
-    const { samplesMs } = await timeChain(context.sims, { ...workload, id }, { count: aloneRuns, warmUp: 2 });
-    const chain = summarizeAlone(samplesMs, floorMs(id, latencyMs), true);
-    chains.set(id, chain);
-    progress(`providers' chain ${id}: median ${chain.medianMs.toFixed(1)} ms alone, ${chain.overFloorMs?.toFixed(1)} over the ${chain.floorMs} ms floor`);
+    try {
+      const { samplesMs, sent } = await timeChain(context.sims, { ...workload, id }, { count: aloneRuns, warmUp: 1 });
+      const chain = { ...summarizeAlone(samplesMs, floorMs(id, latencyMs), true), calls: perOperation(sent, aloneRuns) };
+      chains.set(id, chain);
+      progress(`providers' chain ${id}: median ${chain.medianMs.toFixed(1)} ms alone, ${chain.overFloorMs?.toFixed(1)} over the ${chain.floorMs} ms floor`);
+    } catch (error) {
+      progress(`providers' chain ${id}: not timed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   return chains;
+}
+
+function perOperation(sent: Record<Provider, number>, operations: number): Record<Provider, number> {
+  return { customers: sent.customers / operations, stripe: sent.stripe / operations, hubspot: sent.hubspot / operations };
 }
 
 /**

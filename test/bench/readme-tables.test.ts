@@ -101,17 +101,25 @@ describe('the alone latency table', () => {
     expect(aloneLatencyTable(results(['tributary-warm'], [ok('tributary-warm', 'W2', 1)]))).toBeUndefined();
   });
 
-  it("puts the providers' chain first where it was timed, and each system's median over it beside", () => {
-    const chain = { samplesMs: [81, 82, 84], medianMs: 82, p90Ms: 83.6, floorMs: 80, overFloorMs: 2 };
-    const withChain = { ...RUN, workloads: RUN.workloads.map((w) => (w.id === 'W2' ? { ...w, chain } : w)) };
-    expect(aloneLatencyTable(withChain)?.split('\n').slice(2)).toEqual([
+  it("puts the providers' chain first where it was timed, and beside each system that made its calls, the median over it", () => {
+    const timed = { samplesMs: [81, 82, 84], medianMs: 82, p90Ms: 83.6, floorMs: 80, overFloorMs: 2 };
+    const withChain = (chain: typeof timed & { calls?: { customers: number; stripe: number; hubspot: number } }): BenchResults => ({
+      ...RUN,
+      workloads: RUN.workloads.map((w) => (w.id === 'W2' ? { ...w, chain } : w)),
+      // The naive peer's N+1: more HubSpot calls than the chain's.
+      results: RUN.results.map((m) => (m.system === 'naive' && m.status === 'ok' ? { ...m, aloneCalls: { customers: 1, stripe: 1, hubspot: 5 } } : m)),
+    });
+    const rows = [
       "| W2 | 80 | providers' chain (no gateway) | 3 | 82 | 83.6 | +2 | — |",
       '| W2 | 80 | ceiling | 3 | 1 | 1 | — (calls no provider) | — |',
-      '| W2 | 80 | naive | 3 | 91 | 94.2 | +11 | +9 |',
+      '| W2 | 80 | naive | 3 | 91 | 94.2 | +11 | — (other calls) |',
       '| W2 | 80 | tributary (cold) | 3 | 83 | 83.8 | +3 | +1 |',
-    ]);
+    ];
+    expect(aloneLatencyTable(withChain({ ...timed, calls: { customers: 1, stripe: 1, hubspot: 3 } }))?.split('\n').slice(2)).toEqual(rows);
+    // A results file from before the chain's calls were kept: its chain made tributary (cold)'s.
+    expect(aloneLatencyTable(withChain(timed))?.split('\n').slice(2)).toEqual(rows);
     // Timed, but no system was: nothing to set it beside.
-    expect(aloneLatencyTable({ ...withChain, results: [] })).toBeUndefined();
+    expect(aloneLatencyTable({ ...withChain(timed), results: [] })).toBeUndefined();
   });
 });
 
