@@ -32,7 +32,7 @@ import { expectGlobalId } from '../src/model/global-id.ts';
 import { HUBSPOT_BATCH_SIZE } from '../src/providers/hubspot/client.ts';
 import { CONTACT_PROPERTIES, DEAL_PROPERTIES } from '../src/providers/hubspot/mapper.ts';
 import { STRIPE_MAX_PAGE } from '../src/providers/stripe/client.ts';
-import type { Provider } from './sim-admin.ts';
+import { PROVIDERS, type Provider } from './sim-admin.ts';
 import type { SimulatorAddresses } from './simulators-process.ts';
 import type { Workload, WorkloadId } from './workloads.ts';
 
@@ -165,7 +165,6 @@ function chunks(values: readonly string[]): string[][] {
   return out;
 }
 
-
 /**
  * `count` of the workload's operations one after another, after `warmUp` untimed ones (its first
  * connections, the JIT), each timed from its first request to its last answer read whole; the
@@ -178,7 +177,7 @@ export async function timeChain(sims: SimulatorAddresses, workload: Workload & {
   const send = client(agent, sims, sent);
   try {
     for (let i = 0; i < warmUp; i += 1) await operation(send, workload.id, variables);
-    for (const provider of Object.keys(sent) as Provider[]) sent[provider] = 0;
+    for (const provider of PROVIDERS) sent[provider] = 0;
     const samplesMs: number[] = [];
     for (let i = 0; i < count; i += 1) {
       const start = performance.now();

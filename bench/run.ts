@@ -28,7 +28,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLOORS, floorMs, summarizeAlone, ALONE_SYSTEMS, type AloneLatency } from './alone-latency.ts';
-import type { ChainLatency } from './report.ts';
 import { parseBenchOptions, USAGE, type BenchOptions, type SoakOptions } from './bench-options.ts';
 import { dropKeysWithPrefix } from './events-redis.ts';
 import { measureLoad } from './measure-load.ts';
@@ -43,6 +42,7 @@ import {
   upstreamUse,
   writeResults,
   type BenchResults,
+  type ChainLatency,
   type Measurement,
 } from './report.ts';
 import { SimAdmin, trafficBetween, type Provider } from './sim-admin.ts';
