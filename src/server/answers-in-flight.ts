@@ -36,9 +36,9 @@ const MAX_FOLLOWERS = 1024;
  *
  * Only answers a replay could send are shared: a query's, with data, without errors or stale
  * data (the hooks decide, as for the result cache); anything else lets the followers run their
- * own, so errors, stale data, refusals and mutations are never handed to another request. Written for this gateway's
- * hooks: DataLoader-style de-duplication libraries share promises of values, not held HTTP
- * replies with their own closings, and none knows the result cache's key.
+ * own, so errors, stale data, refusals and mutations are never handed to another request.
+ * Written for this gateway's hooks: DataLoader-style de-duplication libraries share promises of
+ * values, not held HTTP replies with their own closings, and none knows the result cache's key.
  */
 export class AnswersInFlight {
   private readonly leaders = new Map<string, Leader>();

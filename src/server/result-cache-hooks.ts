@@ -152,7 +152,8 @@ export function registerResultCache(fastify: FastifyInstance, options: ResultReu
   /** A held request given its leader's answer: sent like a replay, compressed by the plugin as any answer. */
   function sendShared(request: FastifyRequest, reply: FastifyReply, shared: SharedAnswer): void {
     const closing = closingOf(request, shared.estimate);
-    let bytes = copies.get(shared)?.closing === closing ? copies.get(shared)!.bytes : undefined;
+    const copy = copies.get(shared);
+    let bytes = copy?.closing === closing ? copy.bytes : undefined;
     if (bytes === undefined) {
       bytes = Buffer.allocUnsafe(shared.data.length + closing.length);
       shared.data.copy(bytes, 0);
